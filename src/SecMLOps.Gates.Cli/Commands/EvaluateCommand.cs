@@ -1,0 +1,60 @@
+using System.CommandLine;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Reporting;
+using SecMLOps.Gates.Reporting.Sarif;
+
+namespace SecMLOps.Gates.Cli.Commands;
+
+/// <summary>Options of one evaluation, as every front end fills them.</summary>
+internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today, string? Sarif, string? Summary, string? Json);
+
+/// <summary>secmlops-gate evaluate: runs every rule of the policies and writes the reports.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var paths = new Argument<string[]>("policies")
+        {
+            Description = "Policy files, or folders to search for them.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var sarif = new Option<string?>("--sarif") { Description = "Write SARIF 2.1.0 results to this file." };
+        var summary = new Option<string?>("--summary") { Description = "Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to this file." };
+        var json = new Option<string?>("--json") { Description = "Write a JSON summary (verdict, every finding, input files) to this file." };
+        var repoRoot = CommonOptions.RepositoryRoot();
+        var asOf = CommonOptions.AsOf();
+        var command = new Command("evaluate", "Run every rule of the given policies against the model and its data; exit 0 pass, 1 violation, 2 input error.")
+        {
+            paths, sarif, summary, json, repoRoot, asOf,
+        };
+        command.SetAction(parsed =>
+        {
+            if (CommonOptions.ResolveDate(parsed.GetValue(asOf)) is not { } today)
+            {
+                error.WriteLine($"secmlops-gate: --as-of '{parsed.GetValue(asOf)}' is not a date (YYYY-MM-DD)");
+                return ExitCodes.InputError;
+            }
+            var options = new EvaluateOptions(parsed.GetValue(paths)!, CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), today,
+                parsed.GetValue(sarif), parsed.GetValue(summary), parsed.GetValue(json));
+            return Run(options, output);
+        });
+        return command;
+    }
+
+    private static int Run(EvaluateOptions options, TextWriter output)
+    {
+        var report = new GateEngine(GateRegistry.Default).Evaluate(new EvaluationRequest(options.Paths, options.Root, options.Today));
+
+        foreach (var finding in report.Findings.Where(f => f.Outcome is Outcome.Failed or Outcome.Error))
+            FindingPrinter.Print(output, finding.IsWaived ? "waived" : finding.Level, finding.Finding);
+
+        if (options.Sarif is { } sarifPath) AtomicFile.WriteAllText(sarifPath, SarifReportWriter.ToJson(report));
+        if (options.Json is { } jsonPath) AtomicFile.WriteAllText(jsonPath, JsonSummaryWriter.ToJson(report, options.Root));
+        if (options.Summary is { } summaryPath) AtomicFile.WriteAllText(summaryPath, MarkdownSummaryWriter.ToMarkdown(report));
+
+        output.WriteLine($"secmlops-gate: {report.Verdict.Word()}: {report.Count(Outcome.Passed)} passed, {report.Count(Outcome.Failed)} failed " +
+            $"({report.Findings.Count(f => f.IsWaived)} waived), {report.Count(Outcome.Skipped)} skipped, {report.Count(Outcome.Error)} errors");
+        return report.ExitCode;
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using SecMLOps.Gates.Cli.Commands;
+using SecMLOps.Gates.Engine;
+
+namespace SecMLOps.Gates.Cli;
+
+/// <summary>Builds the command tree and maps every way a run can end to a documented exit code.</summary>
+public static class GateCommandLine
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("secmlops-gate: checks machine-learning models against versioned security policies.")
+        {
+            ValidateCommand.Create(output),
+            EvaluateCommand.Create(output, error),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+                error.WriteLine($"secmlops-gate: {parseError.Message}");
+            error.WriteLine("Run 'secmlops-gate --help' for usage.");
+            return ExitCodes.InputError;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"secmlops-gate: internal error: {e}");
+            return ExitCodes.InternalError;
+        }
+    }
+}

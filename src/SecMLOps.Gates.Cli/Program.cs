@@ -1,0 +1,3 @@
+using SecMLOps.Gates.Cli;
+
+return GateCommandLine.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,23 @@
+using SecMLOps.Gates.Findings;
+
+namespace SecMLOps.Gates.Engine;
+
+/// <summary>The whole result of one evaluation, in a deterministic order; every writer reads only this.</summary>
+public sealed record EvaluationReport(
+    IReadOnlyList<EvaluatedPolicy> Policies,
+    IReadOnlyList<ReportedFinding> Findings,
+    IReadOnlyList<RuleDescriptor> Rules,
+    IReadOnlyList<string> Inputs)
+{
+    public Verdict Verdict =>
+        Findings.Any(f => f.Outcome == Outcome.Error) ? Verdict.Error
+        : Findings.Any(f => f.Blocks) ? Verdict.Failed
+        : Verdict.Passed;
+
+    public int ExitCode => Verdict.ExitCode();
+
+    public int Count(Outcome outcome) => Findings.Count(f => f.Outcome == outcome);
+}
+
+/// <summary>A policy file that took part, with its name and version when it could be read.</summary>
+public sealed record EvaluatedPolicy(string Path, string? Name, string? Version);

@@ -1,0 +1,35 @@
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
+
+namespace SecMLOps.Gates.Engine;
+
+/// <summary>What a gate may see and use while it evaluates one rule.</summary>
+public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRoot root, DateOnly today, EvaluationInputs inputs)
+{
+    public GatePolicy Policy { get; } = policy;
+    public PolicyRule Rule { get; } = rule;
+    public RepositoryRoot Root { get; } = root;
+
+    /// <summary>The date waivers, acceptances and assessment ages are judged against.</summary>
+    public DateOnly Today { get; } = today;
+
+    /// <summary>Resolves a path from the rule's settings (relative to the policy file) and records it as an input.</summary>
+    public string ResolveSettingPath(string settingName)
+    {
+        var token = Rule.Settings[settingName] ?? throw new InvalidOperationException($"setting {settingName} is required by the schema");
+        var full = Root.Resolve(Policy.Directory, (string)token!, Policy.Document.LocationOf(token));
+        if (!File.Exists(full))
+            throw new GateInputException(EngineRules.InputMissing, $"{settingName} '{token}' does not exist", Policy.Document.LocationOf(token));
+        RecordInput(full);
+        return full;
+    }
+
+    /// <summary>Records a file the gate read, so that a change to it reruns the gate in incremental builds.</summary>
+    public void RecordInput(string fullPath) => inputs.Add(Root.Relative(fullPath));
+
+    public T Setting<T>(string name, T fallback) => Rule.Settings[name] is JToken token ? token.ToObject<T>()! : fallback;
+
+    /// <summary>Where findings about the rule itself point.</summary>
+    public SourceLocation RuleLocation => Rule.Location;
+}

@@ -1,0 +1,10 @@
+namespace SecMLOps.Gates.Findings;
+
+/// <summary>Everything a report says about a rule, declared once (SARIF tool.driver.rules).</summary>
+public sealed record RuleDescriptor(
+    string Id,
+    string Name,
+    string ShortDescription,
+    string FullDescription,
+    string Help,
+    Severity Severity);

@@ -1,0 +1,54 @@
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Documents;
+using SecMLOps.Gates.Findings;
+
+namespace SecMLOps.Gates.Policies;
+
+public enum Enforcement
+{
+    Advisory,
+    SoftMandatory,
+    HardMandatory,
+}
+
+/// <summary>A validated policy file (apiVersion secmlops.gates/v1, kind GatePolicy).</summary>
+public sealed record GatePolicy(
+    SourceDocument Document,
+    string FullPath,
+    string Name,
+    string Version,
+    IReadOnlyList<string> Owners,
+    ModelSpec? Model,
+    IReadOnlyDictionary<string, DatasetSpec> Datasets,
+    IReadOnlyList<PolicyRule> Rules,
+    IReadOnlyList<Waiver> Waivers)
+{
+    public string Directory => System.IO.Path.GetDirectoryName(FullPath)!;
+}
+
+/// <summary>A rule: its gate is chosen by <see cref="Kind"/>; <see cref="Settings"/> are the gate's own, already schema-checked.</summary>
+public sealed record PolicyRule(
+    string Id,
+    string Kind,
+    Enforcement Enforcement,
+    Severity Severity,
+    string? Description,
+    JObject Settings,
+    SourceLocation Location);
+
+public sealed record Waiver(string RuleId, string Owner, string Reason, string? Ticket, DateOnly Expires, SourceLocation Location);
+
+/// <summary>The candidate model. Paths are absolute, already checked to lie inside the repository.</summary>
+public sealed record ModelSpec(
+    string Path,
+    string Format,
+    IReadOnlyList<int>? InputShape,
+    string? InputLayout,
+    (double Min, double Max)? ValueRange,
+    (IReadOnlyList<double> Mean, IReadOnlyList<double> Std)? Normalization,
+    ModelFileSpec? Baseline,
+    SourceLocation Location);
+
+public sealed record ModelFileSpec(string Path, string Format, SourceLocation Location);
+
+public sealed record DatasetSpec(string Name, string Path, string Format, string? LabelsPath, string? Sha256, string? LabelsSha256, SourceLocation Location);

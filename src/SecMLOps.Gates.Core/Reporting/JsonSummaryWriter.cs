@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+
+namespace SecMLOps.Gates.Reporting;
+
+/// <summary>
+/// A machine-readable summary: verdict, counts, every finding (passed ones too) and the input files.
+/// The MSBuild task reads it to log diagnostics; paths are repository-relative.
+/// </summary>
+public static class JsonSummaryWriter
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    public static string ToJson(EvaluationReport report, RepositoryRoot root) =>
+        JsonSerializer.Serialize(Build(report, root), Options) + "\n";
+
+    public static JsonSummary Build(EvaluationReport report, RepositoryRoot root) => new(
+        ToolInfo.Name,
+        ToolInfo.Version,
+        report.Verdict.Word(),
+        report.ExitCode,
+        root.FullPath,
+        new JsonCounts(report.Count(Outcome.Passed), report.Count(Outcome.Failed), report.Count(Outcome.Skipped), report.Count(Outcome.Error),
+            report.Findings.Count(f => f.IsWaived)),
+        report.Policies.Select(p => new JsonPolicy(p.Path, p.Name, p.Version)).ToList(),
+        report.Findings.Select(f => new JsonFinding(
+            f.Rule.Id,
+            f.Outcome.ToString().ToLowerInvariant(),
+            f.Level,
+            f.Blocks,
+            f.Finding.Subject,
+            f.Finding.Message,
+            f.Finding.Locations.Select(l => new JsonLocation(l.Path, l.Line, l.Column)).ToList(),
+            f.Finding.Properties,
+            f.IsWaived ? new JsonWaiver(f.Waiver!.Owner, f.Waiver.Reason, f.Waiver.Ticket, f.Waiver.Expires.ToString("yyyy-MM-dd")) : null)).ToList(),
+        report.Inputs);
+}
+
+public sealed record JsonSummary(
+    string Tool, string Version, string Verdict, int ExitCode, string RepositoryRoot,
+    JsonCounts Counts, IReadOnlyList<JsonPolicy> Policies, IReadOnlyList<JsonFinding> Findings, IReadOnlyList<string> Inputs);
+
+public sealed record JsonCounts(int Passed, int Failed, int Skipped, int Errors, int Waived);
+
+public sealed record JsonPolicy(string Path, string? Name, string? Version);
+
+public sealed record JsonFinding(
+    string RuleId, string Outcome, string Level, bool Blocks, string Subject, string Message,
+    IReadOnlyList<JsonLocation> Locations, IReadOnlyDictionary<string, object>? Properties, JsonWaiver? Waiver);
+
+public sealed record JsonLocation(string Path, int Line, int Column);
+
+public sealed record JsonWaiver(string Owner, string Reason, string? Ticket, string Expires);

@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+
+namespace SecMLOps.Gates.Reporting.Sarif;
+
+/// <summary>
+/// Writes a report as SARIF 2.1.0 for code scanning. The log is deterministic (no timestamps, no
+/// absolute paths): the same policy gives the same bytes from every front end.
+/// </summary>
+public static class SarifReportWriter
+{
+    public const string SourceRoot = "%SRCROOT%";
+    public const string FingerprintKey = "secmlopsFinding/v1";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    public static string ToJson(EvaluationReport report) => JsonSerializer.Serialize(Build(report), Options) + "\n";
+
+    public static SarifLog Build(EvaluationReport report)
+    {
+        var rules = report.Rules.ToList();
+        var index = rules.Select((r, i) => (r.Id, i)).ToDictionary(p => p.Id, p => p.i);
+        var results = report.Findings
+            .Where(f => f.Outcome is Outcome.Failed or Outcome.Error)
+            .Select(f => Result(f, index[f.Rule.Id]))
+            .ToList();
+        var driver = new SarifDriver(ToolInfo.Name, ToolInfo.Version, ToolInfo.Version, rules.Select(Descriptor).ToList());
+        var run = new SarifRun(
+            new SarifTool(driver),
+            [new SarifInvocation(report.Verdict != Verdict.Error, report.ExitCode)],
+            new Dictionary<string, SarifArtifactLocation>
+            {
+                [SourceRoot] = new(Description: new SarifMessage("The root of the repository the policies live in.")),
+            },
+            results);
+        return new SarifLog("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json", "2.1.0", [run]);
+    }
+
+    private static SarifReportingDescriptor Descriptor(RuleDescriptor rule) => new(
+        rule.Id,
+        rule.Name,
+        new SarifMessage(rule.ShortDescription),
+        new SarifMessage(rule.FullDescription),
+        new SarifMultiformatMessage(rule.Help, rule.Help),
+        new SarifConfiguration("error"),
+        new SortedDictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["security-severity"] = rule.Severity.SecuritySeverity(),
+            ["tags"] = new[] { "security", "secmlops", rule.Name },
+        });
+
+    private static SarifResult Result(ReportedFinding finding, int ruleIndex) => new(
+        finding.Rule.Id,
+        ruleIndex,
+        "fail",
+        finding.Level,
+        new SarifMessage(finding.Finding.Message),
+        finding.Finding.Locations.Select(Location).ToList(),
+        new Dictionary<string, string> { [FingerprintKey] = Fingerprint(finding.Finding) },
+        finding.IsWaived
+            ? [new SarifSuppression("external", "accepted",
+                $"Waived by {finding.Waiver!.Owner} until {finding.Waiver.Expires:yyyy-MM-dd}: {finding.Waiver.Reason}{(finding.Waiver.Ticket is { } t ? $" ({t})" : "")}")]
+            : null,
+        Properties(finding));
+
+    private static SarifLocation Location(SourceLocation location) => new(new SarifPhysicalLocation(
+        new SarifArtifactLocation(Uri: Uri.EscapeDataString(location.Path).Replace("%2F", "/"), UriBaseId: SourceRoot),
+        location.Line > 0 ? new SarifRegion(location.Line, Math.Max(location.Column, 1)) : null));
+
+    private static IReadOnlyDictionary<string, object> Properties(ReportedFinding finding)
+    {
+        var properties = new SortedDictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["outcome"] = finding.Outcome.ToString().ToLowerInvariant(),
+            ["subject"] = finding.Finding.Subject,
+        };
+        foreach (var (key, value) in finding.Finding.Properties ?? new Dictionary<string, object>())
+            properties[key] = value;
+        return properties;
+    }
+
+    /// <summary>Rule id + subject, never a line number, so an alert keeps its identity when the file is edited.</summary>
+    public static string Fingerprint(Finding finding) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{finding.RuleId}\n{finding.Subject}")));
+}
