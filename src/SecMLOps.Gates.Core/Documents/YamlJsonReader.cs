@@ -27,7 +27,7 @@ internal sealed partial class YamlJsonReader : JsonReader, IJsonLineInfo
 
     public override bool Read()
     {
-        while (_parser.MoveNext())
+        while (MoveNext())
         {
             var current = _parser.Current!;
             _position = current.Start;
@@ -75,6 +75,19 @@ internal sealed partial class YamlJsonReader : JsonReader, IJsonLineInfo
         }
         SetToken(JsonToken.None);
         return false;
+    }
+
+    // YamlDotNet throws InvalidOperationException on some malformed input (an unclosed flow sequence).
+    private bool MoveNext()
+    {
+        try
+        {
+            return _parser.MoveNext();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new YamlException(_position, _position, "malformed YAML after this point (an unclosed bracket or brace?)");
+        }
     }
 
     private bool IsKeyPosition => _inMapping.Count > 0 && _inMapping.Peek() && _expectingKey.Peek();

@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using NJsonSchema;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
@@ -39,8 +40,9 @@ public sealed class PolicyLoader(RepositoryRoot root, GateRegistry gates, DateOn
             if (gates.Find((string)rule["kind"]!) is not { } gate)
                 continue; // the engine reports the missing gate as an error when it evaluates the rule
             var settings = rule["settings"] ?? new JObject();
-            errors.AddRange(SchemaValidator.Validate(document, schema.Definitions[gate.SettingsDefinition], settings,
-                (string)rule["id"]!, fallback: document.LocationOf(rule)));
+            var settingsSchema = schema.Definitions[gate.SettingsDefinition];
+            var settingsErrors = SchemaValidator.Validate(document, settingsSchema, settings, (string)rule["id"]!, fallback: document.LocationOf(rule));
+            errors.AddRange(settingsErrors.Count > 0 ? settingsErrors : CheckPaths(document, Path.GetDirectoryName(fullPath)!, settings, settingsSchema));
         }
         if (errors.Count > 0)
             return PolicyLoadResult.Failed(errors.ToArray());
@@ -48,6 +50,38 @@ public sealed class PolicyLoader(RepositoryRoot root, GateRegistry gates, DateOn
         var builder = new PolicyBuilder(document, fullPath, root, today);
         var policy = builder.Build();
         return builder.Errors.Count > 0 ? PolicyLoadResult.Failed(builder.Errors.ToArray()) : new PolicyLoadResult(policy, []);
+    }
+
+    /// <summary>Every setting whose schema is definitions/relativePath must stay inside the repository.</summary>
+    private IEnumerable<Finding> CheckPaths(SourceDocument document, string directory, JToken node, JsonSchema nodeSchema)
+    {
+        var relativePath = SchemaCatalog.Get(SchemaCatalog.GatePolicy).Definitions["relativePath"];
+        if (nodeSchema.ActualSchema == relativePath && node.Type == JTokenType.String)
+        {
+            var problem = PathProblem(document, directory, node);
+            return problem is null ? [] : [problem];
+        }
+        return node switch
+        {
+            JObject mapping => mapping.Properties()
+                .Where(p => nodeSchema.ActualSchema.ActualProperties.ContainsKey(p.Name))
+                .SelectMany(p => CheckPaths(document, directory, p.Value, nodeSchema.ActualSchema.ActualProperties[p.Name])),
+            JArray list when nodeSchema.ActualSchema.Item is { } item => list.SelectMany(i => CheckPaths(document, directory, i, item)),
+            _ => [],
+        };
+    }
+
+    private Finding? PathProblem(SourceDocument document, string directory, JToken path)
+    {
+        try
+        {
+            root.Resolve(directory, (string)path!, document.LocationOf(path));
+            return null;
+        }
+        catch (GateInputException e)
+        {
+            return e.ToFinding((string)path!);
+        }
     }
 }
 

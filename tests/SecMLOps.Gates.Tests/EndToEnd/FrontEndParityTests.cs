@@ -1,0 +1,40 @@
+using SecMLOps.Gates.Tests.Support;
+
+namespace SecMLOps.Gates.Tests.EndToEnd;
+
+/// <summary>The CLI, the MSBuild task and the action run one engine: same verdict, same SARIF bytes.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class FrontEndParityTests
+{
+    [Theory]
+    [InlineData(SampleBuild.ViolatedPolicy, 1, "fail")]
+    [InlineData(SampleBuild.PassingPolicy, 0, "pass")]
+    public void Cli_msbuild_and_action_agree(string policy, int exitCode, string result)
+    {
+        using var scratch = new ScratchRepository();
+        var cliSarif = scratch.Full("cli.sarif");
+        var cli = ProcessRunner.Cli(RepositoryLayout.Root, "evaluate", policy, "--sarif", cliSarif);
+        Assert.True(cli.ExitCode == exitCode, cli.All);
+
+        var msbuildSarif = scratch.Full("msbuild.sarif");
+        var build = SampleBuild.Build(policy, msbuildSarif);
+        Assert.Equal(exitCode == 0, build.ExitCode == 0);
+
+        using var action = new ActionScript();
+        Assert.Equal(0, action.Run(policy).ExitCode);
+        Assert.Equal(result, action.Outputs()["result"]);
+
+        var expected = File.ReadAllText(cliSarif);
+        SarifSchema.AssertValid(expected);
+        Assert.Equal(expected, File.ReadAllText(msbuildSarif));
+        Assert.Equal(expected, File.ReadAllText(action.SarifFile));
+    }
+
+    [Fact]
+    public void The_cli_process_validates_the_repository_policies()
+    {
+        var run = ProcessRunner.Cli(RepositoryLayout.Root, "validate", "policies");
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("policies/samples/model-service.yaml: valid GatePolicy", run.Output);
+    }
+}

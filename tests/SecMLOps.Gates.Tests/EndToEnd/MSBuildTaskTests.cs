@@ -1,0 +1,39 @@
+using SecMLOps.Gates.Tests.Support;
+
+namespace SecMLOps.Gates.Tests.EndToEnd;
+
+[Collection(EndToEndCollection.Name)]
+public sealed class MSBuildTaskTests
+{
+    private const string GateRan = "SecMLOps gate: evaluating";
+
+    [Fact]
+    public void A_violated_policy_fails_the_build_with_located_errors_and_a_passing_one_is_not_rerun()
+    {
+        var violated = SampleBuild.Build(SampleBuild.ViolatedPolicy);
+        Assert.NotEqual(0, violated.ExitCode);
+        var threatModel = Path.Combine(SampleBuild.ProjectDirectory, "threat-model.yaml");
+        Assert.Contains($"{threatModel}(20,11): error SAMPLE-STRIDE-STRICT: EE-1 (Data scientist, external entity): Repudiation", violated.Output);
+        Assert.Contains($"{threatModel}(60,7): error SAMPLE-STRIDE-STRICT: control SC-3", violated.Output);
+
+        var passing = SampleBuild.Build(SampleBuild.PassingPolicy);
+        Assert.True(passing.ExitCode == 0, passing.Output);
+        Assert.Contains(GateRan, passing.Output);
+
+        var again = SampleBuild.Build(SampleBuild.PassingPolicy);
+        Assert.True(again.ExitCode == 0, again.Output);
+        Assert.DoesNotContain(GateRan, again.Output);
+    }
+
+    [Fact]
+    public void Editing_an_input_the_gate_read_reruns_it()
+    {
+        var first = SampleBuild.Build(SampleBuild.PassingPolicy);
+        Assert.True(first.ExitCode == 0, first.Output);
+        var evidence = Path.Combine(SampleBuild.ProjectDirectory, "evidence", "registry-access.md");
+        File.SetLastWriteTimeUtc(evidence, DateTime.UtcNow);
+        var second = SampleBuild.Build(SampleBuild.PassingPolicy);
+        Assert.True(second.ExitCode == 0, second.Output);
+        Assert.Contains(GateRan, second.Output);
+    }
+}

@@ -1,0 +1,23 @@
+using SecMLOps.Gates.Tests.Support;
+
+namespace SecMLOps.Gates.Tests.EndToEnd;
+
+/// <summary>A real `dotnet build` of the bundled sample project, which opts into the gate.</summary>
+internal static class SampleBuild
+{
+    public const string PassingPolicy = "policies/samples/model-service.yaml";
+    public const string ViolatedPolicy = "policies/samples/model-service-violated.yaml";
+
+    public static string ProjectDirectory => Path.Combine(RepositoryLayout.Root, "samples", "ModelService");
+
+    public static ProcessResult Build(string repositoryRelativePolicy, string? sarifOutput = null)
+    {
+        string[] arguments =
+        [
+            "build", ProjectDirectory, "-c", RepositoryLayout.Configuration, "-nologo", "-nodeReuse:false", "--disable-build-servers",
+            $"-p:SecMLOpsPolicy={Path.Combine(RepositoryLayout.Root, repositoryRelativePolicy)}",
+            .. sarifOutput is null ? Array.Empty<string>() : [$"-p:SecMLOpsSarifOutput={sarifOutput}"],
+        ];
+        return ProcessRunner.Run("dotnet", arguments, RepositoryLayout.Root);
+    }
+}
