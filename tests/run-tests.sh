@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: restores, builds (Release) and runs every test, unit and end-to-end
+# (the real CLI, a real `dotnet build` of the sample, the action script). Needs the .NET 10 SDK;
+# NuGet packages are restored from the configured feed. The shared fixtures are read from
+# ../shared/fixtures beside the repository.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required (dotnet not found on PATH)" >&2; exit 2; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build SecMLOps.Gates.sln -c Release -nologo -v:minimal
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test SecMLOps.Gates.sln -c Release --no-build -nologo 2>&1 | tee "$log"
+code=${PIPESTATUS[0]}
+set -e
+
+# One closing line in the plain form CI reads: N passed, N failed, N skipped.
+awk '/(Passed|Failed)!  - Failed:/ {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+       seen = 1 }
+     END { if (seen) printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; else print "tests: no test summary found" }' "$log"
+if ! grep -qE '(Passed|Failed)!  - Failed:' "$log"; then exit 1; fi
+exit "$code"
