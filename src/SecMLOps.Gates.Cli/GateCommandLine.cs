@@ -13,6 +13,8 @@ public static class GateCommandLine
         {
             ValidateCommand.Create(output),
             EvaluateCommand.Create(output, error),
+            DiffCommand.Create(output),
+            MatrixCommand.Create(output),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

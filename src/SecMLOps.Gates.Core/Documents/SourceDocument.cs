@@ -31,7 +31,7 @@ public sealed class SourceDocument
 
     public SourceLocation LocationOf(JToken token) => SourceLocation.Of(Path, token);
 
-    /// <summary>Parses YAML (or JSON, by extension); syntax errors become <see cref="GateInputException"/> with file:line:col.</summary>
+    /// <summary>Reads and parses a file; syntax errors become <see cref="GateInputException"/> with file:line:col.</summary>
     public static SourceDocument Load(string fullPath, string relativePath)
     {
         var info = new FileInfo(fullPath);
@@ -40,8 +40,13 @@ public sealed class SourceDocument
         if (info.Length > MaxBytes)
             throw new GateInputException(EngineRules.DocumentSyntax, $"file is larger than {MaxBytes} bytes", new SourceLocation(relativePath, 0, 0));
 
-        var text = File.ReadAllText(fullPath);
-        var isJson = fullPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        return Parse(File.ReadAllText(fullPath), relativePath);
+    }
+
+    /// <summary>Parses text as YAML, or as JSON when <paramref name="relativePath"/> ends in .json.</summary>
+    public static SourceDocument Parse(string text, string relativePath)
+    {
+        var isJson = relativePath.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
         try
         {
             using var reader = isJson

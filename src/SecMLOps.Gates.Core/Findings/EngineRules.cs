@@ -35,10 +35,18 @@ public static class EngineRules
         "A waiver has expired.",
         "Waivers carry an expiry date; once it has passed, the waiver is an error until it is renewed or removed.");
 
+    public static readonly RuleDescriptor PolicyWeakened = Rule("SMG0101", "policy-weakened",
+        "A change weakens a policy or threat model.",
+        "secmlops-gate diff found a change that lets more through: a threshold lowered, an attack or strength removed, a rule removed or downgraded, a waiver added or extended, a STRIDE pair downgraded, a control removed. Reviewers should confirm it is intended.");
+
+    public static readonly RuleDescriptor WeakeningWithoutVersionBump = Rule("SMG0102", "weakening-without-version-bump",
+        "A weakening change does not raise metadata.version.",
+        "Every weakening of a policy or threat model must come with a higher metadata.version, so that reviewers and auditors can tell the two apart.");
+
     public static IReadOnlyList<RuleDescriptor> All { get; } =
     [
         DocumentSyntax, SchemaViolation, PolicyInconsistent, PathOutsideRepository,
-        InputMissing, GateUnavailable, GateCrashed, WaiverExpired,
+        InputMissing, GateUnavailable, GateCrashed, WaiverExpired, PolicyWeakened, WeakeningWithoutVersionBump,
     ];
 
     public static RuleDescriptor ById(string id) =>

@@ -139,11 +139,5 @@ internal sealed class CoverageCheck(GateContext context, ThreatModel model, Risk
     private string Subject(ModelElement element) => $"{model.Path}#{element.Id}";
 
     private static string Describe(ModelElement element) =>
-        $"{element.Id} ({element.Name.ReplaceLineEndings(" ")}, {element.Type switch
-        {
-            ElementType.ExternalEntity => "external entity",
-            ElementType.Process => "process",
-            ElementType.DataFlow => "data flow",
-            _ => "data store",
-        }})";
+        $"{element.Id} ({element.Name.ReplaceLineEndings(" ")}, {element.Type.Words()})";
 }

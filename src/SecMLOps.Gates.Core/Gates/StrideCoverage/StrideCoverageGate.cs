@@ -23,9 +23,7 @@ public sealed class StrideCoverageGate : IGate
     {
         var path = context.ResolveSettingPath("threatModel");
         var document = SourceDocument.Load(path, context.Root.Relative(path));
-        var (model, errors) = context.Setting("format", "secmlops") == "threat-dragon-v2"
-            ? ThreatDragonImporter.Import(document)
-            : ThreatModelReader.Read(document);
+        var (model, errors) = ThreatModelReader.Read(document, context.Setting("format", "secmlops"));
         if (model is null)
             return errors;
 

@@ -10,6 +10,17 @@ public enum ElementType
     DataStore,
 }
 
+public static class ElementTypeNames
+{
+    public static string Words(this ElementType type) => type switch
+    {
+        ElementType.ExternalEntity => "external entity",
+        ElementType.Process => "process",
+        ElementType.DataFlow => "data flow",
+        _ => "data store",
+    };
+}
+
 public enum Impact
 {
     Low,

@@ -7,6 +7,10 @@ namespace SecMLOps.Gates.Gates.StrideCoverage;
 /// <summary>Reads this project's threat-model format (kind ThreatModel), schema-checked first.</summary>
 public static class ThreatModelReader
 {
+    /// <summary>Reads a threat model in the named format: secmlops (ours) or threat-dragon-v2.</summary>
+    public static (ThreatModel? Model, IReadOnlyList<Finding> Errors) Read(SourceDocument document, string format) =>
+        format == "threat-dragon-v2" ? ThreatDragonImporter.Import(document) : Read(document);
+
     public static (ThreatModel? Model, IReadOnlyList<Finding> Errors) Read(SourceDocument document)
     {
         var errors = SchemaValidator.Validate(document, SchemaCatalog.Get(SchemaCatalog.ThreatModel));

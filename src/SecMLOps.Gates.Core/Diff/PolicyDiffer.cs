@@ -1,0 +1,78 @@
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Documents;
+
+namespace SecMLOps.Gates.Diff;
+
+/// <summary>Classifies the changes between two revisions of one GatePolicy document.</summary>
+internal static class PolicyDiffer
+{
+    private static readonly string[] EnforcementOrder = ["advisory", "soft-mandatory", "hard-mandatory"];
+    private static readonly string[] SeverityOrder = ["low", "medium", "high", "critical"];
+
+    public static void Compare(ChangeLog log, SourceDocument base_, SourceDocument head)
+    {
+        CompareRules(log, head, Rules(base_), Rules(head));
+        CompareWaivers(log, head, Waivers(base_), Waivers(head));
+        SettingsDiffer.Compare(log, head, "spec", "model", base_.Root["spec"]?["model"], head.Root["spec"]?["model"]);
+        SettingsDiffer.Compare(log, head, "spec", "datasets", base_.Root["spec"]?["datasets"], head.Root["spec"]?["datasets"]);
+    }
+
+    private static Dictionary<string, JToken> Rules(SourceDocument document) =>
+        (document.Root["spec"]?["rules"] as JArray ?? []).Where(r => r["id"] is not null).DistinctBy(r => (string)r["id"]!).ToDictionary(r => (string)r["id"]!);
+
+    private static Dictionary<string, JToken> Waivers(SourceDocument document) =>
+        (document.Root["spec"]?["waivers"] as JArray ?? []).Where(w => w["rule"] is not null).DistinctBy(w => (string)w["rule"]!).ToDictionary(w => (string)w["rule"]!);
+
+    private static void CompareRules(ChangeLog log, SourceDocument head, Dictionary<string, JToken> before, Dictionary<string, JToken> after)
+    {
+        foreach (var (id, rule) in before.Where(p => !after.ContainsKey(p.Key)))
+            log.Add($"rule {id}", ChangeEffect.Weakening, $"rule {id} ({rule["kind"]}, {rule["enforcement"]}) removed", Summary(rule), null);
+        foreach (var (id, rule) in after.Where(p => !before.ContainsKey(p.Key)))
+            log.Add($"rule {id}", ChangeEffect.Strengthening, $"rule {id} ({rule["kind"]}, {rule["enforcement"]}) added", null, Summary(rule), head.LocationOf(rule));
+        foreach (var (id, rule) in after.Where(p => before.ContainsKey(p.Key)))
+        {
+            var old = before[id];
+            if ((string?)old["kind"] != (string?)rule["kind"])
+            {
+                log.Add($"rule {id}", ChangeEffect.Weakening, $"rule {id} changed kind: its old checks no longer run", old["kind"], rule["kind"], head.LocationOf(rule["kind"]!));
+                continue;
+            }
+            CompareRank(log, head, id, "enforcement", EnforcementOrder, old, rule);
+            CompareRank(log, head, id, "severity", SeverityOrder, old, rule);
+            SettingsDiffer.Compare(log, head, $"rule {id}", "settings", old["settings"], rule["settings"]);
+        }
+    }
+
+    private static void CompareRank(ChangeLog log, SourceDocument head, string id, string key, string[] order, JToken before, JToken after)
+    {
+        var (old, current) = ((string?)before[key], (string?)after[key]);
+        if (old == current || old is null || current is null)
+            return;
+        var effect = Array.IndexOf(order, current) < Array.IndexOf(order, old) ? ChangeEffect.Weakening : ChangeEffect.Strengthening;
+        log.Add($"rule {id}.{key}", effect, $"rule {id} {key} {(effect == ChangeEffect.Weakening ? "downgraded" : "upgraded")}", old, current, head.LocationOf(after[key]!));
+    }
+
+    private static void CompareWaivers(ChangeLog log, SourceDocument head, Dictionary<string, JToken> before, Dictionary<string, JToken> after)
+    {
+        foreach (var (rule, waiver) in after.Where(p => !before.ContainsKey(p.Key)))
+            log.Add($"waiver {rule}", ChangeEffect.Weakening, $"waiver added for {rule} (owner {waiver["owner"]}, until {waiver["expires"]})", null, waiver["expires"], head.LocationOf(waiver));
+        foreach (var (rule, waiver) in before.Where(p => !after.ContainsKey(p.Key)))
+            log.Add($"waiver {rule}", ChangeEffect.Strengthening, $"waiver for {rule} removed", waiver["expires"], null);
+        foreach (var (rule, waiver) in after.Where(p => before.ContainsKey(p.Key)))
+        {
+            var (old, current) = ((string?)before[rule]["expires"], (string?)waiver["expires"]);
+            if (old != current && old is not null && current is not null)
+            {
+                var effect = string.CompareOrdinal(current, old) > 0 ? ChangeEffect.Weakening : ChangeEffect.Strengthening;
+                log.Add($"waiver {rule}.expires", effect, $"waiver for {rule} {(effect == ChangeEffect.Weakening ? "extended" : "shortened")}", old, current, head.LocationOf(waiver["expires"]!));
+            }
+            foreach (var key in new[] { "owner", "reason", "ticket" })
+            {
+                if (!JToken.DeepEquals(before[rule][key], waiver[key]))
+                    log.Add($"waiver {rule}.{key}", ChangeEffect.Neutral, $"waiver for {rule}: {key} changed", before[rule][key], waiver[key], head.LocationOf(waiver));
+            }
+        }
+    }
+
+    private static string Summary(JToken rule) => $"{rule["kind"]} {rule["enforcement"]} {rule["severity"]}";
+}

@@ -1,0 +1,146 @@
+using SecMLOps.Gates.Diff;
+using SecMLOps.Gates.Tests.Support;
+
+namespace SecMLOps.Gates.Tests.Diff;
+
+public sealed class PolicyDiffTests
+{
+    private const string Policy = """
+        apiVersion: secmlops.gates/v1
+        kind: GatePolicy
+        metadata: {name: classifier, version: VERSION, owners: [ml-team]}
+        spec:
+          rules:
+            - id: ROB-1
+              kind: robustness
+              enforcement: ENFORCEMENT
+              severity: high
+              settings:
+                minRatioOfBaseline: RATIO
+                attacks:
+                  - {name: fgsm, eps: [0.01, 0.02, 0.03]}
+                  - {name: deepfool, xi: [0.02]}
+            - id: STRIDE-1
+              kind: stride-coverage
+              enforcement: hard-mandatory
+              severity: high
+              settings: {threatModel: tm.yaml}
+        WAIVERS
+        """;
+
+    private static string Make(string version = "1.0.0", string ratio = "0.8", string enforcement = "hard-mandatory", string waivers = "") =>
+        Policy.Replace("VERSION", version).Replace("RATIO", ratio).Replace("ENFORCEMENT", enforcement).Replace("WAIVERS", waivers);
+
+    private static PolicyDiffReport DiffAfter(ScratchGitRepository repo, string path, string contents)
+    {
+        repo.Write(path, contents);
+        repo.Commit("change");
+        return PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"));
+    }
+
+    private static ScratchGitRepository WithPolicy(string contents)
+    {
+        var repo = new ScratchGitRepository();
+        repo.Write("policies/classifier.yaml", contents);
+        repo.Commit("base");
+        return repo;
+    }
+
+    [Fact]
+    public void Lowering_min_ratio_of_baseline_is_a_weakening_with_both_values()
+    {
+        using var repo = WithPolicy(Make());
+        var diff = DiffAfter(repo, "policies/classifier.yaml", Make(version: "2.0.0", ratio: "0.7"));
+        var change = Assert.Single(diff.Changes, c => c.Subject.Contains("minRatioOfBaseline"));
+        Assert.Equal(ChangeEffect.Weakening, change.Effect);
+        Assert.Equal("0.8", change.OldValue);
+        Assert.Equal("0.7", change.NewValue);
+        Assert.Equal(11, change.Location.Line);
+        Assert.False(Assert.Single(diff.Files).MissesVersionBump);
+    }
+
+    [Fact]
+    public void Raising_min_ratio_of_baseline_is_a_strengthening()
+    {
+        using var repo = WithPolicy(Make());
+        var diff = DiffAfter(repo, "policies/classifier.yaml", Make(version: "1.1.0", ratio: "0.9"));
+        var change = Assert.Single(diff.Changes, c => c.Subject.Contains("minRatioOfBaseline"));
+        Assert.Equal(ChangeEffect.Strengthening, change.Effect);
+        Assert.Equal(("0.8", "0.9"), (change.OldValue, change.NewValue));
+    }
+
+    [Fact]
+    public void A_weakening_without_a_version_bump_is_flagged()
+    {
+        using var repo = WithPolicy(Make());
+        var diff = DiffAfter(repo, "policies/classifier.yaml", Make(ratio: "0.7"));
+        Assert.True(Assert.Single(diff.Files).MissesVersionBump);
+        var report = DiffReports.ToEvaluationReport(diff);
+        Assert.Equal(1, report.ExitCode);
+        SarifSchema.AssertValid(global::SecMLOps.Gates.Reporting.Sarif.SarifReportWriter.ToJson(report));
+    }
+
+    [Fact]
+    public void Narrowing_eps_and_removing_an_attack_are_weakenings()
+    {
+        using var repo = WithPolicy(Make());
+        var changed = Make(version: "2.0.0").Replace("eps: [0.01, 0.02, 0.03]", "eps: [0.01, 0.02]").Replace("- {name: deepfool, xi: [0.02]}", "");
+        var diff = DiffAfter(repo, "policies/classifier.yaml", changed);
+        Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Weakening && c.Description.Contains("eps: 0.03 removed"));
+        Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Weakening && c.Description.Contains("attacks: deepfool removed"));
+    }
+
+    [Fact]
+    public void Downgraded_enforcement_removed_rules_and_new_or_longer_waivers_are_weakenings()
+    {
+        var waiver = "  waivers:\n    - {rule: ROB-1, owner: alice, reason: retraining, expires: 2027-01-31}";
+        using var repo = WithPolicy(Make(enforcement: "soft-mandatory"));
+        var added = DiffAfter(repo, "policies/classifier.yaml", Make(version: "1.1.0", enforcement: "advisory", waivers: waiver));
+        Assert.Contains(added.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject == "rule ROB-1.enforcement" && c.OldValue == "soft-mandatory" && c.NewValue == "advisory");
+        Assert.Contains(added.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject == "waiver ROB-1");
+
+        var extended = DiffAfter(repo, "policies/classifier.yaml", Make(version: "1.2.0", enforcement: "advisory", waivers: waiver.Replace("2027-01-31", "2027-06-30")));
+        Assert.Contains(extended.Changes, c => c.Effect == ChangeEffect.Weakening && c.Description.Contains("extended") && c.NewValue == "2027-06-30");
+
+        var removed = DiffAfter(repo, "policies/classifier.yaml", Make(version: "2.0.0", enforcement: "advisory", waivers: waiver).Replace("    - id: STRIDE-1\n      kind: stride-coverage\n      enforcement: hard-mandatory\n      severity: high\n      settings: {threatModel: tm.yaml}\n", ""));
+        Assert.Contains(removed.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject == "rule STRIDE-1");
+    }
+
+    [Fact]
+    public void A_downgraded_stride_pair_and_a_removed_control_are_weakenings()
+    {
+        var model = Support.Policies.ThreatModel("""
+                - id: P-1
+                  name: Trainer
+                  type: process
+                  threats:
+                    - {category: T, likelihood: H, impact: severe, status: mitigated, assessed: 2026-11-01, controls: [SC-1, SC-2]}
+            """, "  controls:\n    - {id: SC-1, description: signing}\n    - {id: SC-2, description: hashing}");
+        using var repo = new ScratchGitRepository();
+        repo.Write("tm.yaml", model);
+        repo.Commit("base");
+        var diff = DiffAfter(repo, "tm.yaml", model.Replace("likelihood: H", "likelihood: M").Replace("controls: [SC-1, SC-2]", "controls: [SC-1]").Replace("    - {id: SC-2, description: hashing}", ""));
+        Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject == "P-1/T.likelihood" && c.OldValue == "H" && c.NewValue == "M");
+        Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject == "P-1/T.controls[SC-2]");
+        Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject == "control SC-2");
+        Assert.True(Assert.Single(diff.Files).MissesVersionBump);
+    }
+
+    [Fact]
+    public void The_working_tree_is_the_default_head_and_an_unknown_revision_is_an_error()
+    {
+        using var repo = WithPolicy(Make());
+        repo.Write("policies/classifier.yaml", Make(version: "2.0.0", ratio: "0.7"));
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null));
+        Assert.Contains(diff.Changes, c => c.Subject.Contains("minRatioOfBaseline"));
+        Assert.Throws<global::SecMLOps.Gates.Findings.GateInputException>(() => PolicyDiff.Compare(new GitRevision(repo.Path, "no-such-branch"), new GitRevision(repo.Path, null)));
+    }
+
+    [Fact]
+    public void Markdown_names_old_and_new_values()
+    {
+        using var repo = WithPolicy(Make());
+        var markdown = DiffReports.ToMarkdown(DiffAfter(repo, "policies/classifier.yaml", Make(version: "2.0.0", ratio: "0.7")));
+        Assert.Contains("| 🔻 weakening | `rule ROB-1.settings.minRatioOfBaseline lowered` | `0.8` | `0.7` |", markdown);
+    }
+}
