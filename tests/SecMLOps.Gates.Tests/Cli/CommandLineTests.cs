@@ -71,7 +71,7 @@ public sealed class CommandLineTests
         var (code, output) = Run("evaluate", policy, "--repo-root", repo.Path,
             "--sarif", repo.Full("out/r.sarif"), "--json", repo.Full("out/r.json"), "--summary", repo.Full("out/r.md"));
         Assert.Equal(ExitCodes.PolicyViolated, code);
-        Assert.Contains("high.yaml:13:11: error STRIDE-1:", output);
+        Assert.Contains("high.yaml:9:7: error STRIDE-1: EE-1 (User, external entity): Spoofing", output);
         SarifSchema.AssertValid(File.ReadAllText(repo.Full("out/r.sarif")));
         Assert.Contains("\"verdict\": \"fail\"", File.ReadAllText(repo.Full("out/r.json")));
         Assert.Contains("SecMLOps gate: fail", File.ReadAllText(repo.Full("out/r.md")));

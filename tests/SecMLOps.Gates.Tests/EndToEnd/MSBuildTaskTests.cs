@@ -13,7 +13,7 @@ public sealed class MSBuildTaskTests
         var violated = SampleBuild.Build(SampleBuild.ViolatedPolicy);
         Assert.NotEqual(0, violated.ExitCode);
         var threatModel = Path.Combine(SampleBuild.ProjectDirectory, "threat-model.yaml");
-        Assert.Contains($"{threatModel}(20,11): error SAMPLE-STRIDE-STRICT: EE-1 (Data scientist, external entity): Repudiation", violated.Output);
+        Assert.Contains($"{threatModel}(15,7): error SAMPLE-STRIDE-STRICT: EE-1 (Data scientist, external entity): Repudiation", violated.Output);
         Assert.Contains($"{threatModel}(60,7): error SAMPLE-STRIDE-STRICT: control SC-3", violated.Output);
 
         var passing = SampleBuild.Build(SampleBuild.PassingPolicy);

@@ -58,14 +58,33 @@ public sealed class StrideCoverageGateTests
     }
 
     [Fact]
-    public void A_high_likelihood_pair_without_a_control_fails_at_the_threat()
+    public void A_high_likelihood_pair_without_a_control_fails_at_the_element_and_names_the_assessment()
     {
         using var repo = new ScratchRepository();
         var model = Support.Policies.ThreatModel(Support.Policies.AssessedEntity.Replace("{category: S, likelihood: L", "{category: S, likelihood: H"));
         var failure = Assert.Single(Failures(Evaluate(repo, model)));
         Assert.Equal("threat-model.yaml#EE-1/S", failure.Finding.Subject);
         Assert.Contains("names no control backed by evidence", failure.Finding.Message);
-        Assert.Equal(13, failure.Finding.Locations[0].Line);
+        Assert.Equal([9, 13], failure.Finding.Locations.Select(l => l.Line));
+    }
+
+    [Fact]
+    public void Deleting_the_only_control_of_a_high_likelihood_pair_in_the_sample_fails_at_the_element()
+    {
+        using var repo = new ScratchRepository();
+        foreach (var file in new[] { "threat-model.yaml", "evidence/integrity-checks.md", "evidence/registry-access.md" })
+            repo.CopyFromRepository($"samples/ModelService/{file}", file);
+        var policy = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "policies/samples/model-service.yaml"))
+            .Replace("../../samples/ModelService/threat-model.yaml", "threat-model.yaml");
+        var path = repo.Write("policy.yaml", policy);
+        var engine = new GateEngine(GateRegistry.Default);
+        Assert.Equal(Verdict.Passed, engine.Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today)).Verdict);
+
+        var model = File.ReadAllText(repo.Full("threat-model.yaml"));
+        repo.Write("threat-model.yaml", model.Replace("status: mitigated, assessed: 2026-11-20, controls: [SC-1], title: Poisoned training data", "status: mitigated, assessed: 2026-11-20, title: Poisoned training data"));
+        var failure = Assert.Single(Failures(engine.Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today))));
+        Assert.Equal("threat-model.yaml#P-1/T", failure.Finding.Subject);
+        Assert.Equal(new SourceLocation("threat-model.yaml", 21, 7), failure.Finding.Locations[0]);
     }
 
     [Fact]

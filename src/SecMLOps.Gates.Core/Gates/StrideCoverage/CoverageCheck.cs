@@ -71,8 +71,10 @@ internal sealed class CoverageCheck(GateContext context, ThreatModel model, Risk
         };
         if (problems.Count > 0)
         {
-            var at = assessments.First(a => Problems(a).Any()).Location;
-            return Finding.Failed(RuleId, subject, $"{Describe(element)}: {Stride.Name(category)}: {string.Join("; ", problems)}", at, properties);
+            // The element's line first (where reviewers look for the pair), then the assessment that falls short.
+            var assessment = assessments.First(a => Problems(a).Any()).Location;
+            return new Finding(RuleId, Outcome.Failed, subject, $"{Describe(element)}: {Stride.Name(category)}: {string.Join("; ", problems)}",
+                [element.Location, assessment], properties);
         }
         return Finding.Passed(RuleId, subject, $"{Describe(element)}: {Stride.Name(category)} assessed ({worst.Likelihood}/{worst.Impact.ToString().ToLowerInvariant()}, {worst.Status})", worst.Location, properties);
     }

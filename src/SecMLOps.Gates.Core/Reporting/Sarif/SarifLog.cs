@@ -49,11 +49,12 @@ public sealed record SarifResult(
     string Level,
     SarifMessage Message,
     IReadOnlyList<SarifLocation> Locations,
+    IReadOnlyList<SarifLocation>? RelatedLocations,
     IReadOnlyDictionary<string, string> PartialFingerprints,
     IReadOnlyList<SarifSuppression>? Suppressions,
     IReadOnlyDictionary<string, object>? Properties);
 
-public sealed record SarifLocation(SarifPhysicalLocation PhysicalLocation);
+public sealed record SarifLocation(SarifPhysicalLocation PhysicalLocation, int? Id = null);
 
 public sealed record SarifPhysicalLocation(SarifArtifactLocation ArtifactLocation, SarifRegion? Region);
 

@@ -64,7 +64,8 @@ public static class SarifReportWriter
         "fail",
         finding.Level,
         new SarifMessage(finding.Finding.Message),
-        finding.Finding.Locations.Select(Location).ToList(),
+        finding.Finding.Locations.Take(1).Select(l => Location(l)).ToList(),
+        finding.Finding.Locations.Count > 1 ? finding.Finding.Locations.Skip(1).Select((l, i) => Location(l, i + 1)).ToList() : null,
         new Dictionary<string, string> { [FingerprintKey] = Fingerprint(finding.Finding) },
         finding.IsWaived
             ? [new SarifSuppression("external", "accepted",
@@ -72,9 +73,9 @@ public static class SarifReportWriter
             : null,
         Properties(finding));
 
-    private static SarifLocation Location(SourceLocation location) => new(new SarifPhysicalLocation(
+    private static SarifLocation Location(SourceLocation location, int? id = null) => new(new SarifPhysicalLocation(
         new SarifArtifactLocation(Uri: Uri.EscapeDataString(location.Path).Replace("%2F", "/"), UriBaseId: SourceRoot),
-        location.Line > 0 ? new SarifRegion(location.Line, Math.Max(location.Column, 1)) : null));
+        location.Line > 0 ? new SarifRegion(location.Line, Math.Max(location.Column, 1)) : null), id);
 
     private static IReadOnlyDictionary<string, object> Properties(ReportedFinding finding)
     {
