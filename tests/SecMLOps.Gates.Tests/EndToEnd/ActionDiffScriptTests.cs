@@ -1,0 +1,51 @@
+using SecMLOps.Gates.Tests.Support;
+
+namespace SecMLOps.Gates.Tests.EndToEnd;
+
+[Collection(EndToEndCollection.Name)]
+public sealed class ActionDiffScriptTests
+{
+    private const string Policy = """
+        apiVersion: secmlops.gates/v1
+        kind: GatePolicy
+        metadata: {name: classifier, version: VERSION, owners: [ml-team]}
+        spec:
+          rules:
+            - id: ROB-1
+              kind: robustness
+              enforcement: hard-mandatory
+              severity: high
+              settings: {minRatioOfBaseline: RATIO}
+        """;
+
+    [Theory]
+    [InlineData("1.0.0", "true")]
+    [InlineData("2.0.0", "false")]
+    public void A_pull_request_that_lowers_a_threshold_is_reported_and_fails_without_a_version_bump(string newVersion, string shouldFail)
+    {
+        using var repo = new ScratchGitRepository();
+        repo.Write("policies/classifier.yaml", Policy.Replace("VERSION", "1.0.0").Replace("RATIO", "0.8"));
+        repo.Commit("base");
+        repo.Write("policies/classifier.yaml", Policy.Replace("VERSION", newVersion).Replace("RATIO", "0.7"));
+        repo.Commit("lower the threshold");
+        using var scratch = new ScratchRepository();
+        var outputFile = scratch.Full("github-output");
+        var summaryFile = scratch.Full("summary.md");
+
+        var run = ProcessRunner.Run("bash", [Path.Combine(RepositoryLayout.Root, "action", "run-diff.sh")], repo.Path, new Dictionary<string, string>
+        {
+            ["GITHUB_WORKSPACE"] = repo.Path,
+            ["GITHUB_OUTPUT"] = outputFile,
+            ["GITHUB_STEP_SUMMARY"] = summaryFile,
+            ["BASE_REF"] = "HEAD~1",
+            ["SECMLOPS_GATE_CLI"] = RepositoryLayout.CliDll,
+        });
+
+        Assert.True(run.ExitCode == 0, run.All);
+        var outputs = File.ReadAllLines(outputFile).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal("1", outputs["weakenings"]);
+        Assert.Equal(shouldFail, outputs["should-fail"]);
+        Assert.Contains("| 🔻 weakening | `rule ROB-1.settings.minRatioOfBaseline lowered` | `0.8` | `0.7` |", File.ReadAllText(summaryFile));
+        SarifSchema.AssertValid(File.ReadAllText(outputs["sarif-file"]));
+    }
+}
