@@ -11,12 +11,12 @@ internal static class SettingDirections
     private static readonly HashSet<string> HigherIsStricter = new(StringComparer.Ordinal)
     {
         "minRatioOfBaseline", "minGoldenFraction", "minGoldenAccuracy", "minAccuracy", "sampleCount", "steps",
-        "maxIterations", "restarts", "queries", "minSignatures",
+        "maxIterations", "restarts", "queries", "minSignatures", "minPriorShiftPValue",
     };
 
     private static readonly HashSet<string> LowerIsStricter = new(StringComparer.Ordinal)
     {
-        "maxAgeDays", "maxFlaggedFraction", "maxRecallDrop", "maxConflictingDuplicates", "maxPsi", "maxKsStatistic", "maxPriorShift",
+        "maxAgeDays", "maxExcessFlaggedFraction", "maxRecallDrop", "maxConflictingDuplicates", "maxPsi", "maxKsStatistic", "nearDuplicateQuantum",
     };
 
     /// <summary>Lists whose removed entries weaken a rule (fewer attacks, fewer strengths, fewer checks).</summary>

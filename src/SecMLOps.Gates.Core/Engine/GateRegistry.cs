@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Gates.Poisoning;
 using SecMLOps.Gates.Gates.StrideCoverage;
 
 namespace SecMLOps.Gates.Engine;
@@ -19,6 +20,7 @@ public sealed class GateRegistry
 
     public static GateRegistry Default { get; } = new([
         new StrideCoverageGate(),
+        new PoisoningGate(),
     ]);
 
     public IReadOnlyCollection<IGate> All => _byKind.Values;

@@ -51,4 +51,14 @@ public sealed record ModelSpec(
 
 public sealed record ModelFileSpec(string Path, string Format, SourceLocation Location);
 
-public sealed record DatasetSpec(string Name, string Path, string Format, string? LabelsPath, string? Sha256, string? LabelsSha256, SourceLocation Location);
+public sealed record DatasetSpec(
+    string Name,
+    string Path,
+    string Format,
+    string? LabelsPath,
+    string? Sha256,
+    string? LabelsSha256,
+    int LabelColumn,
+    string FeaturesArray,
+    string LabelsArray,
+    SourceLocation Location);

@@ -76,6 +76,9 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
         dataset["labels"] is { } labels ? ResolvePath(labels) : null,
         (string?)dataset["sha256"],
         (string?)dataset["labelsSha256"],
+        (int?)dataset["labelColumn"] ?? -1,
+        (string?)dataset["featuresArray"] ?? "x",
+        (string?)dataset["labelsArray"] ?? "y",
         document.LocationOf(dataset));
 
     private Waiver BuildWaiver(JToken waiver)

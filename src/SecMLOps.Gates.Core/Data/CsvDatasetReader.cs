@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.IO.Compression;
+
+namespace SecMLOps.Gates.Data;
+
+/// <summary>
+/// CSV (optionally gzipped): one sample a line, numbers only, the label in <c>labelColumn</c>
+/// (negative counts from the end). A first line that is not numeric is taken as a header.
+/// </summary>
+public sealed class CsvDatasetReader : IDatasetReader
+{
+    private readonly string _path;
+    private readonly int _labelColumn;
+    private readonly int _columns;
+    private readonly bool _hasHeader;
+
+    public CsvDatasetReader(string path, int labelColumn)
+    {
+        _path = path;
+        using var reader = Open(path);
+        var first = reader.ReadLine() ?? throw new InvalidDataException($"{Path.GetFileName(path)} is empty");
+        var cells = first.Split(',');
+        _hasHeader = !cells.All(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        _columns = cells.Length;
+        _labelColumn = labelColumn < 0 ? _columns + labelColumn : labelColumn;
+        if (_labelColumn < 0 || _labelColumn >= _columns)
+            throw new InvalidDataException($"{Path.GetFileName(path)} has {_columns} columns; label column {labelColumn} does not exist");
+        FeatureCount = _columns - 1;
+    }
+
+    public int FeatureCount { get; }
+
+    public IEnumerable<LabeledBatch> ReadBatches(int batchSize)
+    {
+        using var reader = Open(_path);
+        var line = 0;
+        if (_hasHeader) { reader.ReadLine(); line++; }
+        var features = new List<float>(batchSize * FeatureCount);
+        var labels = new List<int>(batchSize);
+        var first = 0;
+        for (var text = reader.ReadLine(); text is not null; text = reader.ReadLine())
+        {
+            line++;
+            if (text.Length == 0) continue;
+            var cells = text.Split(',');
+            if (cells.Length != _columns)
+                throw new InvalidDataException($"{Path.GetFileName(_path)} line {line}: {cells.Length} columns, expected {_columns}");
+            for (var c = 0; c < cells.Length; c++)
+            {
+                if (!float.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                    throw new InvalidDataException($"{Path.GetFileName(_path)} line {line}, column {c + 1}: '{cells[c]}' is not a number");
+                if (c == _labelColumn)
+                {
+                    if (value != MathF.Round(value) || value < 0)
+                        throw new InvalidDataException($"{Path.GetFileName(_path)} line {line}: label '{cells[c]}' is not a class index");
+                    labels.Add((int)value);
+                }
+                else
+                {
+                    features.Add(value);
+                }
+            }
+            if (labels.Count == batchSize)
+            {
+                yield return new LabeledBatch(first, labels.Count, FeatureCount, features.ToArray(), labels.ToArray());
+                first += labels.Count;
+                features.Clear();
+                labels.Clear();
+            }
+        }
+        if (labels.Count > 0)
+            yield return new LabeledBatch(first, labels.Count, FeatureCount, features.ToArray(), labels.ToArray());
+    }
+
+    private static StreamReader Open(string path)
+    {
+        Stream file = File.OpenRead(path);
+        return new StreamReader(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file);
+    }
+}

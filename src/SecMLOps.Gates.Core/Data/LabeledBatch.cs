@@ -1,0 +1,18 @@
+namespace SecMLOps.Gates.Data;
+
+/// <summary>A run of consecutive samples: row-major features (Count x FeatureCount) and one label each.</summary>
+public sealed record LabeledBatch(int FirstRow, int Count, int FeatureCount, float[] Features, int[] Labels)
+{
+    public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * FeatureCount, FeatureCount);
+}
+
+/// <summary>
+/// Streams a labelled dataset in batches, so that large training sets are never held whole.
+/// Readers check their format as they read and throw <see cref="InvalidDataException"/> with a reason.
+/// </summary>
+public interface IDatasetReader
+{
+    int FeatureCount { get; }
+
+    IEnumerable<LabeledBatch> ReadBatches(int batchSize);
+}

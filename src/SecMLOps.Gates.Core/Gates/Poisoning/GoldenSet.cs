@@ -1,0 +1,34 @@
+using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Policies;
+
+namespace SecMLOps.Gates.Gates.Poisoning;
+
+/// <summary>The golden set in memory (it is the smaller set), with each feature's range.</summary>
+internal sealed record GoldenSet(float[] Features, int[] Labels, int Dimension, float[] Low, float[] High)
+{
+    public int Count => Labels.Length;
+
+    public static GoldenSet Load(DatasetSpec dataset)
+    {
+        var reader = DatasetReaders.Open(dataset);
+        var features = new List<float>();
+        var labels = new List<int>();
+        foreach (var batch in DatasetReaders.Batches(dataset, reader, 4096))
+        {
+            features.AddRange(batch.Features);
+            labels.AddRange(batch.Labels);
+        }
+        var dimension = reader.FeatureCount;
+        var (low, high) = (new float[dimension], new float[dimension]);
+        Array.Fill(low, float.PositiveInfinity);
+        Array.Fill(high, float.NegativeInfinity);
+        var all = features.ToArray();
+        for (var i = 0; i < labels.Count; i++)
+            for (var j = 0; j < dimension; j++)
+            {
+                low[j] = Math.Min(low[j], all[i * dimension + j]);
+                high[j] = Math.Max(high[j], all[i * dimension + j]);
+            }
+        return new GoldenSet(all, labels.ToArray(), dimension, low, high);
+    }
+}

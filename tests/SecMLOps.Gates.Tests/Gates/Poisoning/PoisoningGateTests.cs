@@ -1,0 +1,105 @@
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Tests.Support;
+
+namespace SecMLOps.Gates.Tests.Gates.Poisoning;
+
+public sealed class PoisoningGateTests
+{
+    private static string SampleDatasets(PoisoningScenario scenario, string trainingLabels = "train-labels.idx.gz")
+    {
+        scenario.CopySample("train-images-idx3-ubyte.gz", "train-images.idx.gz");
+        if (!File.Exists(scenario.Full(trainingLabels)))
+            scenario.CopySample("train-labels-idx1-ubyte.gz", trainingLabels);
+        scenario.CopySample("golden-images-idx3-ubyte.gz", "golden-images.idx.gz");
+        scenario.CopySample("golden-labels-idx1-ubyte.gz", "golden-labels.idx.gz");
+        return scenario.Dataset("training", "train-images.idx.gz", "idx", trainingLabels)
+            + scenario.Dataset("golden", "golden-images.idx.gz", "idx", "golden-labels.idx.gz");
+    }
+
+    [Fact]
+    public void Clean_training_data_passes_every_check()
+    {
+        using var scenario = new PoisoningScenario();
+        var report = scenario.Evaluate(SampleDatasets(scenario));
+        Assert.Equal(Verdict.Passed, report.Verdict);
+        Assert.Equal(9, report.Count(Outcome.Passed));
+    }
+
+    [Fact]
+    public void A_golden_file_whose_digest_does_not_match_names_both_digests()
+    {
+        using var scenario = new PoisoningScenario();
+        var datasets = SampleDatasets(scenario);
+        var pinned = Data.FileDigest.Sha256(scenario.Full("golden-labels.idx.gz"));
+        var labels = IdxFiles.ReadLabels(scenario.Full("golden-labels.idx.gz"));
+        labels[17] = (byte)((labels[17] + 1) % 10);
+        IdxFiles.WriteLabels(scenario.Full("golden-labels.idx.gz"), labels);
+        var actual = Data.FileDigest.Sha256(scenario.Full("golden-labels.idx.gz"));
+
+        var report = scenario.Evaluate(datasets);
+        var finding = PoisoningScenario.Check(report, "integrity/golden/golden-labels.idx.gz");
+        Assert.Equal(Outcome.Failed, finding.Outcome);
+        Assert.Contains($"expected sha256 {pinned}, actual {actual}", finding.Finding.Message);
+        Assert.Equal(Verdict.Failed, report.Verdict);
+    }
+
+    [Fact]
+    public void A_golden_set_below_ten_percent_fails_with_both_sizes()
+    {
+        using var scenario = new PoisoningScenario();
+        var images = IdxFiles.ReadImages(PoisoningScenario.SampleData("golden-images-idx3-ubyte.gz"));
+        var labels = IdxFiles.ReadLabels(PoisoningScenario.SampleData("golden-labels-idx1-ubyte.gz"));
+        var datasets = SampleDatasets(scenario);
+        IdxFiles.WriteImages(scenario.Full("small-images.idx"), images[..(500 * 784)], 28, 28);
+        IdxFiles.WriteLabels(scenario.Full("small-labels.idx"), labels[..500]);
+        var small = datasets[..datasets.IndexOf("    golden:")] + scenario.Dataset("golden", "small-images.idx", "idx", "small-labels.idx");
+        var finding = PoisoningScenario.Check(scenario.Evaluate(small), "coverage");
+        Assert.Equal(Outcome.Failed, finding.Outcome);
+        Assert.Contains("the golden set has 500 rows, only 8.3 % of the 6000 training rows", finding.Finding.Message);
+    }
+
+    [Fact]
+    public void An_unpinned_golden_set_fails()
+    {
+        using var scenario = new PoisoningScenario();
+        var datasets = SampleDatasets(scenario);
+        var unpinned = datasets[..datasets.IndexOf("    golden:")] + scenario.Dataset("golden", "golden-images.idx.gz", "idx", "golden-labels.idx.gz", pin: false);
+        var report = scenario.Evaluate(unpinned);
+        Assert.Contains(report.Findings, f => f.Outcome == Outcome.Failed && f.Finding.Message.Contains("is not hash-pinned"));
+    }
+
+    [Fact]
+    public void A_truncated_dataset_is_an_input_error()
+    {
+        using var scenario = new PoisoningScenario();
+        var datasets = SampleDatasets(scenario);
+        var bytes = File.ReadAllBytes(scenario.Full("train-images.idx.gz"));
+        File.WriteAllBytes(scenario.Full("train-images.idx.gz"), bytes[..(bytes.Length / 2)]);
+        var report = scenario.Evaluate(datasets);
+        Assert.Equal(Verdict.Error, report.Verdict);
+        Assert.Contains(report.Findings, f => f.Rule.Id == EngineRules.InputMissing.Id && f.Finding.Message.Contains("dataset training"));
+    }
+
+    [Fact]
+    public void Conflicting_duplicates_of_golden_rows_are_found_and_quarantined()
+    {
+        using var scenario = new PoisoningScenario();
+        var datasets = SampleDatasets(scenario);
+        var trainingImages = IdxFiles.ReadImages(scenario.Full("train-images.idx.gz"));
+        var trainingLabels = IdxFiles.ReadLabels(scenario.Full("train-labels.idx.gz"));
+        var goldenImages = IdxFiles.ReadImages(scenario.Full("golden-images.idx.gz"));
+        var goldenLabels = IdxFiles.ReadLabels(scenario.Full("golden-labels.idx.gz"));
+        // Row 0 becomes a copy of golden row 0 with another label.
+        goldenImages.AsSpan(0, 784).CopyTo(trainingImages);
+        trainingLabels[0] = (byte)((goldenLabels[0] + 1) % 10);
+        IdxFiles.WriteImages(scenario.Full("train-images.idx"), trainingImages, 28, 28);
+        IdxFiles.WriteLabels(scenario.Full("train-labels.idx"), trainingLabels);
+        var changed = scenario.Dataset("training", "train-images.idx", "idx", "train-labels.idx") + datasets[datasets.IndexOf("    golden:")..];
+        var report = scenario.Evaluate(changed);
+        var duplicates = PoisoningScenario.Check(report, "duplicates");
+        Assert.Equal(Outcome.Failed, duplicates.Outcome);
+        Assert.Contains("1 duplicate a golden row with another label", duplicates.Finding.Message);
+        Assert.Equal(goldenLabels[0], scenario.Quarantined()[0]);
+    }
+}
