@@ -74,9 +74,7 @@ public sealed class StrideCoverageGateTests
         using var repo = new ScratchRepository();
         foreach (var file in new[] { "threat-model.yaml", "evidence/integrity-checks.md", "evidence/registry-access.md" })
             repo.CopyFromRepository($"samples/ModelService/{file}", file);
-        var policy = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "policies/samples/model-service.yaml"))
-            .Replace("../../samples/ModelService/threat-model.yaml", "threat-model.yaml");
-        var path = repo.Write("policy.yaml", policy);
+        var path = repo.Write("policy.yaml", Support.Policies.StridePolicy(settings: "        maxAgeDays: 730").Replace("id: STRIDE-1", "id: SAMPLE-STRIDE-1"));
         var engine = new GateEngine(GateRegistry.Default);
         Assert.Equal(Verdict.Passed, engine.Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today)).Verdict);
 
