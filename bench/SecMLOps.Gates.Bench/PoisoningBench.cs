@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Gates.Poisoning;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Bench;
@@ -26,7 +27,7 @@ internal static class PoisoningBench
                 File.Copy(Path.Combine(data, file), Path.Combine(repo, file));
             var policy = Path.Combine(repo, "policy.yaml");
             File.WriteAllText(policy, Policy(repo));
-            var engine = new GateEngine(GateRegistry.Default);
+            var engine = new GateEngine(new GateRegistry([new PoisoningGate()]));
             var request = new EvaluationRequest([policy], RepositoryRoot.At(repo), DateOnly.FromDateTime(DateTime.UtcNow));
 
             var reference = new List<double>();

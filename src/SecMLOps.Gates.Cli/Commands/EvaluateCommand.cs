@@ -37,14 +37,14 @@ internal static class EvaluateCommand
             }
             var options = new EvaluateOptions(parsed.GetValue(paths)!, CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), today,
                 parsed.GetValue(sarif), parsed.GetValue(summary), parsed.GetValue(json));
-            return Run(options, output);
+            return Run(options, output, error);
         });
         return command;
     }
 
-    private static int Run(EvaluateOptions options, TextWriter output)
+    private static int Run(EvaluateOptions options, TextWriter output, TextWriter progress)
     {
-        var report = new GateEngine(GateRegistry.Default).Evaluate(new EvaluationRequest(options.Paths, options.Root, options.Today));
+        var report = new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest(options.Paths, options.Root, options.Today, progress));
 
         foreach (var finding in report.Findings.Where(f => f.Outcome is Outcome.Failed or Outcome.Error))
             FindingPrinter.Print(output, finding.IsWaived ? "waived" : finding.Level, finding.Finding);

@@ -37,7 +37,7 @@ internal static class ValidateCommand
         foreach (var error in errors)
             FindingPrinter.Print(output, "error", error);
 
-        var validator = new DocumentValidator(root, GateRegistry.Default, today);
+        var validator = new DocumentValidator(root, BuiltInGates.Registry, today);
         var failed = errors.Count;
         foreach (var document in documents)
         {

@@ -5,7 +5,7 @@ using SecMLOps.Gates.Policies;
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>What a gate may see and use while it evaluates one rule.</summary>
-public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRoot root, DateOnly today, EvaluationInputs inputs)
+public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRoot root, DateOnly today, EvaluationInputs inputs, TextWriter progress)
 {
     public GatePolicy Policy { get; } = policy;
     public PolicyRule Rule { get; } = rule;
@@ -29,6 +29,9 @@ public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRo
     public void RecordInput(string fullPath) => inputs.Add(Root.Relative(fullPath));
 
     public T Setting<T>(string name, T fallback) => Rule.Settings[name] is JToken token ? token.ToObject<T>()! : fallback;
+
+    /// <summary>Reports progress of a long check (stderr for the CLI, messages in MSBuild).</summary>
+    public void Progress(string message) => progress.WriteLine($"{Rule.Id}: {message}");
 
     /// <summary>Where findings about the rule itself point.</summary>
     public SourceLocation RuleLocation => Rule.Location;

@@ -4,7 +4,7 @@ using SecMLOps.Gates.Policies;
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>What to evaluate: policy files or folders holding them, the repository, and the date to judge expiries by.</summary>
-public sealed record EvaluationRequest(IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today);
+public sealed record EvaluationRequest(IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today, TextWriter? Progress = null);
 
 /// <summary>
 /// The one engine behind the CLI, the MSBuild task and the action. It loads each policy, runs each
@@ -83,7 +83,7 @@ public sealed class GateEngine(GateRegistry gates)
         var descriptor = Describe(policy, rule, gate);
         rules[rule.Id] = descriptor;
         var waiver = policy.Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
-        var context = new GateContext(policy, rule, request.Root, request.Today, inputs);
+        var context = new GateContext(policy, rule, request.Root, request.Today, inputs, request.Progress ?? TextWriter.Null);
         try
         {
             var produced = gate.Evaluate(context).ToList();

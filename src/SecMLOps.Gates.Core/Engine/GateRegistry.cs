@@ -1,9 +1,6 @@
-using SecMLOps.Gates.Gates.Poisoning;
-using SecMLOps.Gates.Gates.StrideCoverage;
-
 namespace SecMLOps.Gates.Engine;
 
-/// <summary>The gates, registered in one explicit list. A kind missing here is an error when a rule uses it.</summary>
+/// <summary>Gates by rule kind. A kind missing here is an error when a rule uses it. The front ends use one explicit list, BuiltInGates.</summary>
 public sealed class GateRegistry
 {
     private readonly Dictionary<string, IGate> _byKind;
@@ -17,11 +14,6 @@ public sealed class GateRegistry
                 throw new ArgumentException($"two gates claim the rule kind '{gate.Kind}'", nameof(gates));
         }
     }
-
-    public static GateRegistry Default { get; } = new([
-        new StrideCoverageGate(),
-        new PoisoningGate(),
-    ]);
 
     public IReadOnlyCollection<IGate> All => _byKind.Values;
 

@@ -61,4 +61,6 @@ public sealed record DatasetSpec(
     int LabelColumn,
     string FeaturesArray,
     string LabelsArray,
+    (double Min, double Max)? ValueRange,
+    string? Layout,
     SourceLocation Location);

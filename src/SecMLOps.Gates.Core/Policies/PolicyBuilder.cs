@@ -79,6 +79,8 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
         (int?)dataset["labelColumn"] ?? -1,
         (string?)dataset["featuresArray"] ?? "x",
         (string?)dataset["labelsArray"] ?? "y",
+        dataset["valueRange"] is JArray range ? ((double)range[0], (double)range[1]) : null,
+        (string?)dataset["layout"],
         document.LocationOf(dataset));
 
     private Waiver BuildWaiver(JToken waiver)

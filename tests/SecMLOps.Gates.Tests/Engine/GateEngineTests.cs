@@ -14,7 +14,7 @@ public sealed class GateEngineTests
         spec:
           rules:
             - id: ROB-1
-              kind: robustness
+              kind: provenance
               enforcement: ENFORCEMENT
               severity: high
         WAIVERS
@@ -26,7 +26,7 @@ public sealed class GateEngineTests
         return new GateEngine(gates).Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today));
     }
 
-    private static GateRegistry Failing(Outcome outcome = Outcome.Failed) => new([new ScriptedGate("robustness",
+    private static GateRegistry Failing(Outcome outcome = Outcome.Failed) => new([new ScriptedGate("provenance",
         c => [new Finding(c.Rule.Id, outcome, "model.onnx/fgsm", "robust accuracy 0.41 < 0.80 x clean", [c.RuleLocation])])]);
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class GateEngineTests
     public void A_crashing_gate_is_an_error_result()
     {
         using var repo = new ScratchRepository();
-        var report = Evaluate(repo, new GateRegistry([new ScriptedGate("robustness", _ => throw new InvalidDataException("bad tensor"))]));
+        var report = Evaluate(repo, new GateRegistry([new ScriptedGate("provenance", _ => throw new InvalidDataException("bad tensor"))]));
         var finding = Assert.Single(report.Findings);
         Assert.Equal(EngineRules.GateCrashed.Id, finding.Rule.Id);
         Assert.Contains("bad tensor", finding.Finding.Message);
@@ -55,7 +55,7 @@ public sealed class GateEngineTests
     public void A_gate_that_checks_nothing_is_an_error()
     {
         using var repo = new ScratchRepository();
-        var report = Evaluate(repo, new GateRegistry([new ScriptedGate("robustness", _ => [])]));
+        var report = Evaluate(repo, new GateRegistry([new ScriptedGate("provenance", _ => [])]));
         Assert.Equal(Verdict.Error, report.Verdict);
     }
 

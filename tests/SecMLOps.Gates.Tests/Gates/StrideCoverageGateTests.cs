@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Tests.Support;
@@ -10,7 +11,7 @@ public sealed class StrideCoverageGateTests
     {
         repo.Write(threatModelName, threatModel);
         var path = repo.Write("policy.yaml", policy.Length > 0 ? policy : Support.Policies.StridePolicy(threatModelName));
-        return new GateEngine(GateRegistry.Default).Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today));
+        return new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today));
     }
 
     private static IEnumerable<ReportedFinding> Failures(EvaluationReport report) => report.Findings.Where(f => f.Outcome == Outcome.Failed);
@@ -75,7 +76,7 @@ public sealed class StrideCoverageGateTests
         foreach (var file in new[] { "threat-model.yaml", "evidence/integrity-checks.md", "evidence/registry-access.md" })
             repo.CopyFromRepository($"samples/ModelService/{file}", file);
         var path = repo.Write("policy.yaml", Support.Policies.StridePolicy(settings: "        maxAgeDays: 730").Replace("id: STRIDE-1", "id: SAMPLE-STRIDE-1"));
-        var engine = new GateEngine(GateRegistry.Default);
+        var engine = new GateEngine(BuiltInGates.Registry);
         Assert.Equal(Verdict.Passed, engine.Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today)).Verdict);
 
         var model = File.ReadAllText(repo.Full("threat-model.yaml"));
@@ -161,7 +162,7 @@ public sealed class StrideCoverageGateTests
     {
         using var repo = new ScratchRepository();
         var path = repo.Write("policy.yaml", Support.Policies.StridePolicy("nowhere.yaml"));
-        var report = new GateEngine(GateRegistry.Default).Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today));
+        var report = new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today));
         var finding = Assert.Single(report.Findings);
         Assert.Equal(EngineRules.InputMissing.Id, finding.Rule.Id);
         Assert.Equal(ExitCodes.InputError, report.ExitCode);

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
@@ -10,7 +11,7 @@ public sealed class PolicyLoaderTests
     private static PolicyLoadResult Load(ScratchRepository repo, string policy, string name = "policy.yaml")
     {
         var path = repo.Write(name, policy);
-        return new PolicyLoader(repo.Root, GateRegistry.Default, Support.Policies.Today).Load(path);
+        return new PolicyLoader(repo.Root, BuiltInGates.Registry, Support.Policies.Today).Load(path);
     }
 
     [Fact]
@@ -142,7 +143,7 @@ public sealed class PolicyLoaderTests
         var (documents, errors) = DocumentDiscovery.Discover([Path.Combine(RepositoryLayout.Root, "policies")], root);
         Assert.Empty(errors);
         Assert.NotEmpty(documents);
-        var validator = new DocumentValidator(root, GateRegistry.Default, Support.Policies.Today);
+        var validator = new DocumentValidator(root, BuiltInGates.Registry, Support.Policies.Today);
         Assert.All(documents, d => Assert.Empty(validator.Validate(d)));
     }
 }

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Cli;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
@@ -12,7 +13,7 @@ public sealed class SarifReportWriterTests
     {
         repo.Write("threat-model.yaml", threatModel);
         var policy = repo.Write("policy.yaml", policyText);
-        return SarifReportWriter.ToJson(new GateEngine(GateRegistry.Default).Evaluate(new EvaluationRequest([policy], repo.Root, Support.Policies.Today)));
+        return SarifReportWriter.ToJson(new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest([policy], repo.Root, Support.Policies.Today)));
     }
 
     private static readonly string UnassessedProcess = Support.Policies.ThreatModel("""

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Cli;
 using System.Globalization;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
@@ -51,7 +52,7 @@ internal sealed class PoisoningScenario : IDisposable
             {settings}
             """;
         var path = _repo.Write("policy.yaml", policy);
-        return new GateEngine(GateRegistry.Default).Evaluate(new EvaluationRequest([path], _repo.Root, Support.Policies.Today));
+        return new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest([path], _repo.Root, Support.Policies.Today));
     }
 
     public static ReportedFinding Check(EvaluationReport report, string subject) =>

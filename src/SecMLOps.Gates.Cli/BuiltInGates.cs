@@ -1,0 +1,16 @@
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Gates.StrideCoverage;
+using SecMLOps.Gates.Robustness;
+
+namespace SecMLOps.Gates.Cli;
+
+/// <summary>Every gate this version ships, in one explicit list (no discovery by reflection).</summary>
+public static class BuiltInGates
+{
+    public static GateRegistry Registry { get; } = new([
+        new RobustnessGate(),
+        new PoisoningGate(),
+        new StrideCoverageGate(),
+    ]);
+}

@@ -1,0 +1,79 @@
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Robustness.Attacks;
+
+public enum PerturbationNorm
+{
+    Linf,
+    L2,
+}
+
+/// <summary>
+/// DeepFool (Moosavi-Dezfooli et al. 2016): linearises the classifier around the current point
+/// and steps to the nearest linearised decision boundary, until the label flips; the accumulated
+/// perturbation is scaled by (1 + overshoot). L2 and L-inf variants. It finds minimal perturbations,
+/// so the gate counts a sample as broken only when the perturbation also fits the rule's budget.
+/// </summary>
+public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, PerturbationNorm norm = PerturbationNorm.Linf) : Attack
+{
+    private const double Tiny = 1e-8;
+
+    public override string Name => "deepfool";
+    public override bool WhiteBox => true;
+
+    public PerturbationNorm Norm => norm;
+
+    public override Tensor Run(AttackTarget target, Tensor x, Tensor y)
+    {
+        var total = zeros_like(x);
+        var adversarial = x.clone();
+        var active = ones(x.shape[0], dtype: ScalarType.Bool, device: x.device);
+        for (var iteration = 0; iteration < maxIterations; iteration++)
+        {
+            using var scope = NewDisposeScope();
+            active = active.logical_and(target.Predict(adversarial).eq(y)).MoveToOuterDisposeScope();
+            if (!active.any().item<bool>())
+                break;
+            var (gradients, logits) = Jacobian(target, adversarial);
+            var correctLogit = logits.gather(1, y.unsqueeze(1));
+            var w = gradients - PickClass(gradients, y);                  // [N, C, ...]
+            var f = (logits - correctLogit).abs();                        // [N, C]
+            var flat = w.flatten(2);
+            var dual = norm == PerturbationNorm.L2 ? flat.norm(2, keepdim: false) : flat.abs().sum(2);
+            var ratio = (f + Tiny) / (dual + Tiny);
+            ratio = ratio.scatter(1, y.unsqueeze(1), full_like(ratio[.., ..1], double.PositiveInfinity));
+            var best = ratio.argmin(1);                                   // [N]
+            var wBest = PickClass(w, best).squeeze(1);                    // [N, ...]
+            var fBest = f.gather(1, best.unsqueeze(1)).squeeze(1);
+            var dualBest = dual.gather(1, best.unsqueeze(1)).squeeze(1);
+            var shape = new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray();
+            var stepSize = ((fBest + 1e-4) / (norm == PerturbationNorm.L2 ? dualBest.pow(2) + Tiny : dualBest + Tiny)).reshape(shape);
+            var step = norm == PerturbationNorm.L2 ? stepSize * wBest : stepSize * wBest.sign();
+            var mask = active.reshape(shape).to_type(x.dtype);
+            total = (total + step * mask).MoveToOuterDisposeScope();
+            adversarial = target.Clip(x + (1 + overshoot) * total).detach().MoveToOuterDisposeScope();
+        }
+        return adversarial;
+    }
+
+    /// <summary>For each sample, the slice of class <paramref name="index"/>[n] along dimension 1, kept as [N, 1, ...].</summary>
+    private static Tensor PickClass(Tensor perClass, Tensor index)
+    {
+        var shape = new long[] { index.shape[0], 1 }.Concat(perClass.shape[2..]).ToArray();
+        var view = new long[] { index.shape[0], 1 }.Concat(Enumerable.Repeat(1L, perClass.shape.Length - 2)).ToArray();
+        return perClass.gather(1, index.reshape(view).expand(shape));
+    }
+
+    /// <summary>Per-sample gradients of every logit: one backward pass a class.</summary>
+    private static (Tensor Gradients, Tensor Logits) Jacobian(AttackTarget target, Tensor x)
+    {
+        using var enabled = enable_grad();
+        var input = x.detach().requires_grad_(true);
+        var logits = target.Logits(input);
+        var classes = logits.shape[1];
+        var rows = new List<Tensor>();
+        for (var c = 0; c < classes; c++)
+            rows.Add(autograd.grad([logits[.., c].sum()], [input], retain_graph: c < classes - 1)[0]);
+        return (stack(rows, 1).detach(), logits.detach());
+    }
+}

@@ -1,0 +1,64 @@
+using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Robustness;
+
+/// <summary>
+/// The evaluation samples as one tensor in the model's raw value space and input layout
+/// ([N, ...inputShape]), with labels; a stratified sample when the rule limits the count.
+/// </summary>
+public sealed record EvaluationSet(Tensor Inputs, Tensor Labels)
+{
+    public long Count => Labels.shape[0];
+
+    public static EvaluationSet Load(DatasetSpec dataset, ModelSpec model, long[] inputShape, int? sampleCount, int seed)
+    {
+        var reader = DatasetReaders.Open(dataset);
+        var perSample = inputShape.Aggregate(1L, (a, b) => a * b);
+        if (reader.FeatureCount != perSample)
+            throw new GateInputException(EngineRules.InputMissing,
+                $"dataset {dataset.Name} has {reader.FeatureCount} values a sample but the model input [{string.Join(", ", inputShape)}] takes {perSample}", dataset.Location);
+        var features = new List<float>();
+        var labels = new List<long>();
+        foreach (var batch in DatasetReaders.Batches(dataset, reader, 4096))
+        {
+            features.AddRange(batch.Features);
+            labels.AddRange(batch.Labels.Select(l => (long)l));
+        }
+        var rows = Stratified(labels, sampleCount, seed);
+        var values = new float[rows.Count * perSample];
+        for (var i = 0; i < rows.Count; i++)
+            features.CopyTo(rows[i] * (int)perSample, values, i * (int)perSample, (int)perSample);
+
+        var (modelLow, modelHigh) = model.ValueRange ?? (0, 1);
+        var (dataLow, dataHigh) = dataset.ValueRange ?? (dataset.Format == "idx" ? (0, 255) : (modelLow, modelHigh));
+        var scale = (modelHigh - modelLow) / (dataHigh - dataLow);
+        for (var i = 0; i < values.Length; i++)
+            values[i] = (float)((values[i] - dataLow) * scale + modelLow);
+
+        var inputs = tensor(values, [rows.Count, .. inputShape]);
+        if (dataset.Layout is "HWC" && model.InputLayout is "NCHW" && inputShape.Length == 3)
+            inputs = tensor(values, [rows.Count, inputShape[1], inputShape[2], inputShape[0]]).permute(0, 3, 1, 2).contiguous();
+        else if (dataset.Layout is "CHW" && model.InputLayout is "NHWC" && inputShape.Length == 3)
+            inputs = tensor(values, [rows.Count, inputShape[2], inputShape[0], inputShape[1]]).permute(0, 2, 3, 1).contiguous();
+        return new EvaluationSet(inputs, tensor(rows.Select(r => labels[r]).ToArray()));
+    }
+
+    /// <summary>All rows, or a per-class proportional sample drawn with a fixed seed (rows kept in file order).</summary>
+    private static List<int> Stratified(List<long> labels, int? count, int seed)
+    {
+        if (count is null || count >= labels.Count)
+            return Enumerable.Range(0, labels.Count).ToList();
+        var random = new Random(seed);
+        var chosen = new List<int>();
+        foreach (var group in Enumerable.Range(0, labels.Count).GroupBy(i => labels[i]))
+        {
+            var members = group.ToArray();
+            random.Shuffle(members);
+            chosen.AddRange(members.Take((int)Math.Round((double)members.Length * count.Value / labels.Count)));
+        }
+        return chosen.Order().ToList();
+    }
+}

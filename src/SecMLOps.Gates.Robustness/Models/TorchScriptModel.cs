@@ -1,0 +1,51 @@
+using System.IO.Compression;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Robustness.Models;
+
+/// <summary>A TorchScript module (torch.jit.save), loaded with libtorch and differentiated by autograd.</summary>
+public sealed class TorchScriptModel : IClassifierModel
+{
+    private readonly jit.ScriptModule<Tensor, Tensor> _module;
+
+    private TorchScriptModel(jit.ScriptModule<Tensor, Tensor> module) => _module = module;
+
+    public bool Differentiable => true;
+
+    /// <summary>
+    /// Loads TorchScript; refuses pickle checkpoints (torch.save), which execute code when unpickled
+    /// and carry no graph the gate could run.
+    /// </summary>
+    public static TorchScriptModel Load(string path)
+    {
+        if (!IsTorchScript(path))
+            throw new InvalidDataException(
+                $"{Path.GetFileName(path)} is not TorchScript: it looks like a pickle checkpoint (torch.save), which the gate refuses because " +
+                "unpickling runs arbitrary code and the file holds weights without a graph. Export the model with torch.jit.script(model).save(path) or torch.onnx.export.");
+        var module = jit.load<Tensor, Tensor>(path);
+        module.eval();
+        return new TorchScriptModel(module);
+    }
+
+    /// <summary>TorchScript archives hold the module's code (a code/ folder) next to its constants; pickle checkpoints do not.</summary>
+    private static bool IsTorchScript(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            return zip.Entries.Any(e => e.FullName.Contains("/code/", StringComparison.Ordinal))
+                && zip.Entries.Any(e => e.FullName.EndsWith("constants.pkl", StringComparison.Ordinal));
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    public Tensor Logits(Tensor input) => _module.call(input);
+
+    public void To(Device device) => _module.to(device);
+
+    public void Dispose() => _module.Dispose();
+}

@@ -1,0 +1,94 @@
+using SecMLOps.Gates.Robustness.Models;
+using SecMLOps.Gates.Robustness.Onnx.Proto;
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Robustness.Onnx;
+
+/// <summary>
+/// Runs an ONNX graph on TorchSharp tensors, node by node, so that input gradients flow (ONNX
+/// Runtime computes none). Unsupported operators and external data are refused when the model loads.
+/// </summary>
+public sealed class OnnxGraphModel : IClassifierModel
+{
+    private readonly GraphProto _graph;
+    private readonly long _opset;
+    private readonly Dictionary<string, Tensor> _initializers;
+    private readonly string _input;
+    private readonly string _output;
+
+    private OnnxGraphModel(ModelProto model)
+    {
+        _graph = model.Graph ?? throw new InvalidDataException("the ONNX model has no graph");
+        _opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        var foreign = _graph.Node.Where(n => n.Domain is not ("" or "ai.onnx")).Select(n => $"{n.Domain}.{n.OpType}").Distinct().ToList();
+        if (foreign.Count > 0)
+            throw new NotSupportedException($"the ONNX model uses operators outside the standard domain: {string.Join(", ", foreign)}");
+        var unsupported = _graph.Node.Select(n => n.OpType).Distinct().Where(op => !OnnxOperators.Supported.Contains(op)).Order().ToList();
+        if (unsupported.Count > 0)
+            throw new NotSupportedException($"the ONNX model uses operators the gate cannot differentiate through: {string.Join(", ", unsupported)}");
+        _initializers = _graph.Initializer.ToDictionary(t => t.Name, OnnxTensors.ToTorch);
+        var inputs = _graph.Input.Where(i => !_initializers.ContainsKey(i.Name)).ToList();
+        if (inputs.Count != 1 || _graph.Output.Count < 1)
+            throw new NotSupportedException($"the ONNX model must have one data input and an output; it has {inputs.Count} inputs and {_graph.Output.Count} outputs");
+        _input = inputs[0].Name;
+        _output = _graph.Output[0].Name;
+        InputShape = inputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.HasDimValue ? d.DimValue : -1).ToArray() ?? [];
+        Opset = _opset;
+    }
+
+    public long Opset { get; }
+
+    /// <summary>The declared input shape, batch included; -1 where a dimension is symbolic.</summary>
+    public long[] InputShape { get; }
+
+    public bool Differentiable => true;
+
+    public static OnnxGraphModel Load(string path)
+    {
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{Path.GetFileName(path)} is not a valid ONNX model: {e.Message}");
+        }
+        return new OnnxGraphModel(model);
+    }
+
+    public Tensor Logits(Tensor input)
+    {
+        // Graphs exported with a fixed batch of one often bake that batch into Reshape targets: run them sample by sample.
+        if (InputShape is [1, ..] && input.shape[0] > 1)
+            return cat(Enumerable.Range(0, (int)input.shape[0]).Select(i => Run(input.narrow(0, i, 1))).ToList(), 0);
+        return Run(input);
+    }
+
+    private Tensor Run(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var values = new Dictionary<string, Tensor>(_initializers) { [_input] = input };
+        foreach (var node in _graph.Node)
+        {
+            var inputs = node.Input.Select(name => name.Length == 0 ? null
+                : values.TryGetValue(name, out var t) ? t
+                : throw new InvalidDataException($"node '{node.Name}' ({node.OpType}) reads '{name}', which no earlier node produced")).ToList();
+            var outputs = OnnxOperators.Run(new OnnxNode(node, inputs, _opset));
+            for (var i = 0; i < Math.Min(outputs.Length, node.Output.Count); i++)
+                if (node.Output[i].Length > 0) values[node.Output[i]] = outputs[i];
+        }
+        return values[_output].MoveToOuterDisposeScope();
+    }
+
+    public void To(Device device)
+    {
+        foreach (var name in _initializers.Keys.ToList())
+            _initializers[name] = _initializers[name].to(device);
+    }
+
+    public void Dispose()
+    {
+        foreach (var tensor in _initializers.Values) tensor.Dispose();
+    }
+}

@@ -1,0 +1,150 @@
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Robustness.Models;
+using SecMLOps.Gates.Robustness.Onnx;
+using SecMLOps.Gates.Tests.Support;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Tests.Robustness;
+
+/// <summary>
+/// The real classifiers in ../shared/fixtures/classifiers: the ONNX executor against ONNX Runtime,
+/// and the figures their PROVENANCE.md states (clean accuracy within 1 point; attack results within
+/// the +-3 point band it gives for other implementations).
+/// </summary>
+public sealed class FixtureModelTests(ITestOutputHelper output)
+{
+    private static Tensor MnistRows(int count, float scale)
+    {
+        var images = IdxFiles.ReadImages(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-images-idx3-ubyte.gz"));
+        return tensor(images[..(count * 784)].Select(b => b * scale).ToArray(), [count, 1, 28, 28]);
+    }
+
+    private static long[] MnistLabels(int count) =>
+        IdxFiles.ReadLabels(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-labels-idx1-ubyte.gz"))[..count].Select(b => (long)b).ToArray();
+
+    private static (Tensor Images, long[] Labels) CifarRows()
+    {
+        var rows = File.ReadAllLines(RepositoryLayout.Fixture("datasets", "eran-test-subsets", "cifar10_test_100.csv")).Select(l => l.Split(',').Select(float.Parse).ToArray()).ToList();
+        var values = rows.SelectMany(r => r[1..].Select(v => v / 255f)).ToArray();
+        var images = tensor(values, [rows.Count, 32, 32, 3]).permute(0, 3, 1, 2).contiguous();
+        var mean = tensor(new[] { 0.485f, 0.456f, 0.406f }).reshape(1, 3, 1, 1);
+        return ((images - mean) / 0.225f, rows.Select(r => (long)r[0]).ToArray());
+    }
+
+    public static TheoryData<string, string> OnnxModels => new()
+    {
+        { "mnist-8/mnist-8.onnx", "mnist-255" },
+        { "mnist-marabou/mnist2x10.onnx", "mnist-01" },
+        { "mnist-marabou/cnn_max_mninst2.onnx", "mnist-01-nhwc" },
+        { "cifar10-oval-base-kw/cifar_base_kw_simp.onnx", "cifar" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OnnxModels))]
+    public void The_onnx_executor_matches_onnx_runtime_within_1e_4(string model, string data)
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        var inputs = data switch
+        {
+            "mnist-255" => MnistRows(50, 1f),
+            "mnist-01" => MnistRows(50, 1f / 255),
+            "mnist-01-nhwc" => MnistRows(50, 1f / 255).permute(0, 2, 3, 1).contiguous(),
+            _ => CifarRows().Images[..50],
+        };
+        var path = RepositoryLayout.Fixture(["classifiers", .. model.Split('/')]);
+        using var graph = OnnxGraphModel.Load(path);
+        using var runtime = new OnnxRuntimeModel(path);
+        var expected = runtime.Logits(inputs);
+        var difference = (graph.Logits(inputs) - expected).abs().max().item<float>();
+        var scale = Math.Max(1f, expected.abs().max().item<float>());
+        output.WriteLine($"{model}: max |executor - ONNX Runtime| = {difference:g3} on logits up to {scale:g4}");
+        // Float32 logits in the thousands (mnist-8) carry ~1e-4 relative rounding: compare relative to their size.
+        Assert.True(difference <= 1e-4f * scale, $"{difference} > 1e-4 x {scale}");
+    }
+
+    [Fact]
+    public void The_derived_torchscript_mnist_8_matches_its_onnx_original()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        using var script = TorchScriptModel.Load(RepositoryLayout.Fixture("classifiers", "derived-torchscript", "mnist-8.torchscript.pt"));
+        using var runtime = new OnnxRuntimeModel(RepositoryLayout.Fixture("classifiers", "mnist-8", "mnist-8.onnx"));
+        var inputs = MnistRows(20, 1f);
+        var expected = runtime.Logits(inputs);
+        Assert.True((script.Logits(inputs) - expected).abs().max().item<float>() <= 1e-4f * expected.abs().max().item<float>());
+    }
+
+    [Theory]
+    [InlineData("mnist-8/mnist-8.onnx", 1f, 0.9891)]
+    [InlineData("mnist-marabou/mnist2x10.onnx", 1f / 255, 0.9226)]
+    [InlineData("mnist-marabou/cnn_max_mninst2.onnx", 1f / 255, 0.9823)]
+    public void Clean_accuracy_on_the_mnist_test_set_reproduces_provenance_within_one_point(string model, float scale, double expected)
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        var inputs = MnistRows(10000, scale);
+        if (model.Contains("cnn_max")) inputs = inputs.permute(0, 2, 3, 1).contiguous();
+        using var runtime = new OnnxRuntimeModel(RepositoryLayout.Fixture(["classifiers", .. model.Split('/')]));
+        var predictions = cat(Enumerable.Range(0, 20).Select(i => runtime.Logits(inputs.narrow(0, i * 500, 500)).argmax(1)).ToList(), 0);
+        var accuracy = predictions.eq(tensor(MnistLabels(10000))).to_type(ScalarType.Float32).mean().item<float>();
+        output.WriteLine($"{model}: {accuracy:P2} (PROVENANCE.md: {expected:P2})");
+        Assert.InRange(accuracy, expected - 0.01, expected + 0.01);
+    }
+
+    [Fact]
+    public void The_robust_cifar_model_reproduces_its_fgsm_and_pgd_figures_through_the_gate()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        using var scenario = new RobustnessScenario();
+        scenario.CopyFixture("classifiers/cifar10-oval-base-kw/cifar_base_kw_simp.onnx", "model.onnx");
+        scenario.CopyFixture("datasets/eran-test-subsets/cifar10_test_100.csv", "eval.csv");
+        var report = scenario.Evaluate(
+            "{path: model.onnx, format: onnx, inputShape: [3, 32, 32], inputLayout: NCHW, valueRange: [0, 1], normalization: {mean: [0.485, 0.456, 0.406], std: [0.225, 0.225, 0.225]}}",
+            "{path: eval.csv, format: csv, labelColumn: 0, valueRange: [0, 255], layout: HWC}",
+            """
+                    dataset: eval
+                    loss: cross-entropy
+                    attacks:
+                      - {name: fgsm, eps: [0.00784314, 0.01568627]}
+                      - {name: pgd, eps: [0.00784314, 0.01568627], steps: 20}
+            """);
+        // PROVENANCE.md: clean 73 %; FGSM 64 % and 48 %; PGD-20 65 % and 50 %; the gate passes at 2/255 and fails at 4/255.
+        Assert.Equal(0.73, RobustnessScenario.Property(report, "fgsm/eps=0.00784314", "cleanAccuracy"), 2);
+        foreach (var (subject, expected) in new[] { ("fgsm/eps=0.00784314", 0.64), ("fgsm/eps=0.01568627", 0.48), ("pgd/eps=0.00784314", 0.65), ("pgd/eps=0.01568627", 0.50) })
+        {
+            var robust = RobustnessScenario.Property(report, subject, "robustAccuracy");
+            output.WriteLine($"cifar {subject}: {robust:P0} (PROVENANCE.md: {expected:P0})");
+            Assert.InRange(robust, expected - 0.03, expected + 0.03);
+        }
+        Assert.Equal(Outcome.Passed, Assert.Single(report.Findings, f => f.Finding.Subject == "fgsm/eps=0.00784314").Outcome);
+        Assert.Equal(Outcome.Failed, Assert.Single(report.Findings, f => f.Finding.Subject == "fgsm/eps=0.01568627").Outcome);
+    }
+
+    [Fact]
+    public void Mnist_8_saturates_cross_entropy_the_margin_loss_exposes_it_and_masking_is_reported()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        using var scenario = new RobustnessScenario();
+        scenario.CopyFixture("classifiers/mnist-8/mnist-8.onnx", "model.onnx");
+        IdxFiles.WriteImages(scenario.Full("images.idx"), IdxFiles.ReadImages(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-images-idx3-ubyte.gz"))[..(1000 * 784)], 28, 28);
+        IdxFiles.WriteLabels(scenario.Full("labels.idx"), IdxFiles.ReadLabels(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-labels-idx1-ubyte.gz"))[..1000]);
+        const string model = "{path: model.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 255]}";
+        const string data = "{path: images.idx, labels: labels.idx, format: idx}";
+
+        var crossEntropy = scenario.Evaluate(model, data, "        dataset: eval\n        loss: cross-entropy\n        attacks:\n          - {name: fgsm, eps: [0.1]}");
+        var masked = RobustnessScenario.Property(crossEntropy, "gradient-masking/zero-gradients", "zeroGradientFraction");
+        output.WriteLine($"mnist-8, cross-entropy: {masked:P1} of samples have all-zero gradients; FGSM eps 0.1 leaves {RobustnessScenario.Property(crossEntropy, "fgsm/eps=0.1", "robustAccuracy"):P1}");
+        Assert.True(masked > 0.9);
+        Assert.Equal(Outcome.Failed, Assert.Single(crossEntropy.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients").Outcome);
+
+        var margin = scenario.Evaluate(model, data, "        dataset: eval\n        attacks:\n          - {name: fgsm, eps: [0.05, 0.1]}");
+        // PROVENANCE.md, first 1000 images, margin loss: FGSM 90.5 % at 0.05, 69.9 % at 0.10; clean 98.7 %.
+        Assert.Equal(0.987, RobustnessScenario.Property(margin, "fgsm/eps=0.1", "cleanAccuracy"), 2);
+        foreach (var (subject, expected) in new[] { ("fgsm/eps=0.05", 0.905), ("fgsm/eps=0.1", 0.699) })
+        {
+            var robust = RobustnessScenario.Property(margin, subject, "robustAccuracy");
+            output.WriteLine($"mnist-8 margin {subject}: {robust:P1} (PROVENANCE.md: {expected:P1})");
+            Assert.InRange(robust, expected - 0.03, expected + 0.03);
+        }
+        Assert.Equal(Outcome.Passed, Assert.Single(margin.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients").Outcome);
+    }
+}
