@@ -52,6 +52,11 @@ public sealed class RobustnessGate : IGate
         foreach (var attack in settings.Attacks)
             measured.AddRange(runner.Run(attack));
 
+        if (settings.Plot is { } plot)
+        {
+            var plotPath = context.Root.Resolve(context.Policy.Directory, plot, context.Policy.Document.LocationOf(context.Rule.Settings["plot"]!));
+            RobustnessPlot.Save(plotPath, $"{context.Rule.Id}: {Path.GetFileName(spec.Path)}", measured, baseline, settings.MinRatioOfBaseline);
+        }
         var findings = measured.Select(m => Judge(context.Rule.Id, m, clean, baseline, settings, context.RuleLocation)).ToList();
         findings.AddRange(GradientMasking.Check(context.Rule.Id, runner.ZeroGradientFraction(), measured, settings, context.RuleLocation));
         return findings;

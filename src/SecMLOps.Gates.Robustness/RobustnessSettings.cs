@@ -18,7 +18,8 @@ public sealed record RobustnessSettings(
     int? SampleCount,
     int Seed,
     double MaxZeroGradientFraction,
-    double MaxBlackBoxGap)
+    double MaxBlackBoxGap,
+    string? Plot)
 {
     public static RobustnessSettings From(JObject settings) => new(
         (string)settings["dataset"]!,
@@ -40,5 +41,6 @@ public sealed record RobustnessSettings(
         (int?)settings["sampleCount"],
         (int?)settings["seed"] ?? 0,
         (double?)settings["gradientMasking"]?["maxZeroGradientFraction"] ?? 0.5,
-        (double?)settings["gradientMasking"]?["maxBlackBoxGap"] ?? 0.1);
+        (double?)settings["gradientMasking"]?["maxBlackBoxGap"] ?? 0.1,
+        (string?)settings["plot"]);
 }

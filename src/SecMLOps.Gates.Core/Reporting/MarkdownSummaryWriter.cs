@@ -36,6 +36,8 @@ public static class MarkdownSummaryWriter
             }
         }
 
+        AppendCurves(text, report);
+
         var passed = report.Findings.Where(f => f.Outcome is Outcome.Passed or Outcome.Skipped).ToList();
         if (passed.Count > 0)
         {
@@ -51,6 +53,27 @@ public static class MarkdownSummaryWriter
         }
         return text.ToString();
     }
+
+    /// <summary>Robust accuracy by attack and strength, for findings that measured it (the robustness gate's).</summary>
+    private static void AppendCurves(StringBuilder text, EvaluationReport report)
+    {
+        foreach (var rule in report.Findings.Where(f => f.Finding.Properties?.ContainsKey("robustAccuracy") == true).GroupBy(f => f.Rule.Id))
+        {
+            var rows = rule.Select(f => f.Finding.Properties!)
+                .Select(p => (Attack: p.TryGetValue("xi", out var xi) ? $"{p["attack"]} (xi={Number(xi)})" : $"{p["attack"]}", Eps: Number(p["eps"]), Robust: Convert.ToDouble(p["robustAccuracy"], System.Globalization.CultureInfo.InvariantCulture)))
+                .ToList();
+            var strengths = rows.Select(r => r.Eps).Distinct().OrderBy(e => double.Parse(e, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            text.AppendLine();
+            text.AppendLine($"### Robustness curve: {rule.Key}");
+            text.AppendLine();
+            text.AppendLine($"| attack | {string.Join(" | ", strengths.Select(e => $"eps {e}"))} |");
+            text.AppendLine($"| --- |{string.Concat(strengths.Select(_ => " --- |"))}");
+            foreach (var attack in rows.GroupBy(r => r.Attack))
+                text.AppendLine($"| {attack.Key} | {string.Join(" | ", strengths.Select(e => attack.FirstOrDefault(r => r.Eps == e) is { Attack: not null } r ? $"{r.Robust:P1}" : ""))} |");
+        }
+    }
+
+    private static string Number(object value) => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!;
 
     private static string Cell(string text) => text.Replace("|", "\\|").Replace("\r", "").Replace("\n", "<br>");
 }

@@ -31,6 +31,24 @@ public sealed class FrontEndParityTests
     }
 
     [Fact]
+    public void The_undefended_sample_model_fails_with_clean_and_robust_accuracy_and_the_defended_one_passes()
+    {
+        using var scratch = new ScratchRepository();
+        var violated = ProcessRunner.Cli(RepositoryLayout.Root, "evaluate", SampleBuild.ViolatedPolicy, "--sarif", scratch.Full("v.sarif"));
+        Assert.Equal(1, violated.ExitCode);
+        var results = Newtonsoft.Json.Linq.JToken.Parse(File.ReadAllText(scratch.Full("v.sarif")))["runs"]![0]!["results"]!
+            .Where(r => (string?)r["ruleId"] == "SAMPLE-ROB-STRICT").ToList();
+        Assert.NotEmpty(results);
+        var pgd = Assert.Single(results, r => (string?)r["properties"]!["subject"] == "pgd/eps=0.03");
+        Assert.True((double)pgd["properties"]!["cleanAccuracy"]! > 0.8);
+        Assert.True((double)pgd["properties"]!["robustAccuracy"]! < 0.8 * (double)pgd["properties"]!["cleanAccuracy"]!);
+
+        var passing = ProcessRunner.Cli(RepositoryLayout.Root, "evaluate", SampleBuild.PassingPolicy, "--json", scratch.Full("p.json"));
+        Assert.True(passing.ExitCode == 0, passing.All);
+        Assert.Contains("\"ruleId\": \"SAMPLE-ROB-1\"", File.ReadAllText(scratch.Full("p.json")));
+    }
+
+    [Fact]
     public void The_cli_process_validates_the_repository_policies()
     {
         var run = ProcessRunner.Cli(RepositoryLayout.Root, "validate", "policies");

@@ -15,6 +15,8 @@ public sealed class MSBuildTaskTests
         var threatModel = Path.Combine(SampleBuild.ProjectDirectory, "threat-model.yaml");
         Assert.Contains($"{threatModel}(15,7): error SAMPLE-STRIDE-STRICT: EE-1 (Data scientist, external entity): Repudiation", violated.Output);
         Assert.Contains($"{threatModel}(60,7): error SAMPLE-STRIDE-STRICT: control SC-3", violated.Output);
+        var violatedPolicy = Path.Combine(RepositoryLayout.Root, SampleBuild.ViolatedPolicy);
+        Assert.Contains($"{violatedPolicy}(38,7): error SAMPLE-ROB-STRICT: pgd (eps=0.03): robust accuracy", violated.Output);
 
         var passing = SampleBuild.Build(SampleBuild.PassingPolicy);
         Assert.True(passing.ExitCode == 0, passing.Output);
