@@ -1,9 +1,14 @@
 using SecMLOps.Gates.Bench;
 
-return args is ["poisoning", ..] ? PoisoningBench.Run(args[1..]) : Usage();
+return args switch
+{
+    ["poisoning", ..] => PoisoningBench.Run(args[1..]),
+    ["attacks", ..] => AttackBench.Run(args[1..]),
+    _ => Usage(),
+};
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: SecMLOps.Gates.Bench poisoning [--runs N] [--data DIR]");
+    Console.Error.WriteLine("usage: SecMLOps.Gates.Bench poisoning [--runs N] [--data DIR] | attacks [--rounds N]");
     return 2;
 }
