@@ -50,6 +50,7 @@ internal sealed class AttackRunner(ModelUnderTest model, EvaluationSet set, Tens
     {
         long robust = 0;
         var perturbations = new List<float>();
+        var l2 = new List<float>();
         foreach (var (x, y, wasCorrect) in Batches($"deepfool xi={xi} eps={eps}"))
         {
             var adversarial = attack.Run(_whiteBox, x, y);
@@ -57,11 +58,14 @@ internal sealed class AttackRunner(ModelUnderTest model, EvaluationSet set, Tens
             var flipped = model.Predict(adversarial, settings.BatchSize).ne(y.cpu());
             var broken = flipped.logical_and(size.le(eps + 1e-6));
             robust += wasCorrect.logical_and(broken.logical_not()).sum().item<long>();
-            perturbations.AddRange(size[wasCorrect.logical_and(flipped)].data<float>().ToArray());
+            var found = wasCorrect.logical_and(flipped);
+            perturbations.AddRange(size[found].data<float>().ToArray());
+            l2.AddRange(((adversarial - x).flatten(1).norm(1, keepdim: false).cpu() / (high - low))[found].data<float>().ToArray());
         }
-        var median = perturbations.Count == 0 ? (double?)null : perturbations.Order().ElementAt(perturbations.Count / 2);
-        return new Measurement("deepfool", eps, xi, true, (double)robust / set.Count, set.Count, median);
+        return new Measurement("deepfool", eps, xi, true, (double)robust / set.Count, set.Count, Median(perturbations), Median(l2));
     }
+
+    private static double? Median(List<float> values) => values.Count == 0 ? null : values.Order().ElementAt(values.Count / 2);
 
     /// <summary>The fraction of correctly classified samples whose input gradient under the rule's loss is all zero.</summary>
     public double ZeroGradientFraction()

@@ -3,7 +3,9 @@ using System.Globalization;
 namespace SecMLOps.Gates.Robustness;
 
 /// <summary>Robust accuracy of one attack at one strength.</summary>
-public sealed record Measurement(string Attack, double Eps, double? Xi, bool WhiteBox, double RobustAccuracy, long Samples, double? MedianPerturbation)
+/// <param name="MedianPerturbation">DeepFool: the median L-inf size of the perturbations that flipped a label, as a fraction of the range.</param>
+/// <param name="MedianPerturbationL2">DeepFool: the same in L2, in units of the range.</param>
+public sealed record Measurement(string Attack, double Eps, double? Xi, bool WhiteBox, double RobustAccuracy, long Samples, double? MedianPerturbation, double? MedianPerturbationL2 = null)
 {
     public string Subject => Xi is { } xi
         ? string.Create(CultureInfo.InvariantCulture, $"{Attack}/xi={xi}/eps={Eps}")

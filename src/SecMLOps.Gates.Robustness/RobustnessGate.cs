@@ -110,10 +110,11 @@ public sealed class RobustnessGate : IGate
         };
         if (m.Xi is { } xi) properties["xi"] = xi;
         if (m.MedianPerturbation is { } median) properties["medianPerturbationLinf"] = Round(median);
+        if (m.MedianPerturbationL2 is { } medianL2) properties["medianPerturbationL2"] = Round(medianL2);
         var text = string.Create(CultureInfo.InvariantCulture,
             $"{m.Label}: robust accuracy {m.RobustAccuracy:P1} (95 % CI {lowBound:P1} to {highBound:P1}, {m.Samples} samples), clean {clean:P1}, baseline {baseline:P1}: ratio {ratio:0.###}");
         if (m.MedianPerturbation is { } med)
-            text += string.Create(CultureInfo.InvariantCulture, $"; median minimal perturbation {med:0.####} (L-inf, fraction of the range)");
+            text += string.Create(CultureInfo.InvariantCulture, $"; median minimal perturbation {med:0.####} L-inf, {m.MedianPerturbationL2:0.####} L2 (in units of the range)");
         return ratio >= settings.MinRatioOfBaseline
             ? Finding.Passed(ruleId, m.Subject, $"{text} >= {settings.MinRatioOfBaseline}", at, properties)
             : Finding.Failed(ruleId, m.Subject, $"{text} < {settings.MinRatioOfBaseline}", at, properties);

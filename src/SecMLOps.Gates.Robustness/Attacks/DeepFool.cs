@@ -11,7 +11,8 @@ public enum PerturbationNorm
 /// <summary>
 /// DeepFool (Moosavi-Dezfooli et al. 2016): linearises the classifier around the current point
 /// and steps to the nearest linearised decision boundary, until the label flips; the accumulated
-/// perturbation is scaled by (1 + overshoot). L2 and L-inf variants. It finds minimal perturbations,
+/// perturbation is scaled by (1 + overshoot). L2 and L-inf variants; directions blocked by the input
+/// range are left out of each linearisation. It finds minimal perturbations,
 /// so the gate counts a sample as broken only when the perturbation also fits the rule's budget.
 /// </summary>
 public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, PerturbationNorm norm = PerturbationNorm.Linf) : Attack
@@ -37,6 +38,11 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
             var (gradients, logits) = Jacobian(target, adversarial);
             var correctLogit = logits.gather(1, y.unsqueeze(1));
             var w = gradients - PickClass(gradients, y);                  // [N, C, ...]
+            // Moving towards class k follows +w_k; components that would leave the valid range are blocked,
+            // so the linearised problem is solved within the box (otherwise clipping stalls the search).
+            var point = adversarial.unsqueeze(1);
+            var blocked = point.le(target.Low).logical_and(w.lt(0)).logical_or(point.ge(target.High).logical_and(w.gt(0)));
+            w = w.masked_fill(blocked, 0);
             var f = (logits - correctLogit).abs();                        // [N, C]
             var flat = w.flatten(2);
             var dual = norm == PerturbationNorm.L2 ? flat.norm(2, keepdim: false) : flat.abs().sum(2);
