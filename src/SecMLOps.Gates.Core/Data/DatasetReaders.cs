@@ -10,7 +10,7 @@ public static class DatasetReaders
     {
         foreach (var path in new[] { dataset.Path, dataset.LabelsPath }.OfType<string>())
         {
-            if (!File.Exists(path))
+            if (!File.Exists(path) && !(dataset.Format == "image-folder" && Directory.Exists(path)))
                 throw new GateInputException(EngineRules.InputMissing, $"dataset {dataset.Name}: {path} does not exist", dataset.Location);
         }
         try
@@ -21,7 +21,7 @@ public static class DatasetReaders
                 "csv" => new CsvDatasetReader(dataset.Path, dataset.LabelColumn),
                 "npy" => NpyDatasetReader.FromFiles(dataset.Path, Labels(dataset)),
                 "npz" => NpyDatasetReader.FromArchive(dataset.Path, dataset.FeaturesArray, dataset.LabelsArray),
-                _ => throw new GateInputException(EngineRules.InputMissing, $"dataset {dataset.Name}: the {dataset.Format} format is not readable by this gate yet", dataset.Location),
+                _ => new ImageFolderDatasetReader(dataset.Path, dataset.Channels),
             };
         }
         catch (InvalidDataException e)

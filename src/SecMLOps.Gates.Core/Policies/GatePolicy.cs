@@ -63,4 +63,5 @@ public sealed record DatasetSpec(
     string LabelsArray,
     (double Min, double Max)? ValueRange,
     string? Layout,
+    int Channels,
     SourceLocation Location);

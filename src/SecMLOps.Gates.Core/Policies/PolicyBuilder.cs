@@ -80,7 +80,8 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
         (string?)dataset["featuresArray"] ?? "x",
         (string?)dataset["labelsArray"] ?? "y",
         dataset["valueRange"] is JArray range ? ((double)range[0], (double)range[1]) : null,
-        (string?)dataset["layout"],
+        (string?)dataset["layout"] ?? ((string)dataset["format"]! == "image-folder" ? "HWC" : null),
+        (int?)dataset["channels"] ?? 3,
         document.LocationOf(dataset));
 
     private Waiver BuildWaiver(JToken waiver)

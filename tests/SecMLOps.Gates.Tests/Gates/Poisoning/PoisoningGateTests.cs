@@ -31,11 +31,11 @@ public sealed class PoisoningGateTests
     {
         using var scenario = new PoisoningScenario();
         var datasets = SampleDatasets(scenario);
-        var pinned = Data.FileDigest.Sha256(scenario.Full("golden-labels.idx.gz"));
+        var pinned = global::SecMLOps.Gates.Data.FileDigest.Sha256(scenario.Full("golden-labels.idx.gz"));
         var labels = IdxFiles.ReadLabels(scenario.Full("golden-labels.idx.gz"));
         labels[17] = (byte)((labels[17] + 1) % 10);
         IdxFiles.WriteLabels(scenario.Full("golden-labels.idx.gz"), labels);
-        var actual = Data.FileDigest.Sha256(scenario.Full("golden-labels.idx.gz"));
+        var actual = global::SecMLOps.Gates.Data.FileDigest.Sha256(scenario.Full("golden-labels.idx.gz"));
 
         var report = scenario.Evaluate(datasets);
         var finding = PoisoningScenario.Check(report, "integrity/golden/golden-labels.idx.gz");
