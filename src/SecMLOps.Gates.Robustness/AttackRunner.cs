@@ -39,7 +39,7 @@ internal sealed class AttackRunner(ModelUnderTest model, EvaluationSet set, Tens
         long correct = 0;
         foreach (var (x, y, _) in Batches($"{attack.Name} eps={eps}"))
         {
-            var adversarial = attack.Run(target, x, y);
+            var adversarial = Finite(attack.Run(target, x, y), attack.Name);
             correct += model.Predict(adversarial, settings.BatchSize).eq(y.cpu()).sum().item<long>();
         }
         return new Measurement(attack.Name, eps, null, attack.WhiteBox, (double)correct / set.Count, set.Count, null);
@@ -53,7 +53,7 @@ internal sealed class AttackRunner(ModelUnderTest model, EvaluationSet set, Tens
         var l2 = new List<float>();
         foreach (var (x, y, wasCorrect) in Batches($"deepfool xi={xi} eps={eps}"))
         {
-            var adversarial = attack.Run(_whiteBox, x, y);
+            var adversarial = Finite(attack.Run(_whiteBox, x, y), "deepfool");
             var size = (adversarial - x).abs().flatten(1).amax([1]).cpu() / (high - low);
             var flipped = model.Predict(adversarial, settings.BatchSize).ne(y.cpu());
             var broken = flipped.logical_and(size.le(eps + 1e-6));
@@ -64,6 +64,11 @@ internal sealed class AttackRunner(ModelUnderTest model, EvaluationSet set, Tens
         }
         return new Measurement("deepfool", eps, xi, true, (double)robust / set.Count, set.Count, Median(perturbations), Median(l2));
     }
+
+    /// <summary>Fails closed: a non-finite adversarial input would be counted as robust by mistake.</summary>
+    private static Tensor Finite(Tensor adversarial, string attack) =>
+        adversarial.isfinite().all().item<bool>() ? adversarial
+        : throw new InvalidOperationException($"the {attack} attack produced non-finite inputs; its results cannot be trusted");
 
     private static double? Median(List<float> values) => values.Count == 0 ? null : values.Order().ElementAt(values.Count / 2);
 

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 namespace SecMLOps.Gates.Tests.Robustness;
 
 /// <summary>The attacks against models whose answers are known analytically or numerically.</summary>
+[Collection(LibTorchCollection.Name)]
 public sealed class AttackTests
 {
     private static (Tensor W1, Tensor W2) SmallNetwork()

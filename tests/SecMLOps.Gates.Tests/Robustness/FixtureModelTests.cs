@@ -12,6 +12,7 @@ namespace SecMLOps.Gates.Tests.Robustness;
 /// and the figures their PROVENANCE.md states (clean accuracy within 1 point; attack results within
 /// the +-3 point band it gives for other implementations).
 /// </summary>
+[Collection(LibTorchCollection.Name)]
 public sealed class FixtureModelTests(ITestOutputHelper output)
 {
     private static Tensor MnistRows(int count, float scale)

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Tests.Robustness;
 
+[Collection(LibTorchCollection.Name)]
 public sealed class RobustnessGateTests
 {
     private const string FlatModel = "{path: model.onnx, format: onnx, inputShape: [4], inputLayout: flat, valueRange: [0, 1]}";

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace SecMLOps.Gates.Tests.Robustness;
 
 /// <summary>The sample's trained classifiers: the ONNX executor and the TorchScript export agree with ONNX Runtime.</summary>
+[Collection(LibTorchCollection.Name)]
 public sealed class SampleModelTests
 {
     private static string Model(string file) => Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models", file);

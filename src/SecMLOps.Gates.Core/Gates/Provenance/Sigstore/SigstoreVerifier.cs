@@ -1,0 +1,84 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace SecMLOps.Gates.Gates.Provenance.Sigstore;
+
+/// <summary>What to verify and against what: the bundle, the artifact, the pinned root, and either an identity policy or a public key.</summary>
+public sealed record BundleVerificationRequest(string BundleJson, byte[] Artifact, TrustedRoot Root, IdentityPolicy? Identity, ECDsa? PublicKey, DateTimeOffset Now);
+
+/// <summary>The seam a Sigstore client package can fill later.</summary>
+public interface IBundleVerifier
+{
+    /// <summary>Returns the verified signing time; throws <see cref="VerificationFailure"/> naming the failed step.</summary>
+    DateTimeOffset Verify(BundleVerificationRequest request);
+}
+
+/// <summary>
+/// Offline Sigstore bundle verification on the BCL's crypto, step by step as the Sigstore client
+/// specification orders them: parse, transparency log (SET, inclusion proof, checkpoint, body),
+/// signing time, certificate chain and identity (or the given key), then the signature.
+/// </summary>
+public sealed class SigstoreVerifier : IBundleVerifier
+{
+    public DateTimeOffset Verify(BundleVerificationRequest request)
+    {
+        var bundle = SigstoreBundle.Parse(request.BundleJson);
+        var digest = SHA256.HashData(request.Artifact);
+        if (bundle.Entries.Count == 0)
+            throw new VerificationFailure(VerificationStep.InclusionProof, "the bundle has no transparency-log entry");
+
+        ECDsa key;
+        byte[] signerMaterial;
+        if (bundle.UsesPublicKey)
+        {
+            key = request.PublicKey ?? throw new VerificationFailure(VerificationStep.Signature, "the bundle is signed with a key, but no public key was given");
+            signerMaterial = key.ExportSubjectPublicKeyInfo();
+        }
+        else
+        {
+            key = bundle.Leaf!.GetECDsaPublicKey() ?? throw new VerificationFailure(VerificationStep.CertificateChain, "the certificate's key is not ECDSA");
+            signerMaterial = bundle.Leaf!.RawData;
+        }
+
+        DateTimeOffset? signingTime = null;
+        foreach (var entry in bundle.Entries)
+        {
+            TransparencyLogSteps.VerifyBody(entry, bundle, digest, signerMaterial);
+            if (entry.SignedEntryTimestamp is not null)
+                TransparencyLogSteps.VerifyInclusionPromise(entry, request.Root);
+            else if (bundle.IsV01)
+                throw new VerificationFailure(VerificationStep.InclusionPromise, "a v0.1 bundle needs a signed entry timestamp");
+            if (entry.Proof is null && !bundle.IsV01)
+                throw new VerificationFailure(VerificationStep.InclusionProof, "the entry has no inclusion proof; the gate does not look entries up online");
+            if (entry.Proof is not null)
+            {
+                TransparencyLogSteps.VerifyInclusionProof(entry);
+                // v0.1 bundles predate checkpoints; their signed entry timestamp is the log's promise.
+                if (entry.Proof.Checkpoint is not null || !bundle.IsV01)
+                    TransparencyLogSteps.VerifyCheckpoint(entry, request.Root);
+            }
+            if (entry.IntegratedTime is { } seconds)
+                signingTime ??= DateTimeOffset.FromUnixTimeSeconds(seconds);
+        }
+        var time = signingTime ?? throw new VerificationFailure(VerificationStep.SigningTime,
+            "no verified signing time: the entries have no integrated time, and RFC 3161 timestamps are not verified by this version");
+        if (time > request.Now)
+            throw new VerificationFailure(VerificationStep.SigningTime, $"the integrated time {time:u} is in the future");
+
+        if (!bundle.UsesPublicKey)
+        {
+            CertificateSteps.VerifyChain(bundle, request.Root, time);
+            CertificateSteps.VerifyIdentity(bundle.Leaf!, request.Identity ?? throw new VerificationFailure(VerificationStep.Identity, "no identity policy was given"));
+        }
+        if (bundle.Envelope is { } envelope)
+        {
+            SignatureSteps.VerifyEnvelope(envelope, key);
+            SignatureSteps.VerifySubject(envelope, digest);
+        }
+        else
+        {
+            SignatureSteps.VerifyMessageSignature(bundle, request.Artifact, digest, key);
+        }
+        return time;
+    }
+}

@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using SecMLOps.Gates.Gates.Provenance.Sigstore;
+using SecMLOps.Gates.Tests.Support;
+using Xunit.Abstractions;
+
+namespace SecMLOps.Gates.Tests.Provenance;
+
+/// <summary>
+/// The sigstore-conformance bundle cases in ../shared/fixtures/sigstore, with the defaults its
+/// PROVENANCE.md gives: folders ending in _fail must fail, the others must verify.
+/// </summary>
+public sealed class SigstoreConformanceTests(ITestOutputHelper output)
+{
+    private const string DefaultIdentity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    private const string DefaultIssuer = "https://token.actions.githubusercontent.com";
+
+    /// <summary>Cases this version cannot decide yet, and the step that stops them.</summary>
+    private static readonly Dictionary<string, string> NotYetSupported = new()
+    {
+        ["rekor2-happy-path"] = VerificationStep.TlogBody, // Rekor v2 (hashedrekord 0.0.2) with an Ed25519 log and an RFC 3161 time
+    };
+
+    /// <summary>The step each must-fail case fails at (a negative test asserts the reason, not just "some error").</summary>
+    private static readonly Dictionary<string, string> FailingStep = new()
+    {
+        ["bundle-from-wrong-instance_fail"] = VerificationStep.InclusionPromise,
+        ["bundle-malformed-json_fail"] = VerificationStep.Bundle,
+        ["bundle-unknown-version_fail"] = VerificationStep.Bundle,
+        ["bundle-with-root-cert_fail"] = VerificationStep.CertificateChain,
+        ["checkpoint-wrong-roothash_fail"] = VerificationStep.Checkpoint,
+        ["dsse-invalid-sig_fail"] = VerificationStep.TlogBody,
+        ["dsse-mismatch-envelope_fail"] = VerificationStep.TlogBody,
+        ["dsse-mismatch-sig_fail"] = VerificationStep.TlogBody,
+        ["inclusion-proof-corrupted-hash_fail"] = VerificationStep.InclusionProof,
+        ["incorrect-public-key_fail"] = VerificationStep.TlogBody,
+        ["integrated-time-in-future_fail"] = VerificationStep.SigningTime,
+        ["intoto-expired-certificate_fail"] = VerificationStep.SigningTime,
+        ["intoto-missing-inclusion-proof_fail"] = VerificationStep.InclusionProof,
+        ["invalid-inclusion-proof_fail"] = VerificationStep.InclusionProof,
+        ["managed-key-wrong-key_fail"] = VerificationStep.Signature,
+        ["message-digest-mismatch_fail"] = VerificationStep.Signature,
+        ["rekor2-no-inclusion-proof_fail"] = VerificationStep.TlogBody,
+        ["set-invalid-signature_fail"] = VerificationStep.InclusionPromise,
+        ["signature-mismatch_fail"] = VerificationStep.TlogBody,
+        ["wrong-hashedrekord-artifact_fail"] = VerificationStep.TlogBody,
+        ["wrong-material_fail"] = VerificationStep.TlogBody,
+    };
+
+    private static string Case(string name, string file) => RepositoryLayout.Fixture("sigstore", "conformance", name, file);
+
+    public static TheoryData<string> Cases()
+    {
+        var data = new TheoryData<string>();
+        var folder = RepositoryLayout.Fixture("sigstore", "conformance");
+        if (Directory.Exists(folder))
+            foreach (var dir in Directory.GetDirectories(folder).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(dir));
+        return data;
+    }
+
+    internal static DateTimeOffset Verify(string name, byte[]? artifact = null, IdentityPolicy? identity = null, string? rootFile = null)
+    {
+        var root = TrustedRoot.Parse(File.ReadAllText(rootFile ?? (File.Exists(Case(name, "trusted_root.json")) ? Case(name, "trusted_root.json") : RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json"))));
+        artifact ??= File.ReadAllBytes(File.Exists(Case(name, "artifact")) ? Case(name, "artifact") : RepositoryLayout.Fixture("sigstore", "conformance", "a.txt"));
+        identity ??= new IdentityPolicy(
+            File.Exists(Case(name, "issuer")) ? File.ReadAllText(Case(name, "issuer")).Trim() : DefaultIssuer,
+            File.Exists(Case(name, "identity")) ? File.ReadAllText(Case(name, "identity")).Trim() : DefaultIdentity, null);
+        ECDsa? key = null;
+        if (File.Exists(Case(name, "key.pub")))
+        {
+            key = ECDsa.Create();
+            try { key.ImportFromPem(File.ReadAllText(Case(name, "key.pub"))); }
+            catch (Exception e) when (e is CryptographicException or ArgumentException) { throw new VerificationFailure(VerificationStep.Signature, $"key.pub is not a readable public key: {e.Message}"); }
+        }
+        return new SigstoreVerifier().Verify(new BundleVerificationRequest(File.ReadAllText(Case(name, "bundle.sigstore.json")), artifact, root, identity, key, DateTimeOffset.UtcNow));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_case_comes_out_as_stated(string name)
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        var mustFail = name.EndsWith("_fail", StringComparison.Ordinal);
+        VerificationFailure? failure = null;
+        try { Verify(name); }
+        catch (VerificationFailure e) { failure = e; }
+        output.WriteLine($"{name}: {(failure is null ? "verified" : $"failed at {failure.Step}: {failure.Reason}")}");
+        if (NotYetSupported.TryGetValue(name, out var step))
+        {
+            Assert.NotNull(failure);
+            Assert.Equal(step, failure.Step);
+            return;
+        }
+        if (mustFail)
+            Assert.Equal(FailingStep[name], Assert.IsType<VerificationFailure>(failure).Step);
+        else
+            Assert.Null(failure);
+    }
+
+    [Fact]
+    public void A_valid_signature_from_another_identity_or_issuer_fails_at_the_identity_step()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        var other = Assert.Throws<VerificationFailure>(() => Verify("happy-path-v0.3", identity: new IdentityPolicy(DefaultIssuer, "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main", null)));
+        Assert.Equal(VerificationStep.Identity, other.Step);
+        var issuer = Assert.Throws<VerificationFailure>(() => Verify("happy-path-v0.3", identity: new IdentityPolicy("https://accounts.google.com", DefaultIdentity, null)));
+        Assert.Equal(VerificationStep.Identity, issuer.Step);
+        Verify("happy-path-v0.3", identity: new IdentityPolicy(DefaultIssuer, null, @"https://github\.com/sigstore-conformance/.+@refs/heads/main"));
+    }
+
+    [Fact]
+    public void A_changed_artifact_byte_fails_and_the_staging_root_is_not_trusted()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        var artifact = File.ReadAllBytes(RepositoryLayout.Fixture("sigstore", "conformance", "a.txt"));
+        artifact[0] ^= 1;
+        Assert.Equal(VerificationStep.TlogBody, Assert.Throws<VerificationFailure>(() => Verify("happy-path-v0.3", artifact)).Step);
+        var staging = Assert.Throws<VerificationFailure>(() => Verify("happy-path-v0.3", rootFile: RepositoryLayout.Fixture("sigstore", "trusted_root.staging.json")));
+        Assert.Contains(staging.Step, new[] { VerificationStep.InclusionPromise, VerificationStep.CertificateChain });
+    }
+
+    [Fact]
+    public void A_dsse_in_toto_bundle_fails_for_a_tampered_artifact()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        Verify("happy-path-intoto-in-dsse-v3");
+        var artifact = File.ReadAllBytes(RepositoryLayout.Fixture("sigstore", "conformance", "a.txt"));
+        artifact[^1] ^= 1;
+        Assert.Equal(VerificationStep.Subject, Assert.Throws<VerificationFailure>(() => Verify("happy-path-intoto-in-dsse-v3", artifact)).Step);
+    }
+}
