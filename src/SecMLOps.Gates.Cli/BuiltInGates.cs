@@ -1,5 +1,6 @@
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Gates.Provenance;
 using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Robustness;
 
@@ -11,6 +12,7 @@ public static class BuiltInGates
     public static GateRegistry Registry { get; } = new([
         new RobustnessGate(),
         new PoisoningGate(),
+        new ProvenanceGate(),
         new StrideCoverageGate(),
     ]);
 }

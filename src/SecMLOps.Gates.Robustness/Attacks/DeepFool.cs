@@ -55,8 +55,8 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
             var shape = new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray();
             var stepSize = ((fBest + 1e-4) / (norm == PerturbationNorm.L2 ? dualBest.pow(2) + Tiny : dualBest + Tiny)).reshape(shape);
             var step = norm == PerturbationNorm.L2 ? stepSize * wBest : stepSize * wBest.sign();
-            var mask = active.reshape(shape).to_type(x.dtype);
-            total = (total + step * mask).MoveToOuterDisposeScope();
+            // where(), not a multiplication by the mask: a finished sample's step may be non-finite, and inf x 0 is NaN.
+            total = (total + where(active.reshape(shape), step, zeros_like(step))).MoveToOuterDisposeScope();
             adversarial = target.Clip(x + (1 + overshoot) * total).detach().MoveToOuterDisposeScope();
         }
         return adversarial;

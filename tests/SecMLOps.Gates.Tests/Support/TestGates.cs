@@ -7,7 +7,8 @@ namespace SecMLOps.Gates.Tests.Support;
 internal sealed class ScriptedGate(string kind, Func<GateContext, IEnumerable<Finding>> evaluate) : IGate
 {
     public string Kind => kind;
-    public string SettingsDefinition => "provenanceSettings";
+    // Any definition whose keys are all optional, so that test rules need no settings.
+    public string SettingsDefinition => "poisoningSettings";
     public string Title => "Scripted gate.";
     public string Description => "A gate whose findings the test decides.";
     public IEnumerable<Finding> Evaluate(GateContext context) => evaluate(context);

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Gates.Provenance.Sigstore;
+
+namespace SecMLOps.Gates.Gates.Provenance;
+
+/// <summary>
+/// Every listed artifact must carry a Sigstore bundle that verifies offline against the pinned
+/// trusted root, signed by an allowed identity (or by the pinned public key).
+/// </summary>
+public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
+{
+    public ProvenanceGate() : this(new SigstoreVerifier())
+    {
+    }
+
+    public string Kind => "provenance";
+    public string SettingsDefinition => "provenanceSettings";
+    public string Title => "Every artifact is signed by an allowed identity, verified offline against pinned trust material.";
+    public string Description =>
+        "Each artifact's Sigstore bundle must verify offline against the pinned trusted root: transparency-log entry (signed entry timestamp, " +
+        "inclusion proof, checkpoint, logged body), signing time within the certificate's validity, certificate chain to a pinned Fulcio CA, " +
+        "an allowed OIDC issuer and subject (or the pinned public key), and the signature over the artifact or its in-toto statement.";
+
+    public IEnumerable<Finding> Evaluate(GateContext context)
+    {
+        var settings = context.Rule.Settings;
+        var root = settings["trustedRoot"] is not null
+            ? TrustedRoot.Parse(File.ReadAllText(context.ResolveSettingPath("trustedRoot")))
+            : throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} needs trustedRoot", context.RuleLocation);
+        ECDsa? key = null;
+        if (settings["publicKey"] is not null)
+        {
+            key = ECDsa.Create();
+            try
+            {
+                key.ImportFromPem(File.ReadAllText(context.ResolveSettingPath("publicKey")));
+            }
+            catch (Exception e) when (e is ArgumentException or CryptographicException)
+            {
+                throw new GateInputException(EngineRules.InputMissing, $"publicKey is not a readable PEM public key: {e.Message}", context.Policy.Document.LocationOf(settings["publicKey"]!));
+            }
+        }
+        var identities = (settings["identities"] as JArray ?? [])
+            .Select(i => new IdentityPolicy((string)i["issuer"]!, (string?)i["subject"], (string?)i["subjectPattern"])).ToList();
+
+        foreach (var artifact in (JArray)settings["artifacts"]!)
+        {
+            var at = context.Policy.Document.LocationOf(artifact);
+            var path = Resolve(context, (string)artifact["path"]!, artifact["path"]!);
+            var bundlePath = artifact["bundle"] is { } b ? Resolve(context, (string)b!, b) : Resolve(context, (string)artifact["path"]! + ".sigstore.json", artifact["path"]!);
+            var subject = context.Root.Relative(path);
+            yield return Verify(context.Rule.Id, subject, path, bundlePath, root, identities, key, at);
+        }
+    }
+
+    private Finding Verify(string ruleId, string subject, string path, string bundlePath, TrustedRoot root, IReadOnlyList<IdentityPolicy> identities, ECDsa? key, SourceLocation at)
+    {
+        var bundle = File.ReadAllText(bundlePath);
+        var artifact = File.ReadAllBytes(path);
+        VerificationFailure? last = null;
+        // Each allowed identity is a separate policy; the artifact passes when one of them accepts the bundle.
+        foreach (var identity in identities.Count > 0 ? identities.Cast<IdentityPolicy?>() : [null])
+        {
+            try
+            {
+                var time = verifier.Verify(new BundleVerificationRequest(bundle, artifact, root, identity, key, DateTimeOffset.UtcNow));
+                return Finding.Passed(ruleId, subject, $"{subject} is signed ({Path.GetFileName(bundlePath)}), verified offline; signing time {time:u}", at,
+                    new Dictionary<string, object> { ["signingTime"] = time.ToString("u"), ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(artifact)) });
+            }
+            catch (VerificationFailure failure)
+            {
+                last = failure;
+                if (failure.Step != VerificationStep.Identity) break;
+            }
+        }
+        return Finding.Failed(ruleId, subject, $"{subject}: verification failed at step {last!.Step}: {last.Reason}", at,
+            new Dictionary<string, object> { ["step"] = last.Step });
+    }
+
+    private static string Resolve(GateContext context, string relative, JToken at)
+    {
+        var full = context.Root.Resolve(context.Policy.Directory, relative, context.Policy.Document.LocationOf(at));
+        if (!File.Exists(full))
+            throw new GateInputException(EngineRules.InputMissing, $"'{relative}' does not exist", context.Policy.Document.LocationOf(at));
+        context.RecordInput(full);
+        return full;
+    }
+}
