@@ -15,6 +15,8 @@ public static class GateCommandLine
             EvaluateCommand.Create(output, error),
             DiffCommand.Create(output),
             MatrixCommand.Create(output),
+            AttestCommand.Create(output, error),
+            SignCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

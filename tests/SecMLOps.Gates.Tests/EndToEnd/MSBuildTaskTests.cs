@@ -28,6 +28,26 @@ public sealed class MSBuildTaskTests
     }
 
     [Fact]
+    public void Changing_one_byte_of_the_signed_sample_model_fails_the_build_with_the_provenance_finding()
+    {
+        var model = Path.Combine(SampleBuild.ProjectDirectory, "models", "classifier-pgd.onnx");
+        var original = File.ReadAllBytes(model);
+        try
+        {
+            var changed = (byte[])original.Clone();
+            changed[^100] ^= 1; // a weight byte: the model still loads, its digest no longer matches the lineage
+            File.WriteAllBytes(model, changed);
+            var build = SampleBuild.Build(SampleBuild.PassingPolicy);
+            Assert.NotEqual(0, build.ExitCode);
+            Assert.Contains("error SAMPLE-PROV-1: the lineage does not describe the artifacts on disk: classifier-pgd.onnx", build.Output);
+        }
+        finally
+        {
+            File.WriteAllBytes(model, original);
+        }
+    }
+
+    [Fact]
     public void Editing_an_input_the_gate_read_reruns_it()
     {
         var first = SampleBuild.Build(SampleBuild.PassingPolicy);

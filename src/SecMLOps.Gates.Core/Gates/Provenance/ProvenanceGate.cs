@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Gates.Provenance.Sigstore;
 
 namespace SecMLOps.Gates.Gates.Provenance;
@@ -18,18 +19,25 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
 
     public string Kind => "provenance";
     public string SettingsDefinition => "provenanceSettings";
-    public string Title => "Every artifact is signed by an allowed identity, verified offline against pinned trust material.";
+    public string Title => "Every artifact is signed by an allowed identity, and its training lineage is signed, verified offline against pinned trust material.";
     public string Description =>
         "Each artifact's Sigstore bundle must verify offline against the pinned trusted root: transparency-log entry (signed entry timestamp, " +
         "inclusion proof, checkpoint, logged body), signing time within the certificate's validity, certificate chain to a pinned Fulcio CA, " +
-        "an allowed OIDC issuer and subject (or the pinned public key), and the signature over the artifact or its in-toto statement.";
+        "an allowed OIDC issuer and subject (or the pinned public key), and the signature over the artifact or its in-toto statement. " +
+        "A signed lineage statement (DSSE, pinned ECDSA key) must name every artifact by sha256 and the policy's datasets by their digests.";
 
     public IEnumerable<Finding> Evaluate(GateContext context)
     {
         var settings = context.Rule.Settings;
-        var root = settings["trustedRoot"] is not null
-            ? TrustedRoot.Parse(File.ReadAllText(context.ResolveSettingPath("trustedRoot")))
-            : throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} needs trustedRoot", context.RuleLocation);
+        if (settings["trustedRoot"] is null && settings["lineage"] is null)
+            throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} needs trustedRoot (Sigstore bundles), lineage (a signed lineage statement), or both", context.RuleLocation);
+        var artifactPaths = ((JArray)settings["artifacts"]!).Select(a => Resolve(context, (string)a["path"]!, a["path"]!)).ToList();
+        if (settings["lineage"] is { } lineage)
+            foreach (var finding in new LineageCheck(context, lineage, artifactPaths).Run())
+                yield return finding;
+        if (settings["trustedRoot"] is null)
+            yield break;
+        var root = TrustedRoot.Parse(File.ReadAllText(context.ResolveSettingPath("trustedRoot")));
         ECDsa? key = null;
         if (settings["publicKey"] is not null)
         {
