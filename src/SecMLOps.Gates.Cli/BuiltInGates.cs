@@ -11,7 +11,7 @@ public static class BuiltInGates
 {
     public static GateRegistry Registry { get; } = new([
         new RobustnessGate(),
-        new PoisoningGate(),
+        new PoisoningGate(new ModelScorer()),
         new ProvenanceGate(),
         new StrideCoverageGate(),
     ]);

@@ -95,5 +95,29 @@ internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation)
             : Finding.Failed(ruleId, "shift/class-prior", $"the training class priors differ from the golden set's: {priorText}, below {settings.MinPriorShiftPValue}", ruleLocation, priorProperties));
     }
 
+    public void Model((ClassScores Candidate, ClassScores? Baseline) scores, PoisoningSettings settings)
+    {
+        var (candidate, baseline) = scores;
+        if (settings.MinGoldenAccuracy is { } minimum)
+        {
+            var properties = new Dictionary<string, object> { ["goldenAccuracy"] = Round(candidate.Accuracy), ["minGoldenAccuracy"] = minimum };
+            var text = $"the model's accuracy on the golden set is {candidate.Accuracy:P1} (at least {minimum:P1} required)";
+            Findings.Add(candidate.Accuracy >= minimum
+                ? Finding.Passed(ruleId, "model/golden-accuracy", text, ruleLocation, properties)
+                : Finding.Failed(ruleId, "model/golden-accuracy", text, ruleLocation, properties));
+        }
+        if (settings.MaxRecallDrop is not { } maxDrop || baseline is null)
+            return;
+        var drops = Enumerable.Range(0, Math.Max(candidate.Total.Count, baseline.Total.Count))
+            .Select(c => (Class: c, Drop: baseline.Recall(c) - candidate.Recall(c)))
+            .Where(d => !double.IsNaN(d.Drop)).ToList();
+        var worst = drops.MaxBy(d => d.Drop);
+        var worstProperties = new Dictionary<string, object> { ["class"] = worst.Class, ["recallDrop"] = Round(worst.Drop), ["maxRecallDrop"] = maxDrop };
+        var failing = drops.Where(d => d.Drop > maxDrop).ToList();
+        Findings.Add(failing.Count == 0
+            ? Finding.Passed(ruleId, "model/recall-drop", $"no class's recall on the golden set falls more than {maxDrop:P1} below the baseline model's (largest drop {worst.Drop:P1}, class {worst.Class})", ruleLocation, worstProperties)
+            : Finding.Failed(ruleId, "model/recall-drop", $"recall on the golden set fell below the baseline model's by more than {maxDrop:P1} for class(es) {string.Join(", ", failing.Select(f => $"{f.Class} ({baseline.Recall(f.Class):P1} -> {candidate.Recall(f.Class):P1})"))}: a sign of targeted poisoning", ruleLocation, worstProperties));
+    }
+
     private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 6) : value;
 }

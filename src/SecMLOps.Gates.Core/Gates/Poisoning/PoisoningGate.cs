@@ -11,7 +11,7 @@ namespace SecMLOps.Gates.Gates.Poisoning;
 /// coverage, dataset integrity, conflicting duplicates, label consistency and distribution shift.
 /// Suspicious training rows go to the quarantine file.
 /// </summary>
-public sealed class PoisoningGate : IGate
+public sealed class PoisoningGate(IModelScorer? scorer = null) : IGate
 {
     private const int BatchSize = 4096;
 
@@ -78,12 +78,31 @@ public sealed class PoisoningGate : IGate
         check.Labels(suspicions.Count, rows, consistency.GoldenFlaggedFraction, settings.MaxExcessFlaggedFraction, settings.Neighbours);
         check.Shift(shift.LargestKs(), shift.LargestPsi(), FeatureShift.PriorShift(trainingCounts, goldenCounts), settings);
 
+        if (settings.MinGoldenAccuracy is not null || settings.MaxRecallDrop is not null)
+            check.Model(ScoreModels(context, settings, golden), settings);
+
         if (settings.Quarantine is not null)
         {
             var path = context.Root.Resolve(context.Policy.Directory, settings.Quarantine, context.Policy.Document.LocationOf(context.Rule.Settings["quarantine"]!));
             QuarantineFile.Write(path, Quarantine(suspicions, conflicting, goldenConflicts));
         }
         return check.Findings;
+    }
+
+    private (ClassScores Candidate, ClassScores? Baseline) ScoreModels(GateContext context, PoisoningSettings settings, DatasetSpec golden)
+    {
+        var model = context.Policy.Model
+            ?? throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} checks a model but the policy has no spec.model", context.RuleLocation);
+        if (scorer is null)
+            throw new GateInputException(EngineRules.GateUnavailable, "model checks need the robustness engine, which this front end does not load", context.RuleLocation);
+        context.RecordInput(model.Path);
+        var candidate = scorer.Score(model, null, golden);
+        if (settings.MaxRecallDrop is null)
+            return (candidate, null);
+        var baseline = model.Baseline
+            ?? throw new GateInputException(EngineRules.SchemaViolation, "maxRecallDrop needs spec.model.baseline to compare with", context.RuleLocation);
+        context.RecordInput(baseline.Path);
+        return (candidate, scorer.Score(model, baseline, golden));
     }
 
     private static DatasetSpec Dataset(GateContext context, string name)

@@ -16,7 +16,9 @@ public sealed record PoisoningSettings(
     int MaxConflictingDuplicates,
     double MaxKsStatistic,
     double MaxPsi,
-    double MinPriorShiftPValue)
+    double MinPriorShiftPValue,
+    double? MinGoldenAccuracy,
+    double? MaxRecallDrop)
 {
     public static PoisoningSettings From(JObject settings) => new(
         (string?)settings["training"] ?? "training",
@@ -31,5 +33,7 @@ public sealed record PoisoningSettings(
         (int?)settings["duplicates"]?["maxConflictingDuplicates"] ?? 0,
         (double?)settings["distributionShift"]?["maxKsStatistic"] ?? 0.1,
         (double?)settings["distributionShift"]?["maxPsi"] ?? 0.25,
-        (double?)settings["distributionShift"]?["minPriorShiftPValue"] ?? 0.001);
+        (double?)settings["distributionShift"]?["minPriorShiftPValue"] ?? 0.001,
+        (double?)settings["model"]?["minGoldenAccuracy"],
+        (double?)settings["model"]?["maxRecallDrop"]);
 }
