@@ -118,6 +118,43 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         Assert.Contains(staging.Step, new[] { VerificationStep.InclusionPromise, VerificationStep.CertificateChain });
     }
 
+    [Theory]
+    [InlineData("signature", VerificationStep.TlogBody)]
+    [InlineData("certificate", VerificationStep.TlogBody)]
+    [InlineData("proof-hash", VerificationStep.InclusionProof)]
+    [InlineData("checkpoint-signature", VerificationStep.Checkpoint)]
+    [InlineData("set", VerificationStep.InclusionPromise)]
+    public void One_changed_byte_in_the_bundle_fails_naming_the_step(string part, string step)
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        var bundle = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(Case("happy-path-v0.3", "bundle.sigstore.json")));
+        var entry = bundle["verificationMaterial"]!["tlogEntries"]![0]!;
+        static string Flip(string base64, int index)
+        {
+            var bytes = Convert.FromBase64String(base64);
+            bytes[index] ^= 1;
+            return Convert.ToBase64String(bytes);
+        }
+        switch (part)
+        {
+            case "signature": bundle["messageSignature"]!["signature"] = Flip((string)bundle["messageSignature"]!["signature"]!, 20); break;
+            case "certificate": bundle["verificationMaterial"]!["certificate"]!["rawBytes"] = Flip((string)bundle["verificationMaterial"]!["certificate"]!["rawBytes"]!, 400); break;
+            case "proof-hash": entry["inclusionProof"]!["hashes"]![0] = Flip((string)entry["inclusionProof"]!["hashes"]![0]!, 3); break;
+            case "set": entry["inclusionPromise"]!["signedEntryTimestamp"] = Flip((string)entry["inclusionPromise"]!["signedEntryTimestamp"]!, 20); break;
+            default:
+                var note = (string)entry["inclusionProof"]!["checkpoint"]!["envelope"]!;
+                var line = note.Split('\n').First(l => l.StartsWith('\u2014'));
+                var signature = line[(line.LastIndexOf(' ') + 1)..];
+                entry["inclusionProof"]!["checkpoint"]!["envelope"] = note.Replace(signature, Flip(signature, 30));
+                break;
+        }
+        var root = TrustedRoot.Parse(File.ReadAllText(RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json")));
+        var failure = Assert.Throws<VerificationFailure>(() => new SigstoreVerifier().Verify(new BundleVerificationRequest(
+            bundle.ToString(), File.ReadAllBytes(RepositoryLayout.Fixture("sigstore", "conformance", "a.txt")), root,
+            new IdentityPolicy(DefaultIssuer, DefaultIdentity, null), null, DateTimeOffset.UtcNow)));
+        Assert.Equal(step, failure.Step);
+    }
+
     [Fact]
     public void A_dsse_in_toto_bundle_fails_for_a_tampered_artifact()
     {

@@ -3,6 +3,7 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.Provenance.Lineage;
+using SecMLOps.Gates.Gates.Provenance.ModelSigning;
 using SecMLOps.Gates.Gates.Provenance.Sigstore;
 
 namespace SecMLOps.Gates.Gates.Provenance;
@@ -29,9 +30,13 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
     public IEnumerable<Finding> Evaluate(GateContext context)
     {
         var settings = context.Rule.Settings;
-        if (settings["trustedRoot"] is null && settings["lineage"] is null)
-            throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} needs trustedRoot (Sigstore bundles), lineage (a signed lineage statement), or both", context.RuleLocation);
-        var artifactPaths = ((JArray)settings["artifacts"]!).Select(a => Resolve(context, (string)a["path"]!, a["path"]!)).ToList();
+        if (settings["artifacts"] is null && settings["models"] is null)
+            throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} checks nothing: list artifacts (Sigstore bundles, lineage) or models (model_signing)", context.RuleLocation);
+        if (settings["artifacts"] is not null && settings["trustedRoot"] is null && settings["lineage"] is null)
+            throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} lists artifacts but neither trustedRoot (Sigstore bundles) nor lineage", context.RuleLocation);
+        foreach (var finding in ModelSigningCheck.Run(context, verifier))
+            yield return finding;
+        var artifactPaths = (settings["artifacts"] as JArray ?? []).Select(a => Resolve(context, (string)a["path"]!, a["path"]!)).ToList();
         if (settings["lineage"] is { } lineage)
             foreach (var finding in new LineageCheck(context, lineage, artifactPaths).Run())
                 yield return finding;
@@ -54,7 +59,7 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
         var identities = (settings["identities"] as JArray ?? [])
             .Select(i => new IdentityPolicy((string)i["issuer"]!, (string?)i["subject"], (string?)i["subjectPattern"])).ToList();
 
-        foreach (var artifact in (JArray)settings["artifacts"]!)
+        foreach (var artifact in settings["artifacts"] as JArray ?? [])
         {
             var at = context.Policy.Document.LocationOf(artifact);
             var path = Resolve(context, (string)artifact["path"]!, artifact["path"]!);
@@ -88,7 +93,7 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
             new Dictionary<string, object> { ["step"] = last.Step });
     }
 
-    private static string Resolve(GateContext context, string relative, JToken at)
+    internal static string Resolve(GateContext context, string relative, JToken at)
     {
         var full = context.Root.Resolve(context.Policy.Directory, relative, context.Policy.Document.LocationOf(at));
         if (!File.Exists(full))

@@ -18,21 +18,32 @@ public static class SignatureSteps
     public static void VerifyEnvelope(DsseEnvelope envelope, ECDsa key)
     {
         var signed = PreAuthenticationEncoding(envelope.PayloadType, envelope.Payload);
-        if (envelope.Signatures.Count == 0 || !envelope.Signatures.All(s => key.VerifyData(signed, s, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)))
+        if (envelope.Signatures.Count == 0 || !envelope.Signatures.All(s => key.VerifyData(signed, s, HashFor(key), DSASignatureFormat.Rfc3279DerSequence)))
             throw new VerificationFailure(VerificationStep.Signature, "the DSSE envelope's signature does not verify");
     }
+
+    /// <summary>ECDSA's hash follows the curve: P-256 with SHA-256, P-384 with SHA-384, P-521 with SHA-512.</summary>
+    public static HashAlgorithmName HashFor(ECDsa key) => key.KeySize switch
+    {
+        384 => HashAlgorithmName.SHA384,
+        521 => HashAlgorithmName.SHA512,
+        _ => HashAlgorithmName.SHA256,
+    };
 
     /// <summary>DSSE v1 PAE: "DSSEv1" SP len(type) SP type SP len(body) SP body.</summary>
     public static byte[] PreAuthenticationEncoding(string payloadType, byte[] payload) =>
         [.. Encoding.UTF8.GetBytes($"DSSEv1 {Encoding.UTF8.GetByteCount(payloadType)} {payloadType} {payload.Length} "), .. payload];
 
     /// <summary>An in-toto statement binds by subject digest, not by signature: the artifact's sha256 must be among its subjects.</summary>
-    public static void VerifySubject(DsseEnvelope envelope, byte[] artifactDigest)
+    public static void VerifySubject(DsseEnvelope envelope, byte[] artifactDigest) => VerifySubjectDigest(envelope, artifactDigest);
+
+    /// <summary>The statement must name <paramref name="expectedDigest"/> (sha256) among its subjects.</summary>
+    public static void VerifySubjectDigest(DsseEnvelope envelope, byte[] expectedDigest)
     {
         if (envelope.PayloadType != "application/vnd.in-toto+json")
             throw new VerificationFailure(VerificationStep.Subject, $"payload type {envelope.PayloadType} is not an in-toto statement");
         using var statement = JsonDocument.Parse(envelope.Payload);
-        var expected = Convert.ToHexStringLower(artifactDigest);
+        var expected = Convert.ToHexStringLower(expectedDigest);
         var found = statement.RootElement.GetProperty("subject").EnumerateArray()
             .Any(s => s.TryGetProperty("digest", out var d) && d.TryGetProperty("sha256", out var sha) && sha.GetString() == expected);
         if (!found)

@@ -4,7 +4,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace SecMLOps.Gates.Gates.Provenance.Sigstore;
 
 /// <summary>What to verify and against what: the bundle, the artifact, the pinned root, and either an identity policy or a public key.</summary>
-public sealed record BundleVerificationRequest(string BundleJson, byte[] Artifact, TrustedRoot Root, IdentityPolicy? Identity, ECDsa? PublicKey, DateTimeOffset Now);
+/// <param name="SubjectDigest">For DSSE statements about something other than <paramref name="Artifact"/> (a model directory's manifest root): the sha256 the statement must name.</param>
+public sealed record BundleVerificationRequest(string BundleJson, byte[] Artifact, TrustedRoot Root, IdentityPolicy? Identity, ECDsa? PublicKey, DateTimeOffset Now, byte[]? SubjectDigest = null);
 
 /// <summary>The seam a Sigstore client package can fill later.</summary>
 public interface IBundleVerifier
@@ -73,7 +74,7 @@ public sealed class SigstoreVerifier : IBundleVerifier
         if (bundle.Envelope is { } envelope)
         {
             SignatureSteps.VerifyEnvelope(envelope, key);
-            SignatureSteps.VerifySubject(envelope, digest);
+            SignatureSteps.VerifySubjectDigest(envelope, request.SubjectDigest ?? digest);
         }
         else
         {
