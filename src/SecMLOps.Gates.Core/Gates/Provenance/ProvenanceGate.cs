@@ -43,19 +43,7 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
         if (settings["trustedRoot"] is null)
             yield break;
         var root = TrustedRoot.Parse(File.ReadAllText(context.ResolveSettingPath("trustedRoot")));
-        ECDsa? key = null;
-        if (settings["publicKey"] is not null)
-        {
-            key = ECDsa.Create();
-            try
-            {
-                key.ImportFromPem(File.ReadAllText(context.ResolveSettingPath("publicKey")));
-            }
-            catch (Exception e) when (e is ArgumentException or CryptographicException)
-            {
-                throw new GateInputException(EngineRules.InputMissing, $"publicKey is not a readable PEM public key: {e.Message}", context.Policy.Document.LocationOf(settings["publicKey"]!));
-            }
-        }
+        using var key = settings["publicKey"] is { } keySetting ? PinnedKeys.Load(context, keySetting, "publicKey") : null;
         var identities = (settings["identities"] as JArray ?? [])
             .Select(i => new IdentityPolicy((string)i["issuer"]!, (string?)i["subject"], (string?)i["subjectPattern"])).ToList();
 

@@ -20,15 +20,7 @@ internal sealed class LineageCheck(GateContext context, JToken settings, IReadOn
     public IEnumerable<Finding> Run()
     {
         var envelopePath = Resolve("statement");
-        using var key = ECDsa.Create();
-        try
-        {
-            key.ImportFromPem(File.ReadAllText(Resolve("publicKey")));
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            throw new GateInputException(EngineRules.InputMissing, $"lineage.publicKey is not a readable PEM public key: {e.Message}", context.Policy.Document.LocationOf(settings["publicKey"]!));
-        }
+        using var key = PinnedKeys.Load(context, settings["publicKey"]!, "lineage.publicKey");
 
         LineageStatement statement;
         try

@@ -16,12 +16,7 @@ internal static class ModelSigningCheck
         if (settings["models"] is not JArray models)
             yield break;
         var root = settings["trustedRoot"] is not null ? TrustedRoot.Parse(File.ReadAllText(context.ResolveSettingPath("trustedRoot"))) : null;
-        ECDsa? key = null;
-        if (settings["publicKey"] is not null)
-        {
-            key = ECDsa.Create();
-            key.ImportFromPem(File.ReadAllText(context.ResolveSettingPath("publicKey")));
-        }
+        using var key = settings["publicKey"] is { } keySetting ? PinnedKeys.Load(context, keySetting, "publicKey") : null;
         var identities = (settings["identities"] as JArray ?? []).Select(i => (IdentityPolicy?)new IdentityPolicy((string)i["issuer"]!, (string?)i["subject"], (string?)i["subjectPattern"])).ToList();
         foreach (var model in models)
         {
