@@ -18,9 +18,19 @@ public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRo
     public string ResolveSettingPath(string settingName)
     {
         var token = Rule.Settings[settingName] ?? throw new InvalidOperationException($"setting {settingName} is required by the schema");
-        var full = Root.Resolve(Policy.Directory, (string)token!, Policy.Document.LocationOf(token));
+        return ResolveExistingFile((string)token!, token, settingName);
+    }
+
+    /// <summary>
+    /// Resolves a path relative to the policy file, refuses one outside the repository or missing (at
+    /// <paramref name="declaredAt"/>'s line), and records it as an input.
+    /// </summary>
+    public string ResolveExistingFile(string relativePath, JToken declaredAt, string what)
+    {
+        var at = Policy.Document.LocationOf(declaredAt);
+        var full = Root.Resolve(Policy.Directory, relativePath, at);
         if (!File.Exists(full))
-            throw new GateInputException(EngineRules.InputMissing, $"{settingName} '{token}' does not exist", Policy.Document.LocationOf(token));
+            throw new GateInputException(EngineRules.InputMissing, $"{what} '{relativePath}' does not exist", at);
         RecordInput(full);
         return full;
     }

@@ -10,7 +10,7 @@ internal static class PinnedKeys
 {
     public static ECDsa Load(GateContext context, JToken setting, string name)
     {
-        var path = ProvenanceGate.Resolve(context, (string)setting!, setting);
+        var path = context.ResolveExistingFile((string)setting!, setting, name);
         var key = ECDsa.Create();
         try
         {

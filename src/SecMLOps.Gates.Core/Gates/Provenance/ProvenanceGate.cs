@@ -36,7 +36,7 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
             throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} lists artifacts but neither trustedRoot (Sigstore bundles) nor lineage", context.RuleLocation);
         foreach (var finding in ModelSigningCheck.Run(context, verifier))
             yield return finding;
-        var artifactPaths = (settings["artifacts"] as JArray ?? []).Select(a => Resolve(context, (string)a["path"]!, a["path"]!)).ToList();
+        var artifactPaths = (settings["artifacts"] as JArray ?? []).Select(a => context.ResolveExistingFile((string)a["path"]!, a["path"]!, "artifact")).ToList();
         if (settings["lineage"] is { } lineage)
             foreach (var finding in new LineageCheck(context, lineage, artifactPaths).Run())
                 yield return finding;
@@ -50,8 +50,8 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
         foreach (var artifact in settings["artifacts"] as JArray ?? [])
         {
             var at = context.Policy.Document.LocationOf(artifact);
-            var path = Resolve(context, (string)artifact["path"]!, artifact["path"]!);
-            var bundlePath = artifact["bundle"] is { } b ? Resolve(context, (string)b!, b) : Resolve(context, (string)artifact["path"]! + ".sigstore.json", artifact["path"]!);
+            var path = context.ResolveExistingFile((string)artifact["path"]!, artifact["path"]!, "artifact");
+            var bundlePath = artifact["bundle"] is { } b ? context.ResolveExistingFile((string)b!, b, "bundle") : context.ResolveExistingFile((string)artifact["path"]! + ".sigstore.json", artifact["path"]!, "bundle");
             var subject = context.Root.Relative(path);
             yield return Verify(context.Rule.Id, subject, path, bundlePath, root, identities, key, at);
         }
@@ -81,12 +81,4 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
             new Dictionary<string, object> { ["step"] = last.Step });
     }
 
-    internal static string Resolve(GateContext context, string relative, JToken at)
-    {
-        var full = context.Root.Resolve(context.Policy.Directory, relative, context.Policy.Document.LocationOf(at));
-        if (!File.Exists(full))
-            throw new GateInputException(EngineRules.InputMissing, $"'{relative}' does not exist", context.Policy.Document.LocationOf(at));
-        context.RecordInput(full);
-        return full;
-    }
 }

@@ -106,13 +106,5 @@ internal sealed class LineageCheck(GateContext context, JToken settings, IReadOn
             : Finding.Failed(RuleId, "lineage/fields", $"the lineage lacks {string.Join(", ", missing)}", At);
     }
 
-    private string Resolve(string key)
-    {
-        var token = settings[key]!;
-        var full = context.Root.Resolve(context.Policy.Directory, (string)token!, context.Policy.Document.LocationOf(token));
-        if (!File.Exists(full))
-            throw new GateInputException(EngineRules.InputMissing, $"lineage.{key} '{token}' does not exist", context.Policy.Document.LocationOf(token));
-        context.RecordInput(full);
-        return full;
-    }
+    private string Resolve(string key) => context.ResolveExistingFile((string)settings[key]!, settings[key]!, $"lineage.{key}");
 }

@@ -24,9 +24,9 @@ internal static class ModelSigningCheck
             var directory = context.Root.Resolve(context.Policy.Directory, (string)model["directory"]!, context.Policy.Document.LocationOf(model["directory"]!));
             if (!Directory.Exists(directory))
                 throw new GateInputException(EngineRules.InputMissing, $"model directory '{model["directory"]}' does not exist", at);
-            var signature = model["signature"] is { } s ? ProvenanceGate.Resolve(context, (string)s!, s) : ProvenanceGate.Resolve(context, Path.Combine((string)model["directory"]!, "model.sig"), model["directory"]!);
+            var signature = model["signature"] is { } s ? context.ResolveExistingFile((string)s!, s, "signature") : context.ResolveExistingFile(Path.Combine((string)model["directory"]!, "model.sig"), model["directory"]!, "signature");
             var authorities = (model["certificateAuthorities"] as JArray ?? [])
-                .Select(c => X509CertificateLoader.LoadCertificateFromFile(ProvenanceGate.Resolve(context, (string)c!, c))).ToList();
+                .Select(c => X509CertificateLoader.LoadCertificateFromFile(context.ResolveExistingFile((string)c!, c, "certificate authority"))).ToList();
             var subject = context.Root.Relative(directory);
             VerificationFailure? failure = null;
             ModelManifest? manifest = null;
