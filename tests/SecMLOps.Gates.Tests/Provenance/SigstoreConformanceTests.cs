@@ -14,12 +14,6 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
     private const string DefaultIdentity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
     private const string DefaultIssuer = "https://token.actions.githubusercontent.com";
 
-    /// <summary>Cases this version cannot decide yet, and the step that stops them.</summary>
-    private static readonly Dictionary<string, string> NotYetSupported = new()
-    {
-        ["rekor2-happy-path"] = VerificationStep.TlogBody, // Rekor v2 (hashedrekord 0.0.2) with an Ed25519 log and an RFC 3161 time
-    };
-
     /// <summary>The step each must-fail case fails at (a negative test asserts the reason, not just "some error").</summary>
     private static readonly Dictionary<string, string> FailingStep = new()
     {
@@ -39,7 +33,7 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         ["invalid-inclusion-proof_fail"] = VerificationStep.InclusionProof,
         ["managed-key-wrong-key_fail"] = VerificationStep.Signature,
         ["message-digest-mismatch_fail"] = VerificationStep.Signature,
-        ["rekor2-no-inclusion-proof_fail"] = VerificationStep.TlogBody,
+        ["rekor2-no-inclusion-proof_fail"] = VerificationStep.InclusionProof,
         ["set-invalid-signature_fail"] = VerificationStep.InclusionPromise,
         ["signature-mismatch_fail"] = VerificationStep.TlogBody,
         ["wrong-hashedrekord-artifact_fail"] = VerificationStep.TlogBody,
@@ -84,12 +78,6 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         try { Verify(name); }
         catch (VerificationFailure e) { failure = e; }
         output.WriteLine($"{name}: {(failure is null ? "verified" : $"failed at {failure.Step}: {failure.Reason}")}");
-        if (NotYetSupported.TryGetValue(name, out var step))
-        {
-            Assert.NotNull(failure);
-            Assert.Equal(step, failure.Step);
-            return;
-        }
         if (mustFail)
             Assert.Equal(FailingStep[name], Assert.IsType<VerificationFailure>(failure).Step);
         else
@@ -118,6 +106,33 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         Assert.Contains(staging.Step, new[] { VerificationStep.InclusionPromise, VerificationStep.CertificateChain });
     }
 
+    private static string Flip(string base64, int index)
+    {
+        var bytes = Convert.FromBase64String(base64);
+        bytes[index] ^= 1;
+        return Convert.ToBase64String(bytes);
+    }
+
+    /// <summary>Verifies a case's bundle after <paramref name="edit"/> changed it, against the case's root (or public-good).</summary>
+    private static DateTimeOffset VerifyEdited(string name, Action<Newtonsoft.Json.Linq.JObject> edit, string? rootJson = null)
+    {
+        var bundle = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(Case(name, "bundle.sigstore.json")));
+        edit(bundle);
+        var rootFile = File.Exists(Case(name, "trusted_root.json")) ? Case(name, "trusted_root.json") : RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json");
+        var root = TrustedRoot.Parse(rootJson ?? File.ReadAllText(rootFile));
+        return new SigstoreVerifier().Verify(new BundleVerificationRequest(
+            bundle.ToString(), File.ReadAllBytes(RepositoryLayout.Fixture("sigstore", "conformance", "a.txt")), root,
+            new IdentityPolicy(DefaultIssuer, DefaultIdentity, null), null, DateTimeOffset.UtcNow));
+    }
+
+    private static void FlipCheckpointSignature(Newtonsoft.Json.Linq.JToken entry)
+    {
+        var note = (string)entry["inclusionProof"]!["checkpoint"]!["envelope"]!;
+        var line = note.Split('\n').First(l => l.StartsWith('\u2014'));
+        var signature = line[(line.LastIndexOf(' ') + 1)..];
+        entry["inclusionProof"]!["checkpoint"]!["envelope"] = note.Replace(signature, Flip(signature, 30));
+    }
+
     [Theory]
     [InlineData("signature", VerificationStep.TlogBody)]
     [InlineData("certificate", VerificationStep.TlogBody)]
@@ -127,32 +142,50 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
     public void One_changed_byte_in_the_bundle_fails_naming_the_step(string part, string step)
     {
         if (!RepositoryLayout.FixturesPresent()) return;
-        var bundle = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(Case("happy-path-v0.3", "bundle.sigstore.json")));
-        var entry = bundle["verificationMaterial"]!["tlogEntries"]![0]!;
-        static string Flip(string base64, int index)
+        var failure = Assert.Throws<VerificationFailure>(() => VerifyEdited("happy-path-v0.3", bundle =>
         {
-            var bytes = Convert.FromBase64String(base64);
-            bytes[index] ^= 1;
-            return Convert.ToBase64String(bytes);
-        }
-        switch (part)
-        {
-            case "signature": bundle["messageSignature"]!["signature"] = Flip((string)bundle["messageSignature"]!["signature"]!, 20); break;
-            case "certificate": bundle["verificationMaterial"]!["certificate"]!["rawBytes"] = Flip((string)bundle["verificationMaterial"]!["certificate"]!["rawBytes"]!, 400); break;
-            case "proof-hash": entry["inclusionProof"]!["hashes"]![0] = Flip((string)entry["inclusionProof"]!["hashes"]![0]!, 3); break;
-            case "set": entry["inclusionPromise"]!["signedEntryTimestamp"] = Flip((string)entry["inclusionPromise"]!["signedEntryTimestamp"]!, 20); break;
-            default:
-                var note = (string)entry["inclusionProof"]!["checkpoint"]!["envelope"]!;
-                var line = note.Split('\n').First(l => l.StartsWith('\u2014'));
-                var signature = line[(line.LastIndexOf(' ') + 1)..];
-                entry["inclusionProof"]!["checkpoint"]!["envelope"] = note.Replace(signature, Flip(signature, 30));
-                break;
-        }
-        var root = TrustedRoot.Parse(File.ReadAllText(RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json")));
-        var failure = Assert.Throws<VerificationFailure>(() => new SigstoreVerifier().Verify(new BundleVerificationRequest(
-            bundle.ToString(), File.ReadAllBytes(RepositoryLayout.Fixture("sigstore", "conformance", "a.txt")), root,
-            new IdentityPolicy(DefaultIssuer, DefaultIdentity, null), null, DateTimeOffset.UtcNow)));
+            var entry = bundle["verificationMaterial"]!["tlogEntries"]![0]!;
+            switch (part)
+            {
+                case "signature": bundle["messageSignature"]!["signature"] = Flip((string)bundle["messageSignature"]!["signature"]!, 20); break;
+                case "certificate": bundle["verificationMaterial"]!["certificate"]!["rawBytes"] = Flip((string)bundle["verificationMaterial"]!["certificate"]!["rawBytes"]!, 400); break;
+                case "proof-hash": entry["inclusionProof"]!["hashes"]![0] = Flip((string)entry["inclusionProof"]!["hashes"]![0]!, 3); break;
+                case "set": entry["inclusionPromise"]!["signedEntryTimestamp"] = Flip((string)entry["inclusionPromise"]!["signedEntryTimestamp"]!, 20); break;
+                default: FlipCheckpointSignature(entry); break;
+            }
+        }));
         Assert.Equal(step, failure.Step);
+    }
+
+    [Fact]
+    public void A_rekor_v2_bundle_is_signed_at_its_rfc3161_time_and_fails_when_the_timestamp_or_the_ed25519_checkpoint_changes()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        const string name = "rekor2-happy-path";
+        // The TSA's genTime (20250612120220Z), not a log's integrated time: Rekor v2 entries have none.
+        Assert.Equal(new DateTimeOffset(2025, 6, 12, 12, 2, 20, TimeSpan.Zero), VerifyEdited(name, _ => { }));
+
+        var checkpoint = Assert.Throws<VerificationFailure>(() => VerifyEdited(name, b => FlipCheckpointSignature(b["verificationMaterial"]!["tlogEntries"]![0]!)));
+        Assert.Equal(VerificationStep.Checkpoint, checkpoint.Step);
+
+        // The response ends with the token signer's signature value.
+        var stamp = Assert.Throws<VerificationFailure>(() => VerifyEdited(name, b =>
+        {
+            var timestamp = b["verificationMaterial"]!["timestampVerificationData"]!["rfc3161Timestamps"]![0]!;
+            var bytes = Convert.FromBase64String((string)timestamp["signedTimestamp"]!);
+            timestamp["signedTimestamp"] = Flip((string)timestamp["signedTimestamp"]!, bytes.Length - 10);
+        }));
+        Assert.Equal(VerificationStep.Timestamp, stamp.Step);
+
+        // Without the timestamp there is no signing time at all.
+        var untimed = Assert.Throws<VerificationFailure>(() => VerifyEdited(name, b => ((Newtonsoft.Json.Linq.JObject)b["verificationMaterial"]!).Remove("timestampVerificationData")));
+        Assert.Equal(VerificationStep.SigningTime, untimed.Step);
+
+        // A root that does not pin the timestamp authority does not accept its timestamp.
+        var root = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(Case(name, "trusted_root.json")));
+        root.Remove("timestampAuthorities");
+        var unpinned = Assert.Throws<VerificationFailure>(() => VerifyEdited(name, _ => { }, root.ToString()));
+        Assert.Equal(VerificationStep.Timestamp, unpinned.Step);
     }
 
     [Fact]

@@ -23,23 +23,8 @@ public static class CertificateSteps
             throw new VerificationFailure(VerificationStep.CertificateChain, "the bundle's certificate chain contains a root certificate; trust comes from the pinned root only");
         if (signingTime < leaf.NotBefore.ToUniversalTime() || signingTime > leaf.NotAfter.ToUniversalTime())
             throw new VerificationFailure(VerificationStep.SigningTime, $"the signing time {signingTime:u} is outside the certificate's validity ({leaf.NotBefore.ToUniversalTime():u} to {leaf.NotAfter.ToUniversalTime():u})");
-        foreach (var authority in root.Authorities.Where(a => a.Start <= signingTime && (a.End is null || signingTime <= a.End)))
-        {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.VerificationTime = signingTime.UtcDateTime;
-            chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CodeSigning));
-            foreach (var certificate in authority.Chain)
-            {
-                if (certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData))
-                    chain.ChainPolicy.CustomTrustStore.Add(certificate);
-                else
-                    chain.ChainPolicy.ExtraStore.Add(certificate);
-            }
-            if (chain.Build(leaf))
-                return;
-        }
+        if (root.Authorities.Any(a => a.ValidAt(signingTime) && a.Issued(leaf, signingTime, CodeSigning)))
+            return;
         throw new VerificationFailure(VerificationStep.CertificateChain, $"the certificate does not chain to a certificate authority of the trusted root valid at {signingTime:u}");
     }
 

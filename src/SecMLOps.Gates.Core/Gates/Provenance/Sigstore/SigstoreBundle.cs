@@ -21,7 +21,8 @@ public sealed record SigstoreBundle(
     IReadOnlyList<TlogEntry> Entries,
     byte[]? MessageDigest,
     byte[]? MessageSignature,
-    DsseEnvelope? Envelope)
+    DsseEnvelope? Envelope,
+    IReadOnlyList<byte[]> Rfc3161Timestamps)
 {
     private static readonly string[] MediaTypes =
     [
@@ -32,6 +33,9 @@ public sealed record SigstoreBundle(
     ];
 
     public bool IsV01 => MediaType.EndsWith("version=0.1", StringComparison.Ordinal);
+
+    /// <summary>The signature a timestamp authority stamps: the message signature, or the envelope's first.</summary>
+    public byte[] StampedSignature => MessageSignature ?? Envelope!.Signatures.FirstOrDefault() ?? [];
 
     public static SigstoreBundle Parse(string json)
     {
@@ -53,6 +57,9 @@ public sealed record SigstoreBundle(
                 throw new VerificationFailure(VerificationStep.Bundle, "the bundle has neither a certificate nor a public key hint");
 
             var entries = material.TryGetProperty("tlogEntries", out var tlog) ? tlog.EnumerateArray().Select(Entry).ToList() : [];
+            var timestamps = material.TryGetProperty("timestampVerificationData", out var stamps) && stamps.TryGetProperty("rfc3161Timestamps", out var rfc3161)
+                ? rfc3161.EnumerateArray().Select(t => Convert.FromBase64String(t.GetProperty("signedTimestamp").GetString()!)).ToList()
+                : [];
             byte[]? digest = null, signature = null;
             DsseEnvelope? envelope = null;
             if (root.TryGetProperty("messageSignature", out var message))
@@ -70,7 +77,7 @@ public sealed record SigstoreBundle(
             {
                 throw new VerificationFailure(VerificationStep.Bundle, "the bundle has neither a messageSignature nor a dsseEnvelope");
             }
-            return new SigstoreBundle(mediaType, chain.FirstOrDefault(), chain, usesKey, entries, digest, signature, envelope);
+            return new SigstoreBundle(mediaType, chain.FirstOrDefault(), chain, usesKey, entries, digest, signature, envelope, timestamps);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
         {

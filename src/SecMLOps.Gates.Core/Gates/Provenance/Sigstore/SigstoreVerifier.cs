@@ -10,14 +10,14 @@ public sealed record BundleVerificationRequest(string BundleJson, byte[] Artifac
 /// <summary>The seam a Sigstore client package can fill later.</summary>
 public interface IBundleVerifier
 {
-    /// <summary>Returns the verified signing time; throws <see cref="VerificationFailure"/> naming the failed step.</summary>
+    /// <summary>Returns the earliest verified signing time; throws <see cref="VerificationFailure"/> naming the failed step.</summary>
     DateTimeOffset Verify(BundleVerificationRequest request);
 }
 
 /// <summary>
 /// Offline Sigstore bundle verification on the BCL's crypto, step by step as the Sigstore client
-/// specification orders them: parse, transparency log (SET, inclusion proof, checkpoint, body),
-/// signing time, certificate chain and identity (or the given key), then the signature.
+/// specification orders them: parse, transparency log (body, SET, inclusion proof, checkpoint),
+/// signing times (integrated times and RFC 3161 timestamps), certificate chain and identity (or the given key), then the signature.
 /// </summary>
 public sealed class SigstoreVerifier : IBundleVerifier
 {
@@ -41,7 +41,7 @@ public sealed class SigstoreVerifier : IBundleVerifier
             signerMaterial = bundle.Leaf!.RawData;
         }
 
-        DateTimeOffset? signingTime = null;
+        var signingTimes = new List<DateTimeOffset>();
         foreach (var entry in bundle.Entries)
         {
             TransparencyLogSteps.VerifyBody(entry, bundle, digest, signerMaterial);
@@ -59,16 +59,19 @@ public sealed class SigstoreVerifier : IBundleVerifier
                     TransparencyLogSteps.VerifyCheckpoint(entry, request.Root);
             }
             if (entry.IntegratedTime is { } seconds)
-                signingTime ??= DateTimeOffset.FromUnixTimeSeconds(seconds);
+                signingTimes.Add(DateTimeOffset.FromUnixTimeSeconds(seconds));
         }
-        var time = signingTime ?? throw new VerificationFailure(VerificationStep.SigningTime,
-            "no verified signing time: the entries have no integrated time, and RFC 3161 timestamps are not verified by this version");
-        if (time > request.Now)
-            throw new VerificationFailure(VerificationStep.SigningTime, $"the integrated time {time:u} is in the future");
+        signingTimes.AddRange(TimestampSteps.Verify(bundle.Rfc3161Timestamps, bundle.StampedSignature, request.Root));
+        if (signingTimes.Count == 0)
+            throw new VerificationFailure(VerificationStep.SigningTime, "no verified signing time: no entry has an integrated time and the bundle has no RFC 3161 timestamp");
+        if (signingTimes.Max() is var latest && latest > request.Now)
+            throw new VerificationFailure(VerificationStep.SigningTime, $"the signing time {latest:u} is in the future");
 
         if (!bundle.UsesPublicKey)
         {
-            CertificateSteps.VerifyChain(bundle, request.Root, time);
+            // The certificate must be valid at every verified signing time, as the client specification requires.
+            foreach (var time in signingTimes)
+                CertificateSteps.VerifyChain(bundle, request.Root, time);
             CertificateSteps.VerifyIdentity(bundle.Leaf!, request.Identity ?? throw new VerificationFailure(VerificationStep.Identity, "no identity policy was given"));
         }
         if (bundle.Envelope is { } envelope)
@@ -80,6 +83,6 @@ public sealed class SigstoreVerifier : IBundleVerifier
         {
             SignatureSteps.VerifyMessageSignature(bundle, request.Artifact, digest, key);
         }
-        return time;
+        return signingTimes.Min();
     }
 }

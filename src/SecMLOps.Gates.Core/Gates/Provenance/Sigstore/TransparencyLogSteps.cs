@@ -15,7 +15,7 @@ public static class TransparencyLogSteps
         var log = root.FindLog(entry.LogKeyId);
         var key = log.Key ?? throw new VerificationFailure(VerificationStep.InclusionPromise, $"log key type {log.KeyDetails} is not supported");
         var payload = $"{{\"body\":\"{Convert.ToBase64String(entry.CanonicalizedBody)}\",\"integratedTime\":{entry.IntegratedTime},\"logID\":\"{Convert.ToHexStringLower(entry.LogKeyId)}\",\"logIndex\":{entry.LogIndex}}}";
-        if (!key.VerifyData(Encoding.UTF8.GetBytes(payload), entry.SignedEntryTimestamp, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+        if (!key.Verify(Encoding.UTF8.GetBytes(payload), entry.SignedEntryTimestamp))
             throw new VerificationFailure(VerificationStep.InclusionPromise, "the signed entry timestamp does not verify with the log's key");
     }
 
@@ -64,7 +64,7 @@ public static class TransparencyLogSteps
             if (!line.StartsWith("\u2014 ", StringComparison.Ordinal)) continue;
             var signed = Convert.FromBase64String(line[(line.LastIndexOf(' ') + 1)..]);
             if (signed.Length <= 4 || !signed.AsSpan(0, 4).SequenceEqual(entry.LogKeyId.AsSpan(0, 4))) continue;
-            if (key.VerifyData(Encoding.UTF8.GetBytes(body), signed[4..], HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+            if (key.Verify(Encoding.UTF8.GetBytes(body), signed[4..]))
                 return;
         }
         throw new VerificationFailure(VerificationStep.Checkpoint, "no checkpoint signature verifies with the log's key");
@@ -85,13 +85,25 @@ public static class TransparencyLogSteps
                 Require(PemDer(spec.GetProperty("signature").GetProperty("publicKey").GetProperty("content").GetString()!).AsSpan().SequenceEqual(signerPublicMaterial),
                     "the logged signer is not the bundle's");
                 break;
+            case "hashedrekord 0.0.2":
+                var v2 = spec.GetProperty("hashedRekordV002");
+                var data = v2.GetProperty("data");
+                Require(data.GetProperty("algorithm").GetString() == "SHA2_256" && Convert.FromBase64String(data.GetProperty("digest").GetString()!).AsSpan().SequenceEqual(artifactDigest),
+                    "the logged digest is not the artifact's");
+                Require(bundle.MessageSignature is { } signature && Convert.FromBase64String(v2.GetProperty("signature").GetProperty("content").GetString()!).AsSpan().SequenceEqual(signature),
+                    "the logged signature is not the bundle's");
+                var verifier = v2.GetProperty("signature").GetProperty("verifier");
+                var logged = verifier.TryGetProperty("x509Certificate", out var certificate) ? certificate : verifier.GetProperty("publicKey");
+                Require(Convert.FromBase64String(logged.GetProperty("rawBytes").GetString()!).AsSpan().SequenceEqual(signerPublicMaterial),
+                    "the logged signer is not the bundle's");
+                break;
             case "dsse 0.0.1":
                 var envelope = bundle.Envelope ?? throw new VerificationFailure(VerificationStep.TlogBody, "a dsse entry needs a DSSE envelope");
                 Require(spec.GetProperty("payloadHash").GetProperty("value").GetString() == Convert.ToHexStringLower(SHA256.HashData(envelope.Payload)),
                     "the logged payload hash is not the envelope's");
-                var logged = spec.GetProperty("signatures").EnumerateArray()
+                var loggedSignatures = spec.GetProperty("signatures").EnumerateArray()
                     .Select(s => (Signature: Convert.FromBase64String(s.GetProperty("signature").GetString()!), Verifier: PemDer(s.GetProperty("verifier").GetString()!))).ToList();
-                Require(envelope.Signatures.Count == logged.Count && envelope.Signatures.All(s => logged.Any(l => l.Signature.AsSpan().SequenceEqual(s) && l.Verifier.AsSpan().SequenceEqual(signerPublicMaterial))),
+                Require(envelope.Signatures.Count == loggedSignatures.Count && envelope.Signatures.All(s => loggedSignatures.Any(l => l.Signature.AsSpan().SequenceEqual(s) && l.Verifier.AsSpan().SequenceEqual(signerPublicMaterial))),
                     "the logged signatures are not the envelope's");
                 break;
             case "intoto 0.0.2":

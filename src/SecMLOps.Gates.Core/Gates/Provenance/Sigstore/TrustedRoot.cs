@@ -5,18 +5,36 @@ using System.Text.Json;
 namespace SecMLOps.Gates.Gates.Provenance.Sigstore;
 
 /// <summary>A transparency log's key, by its key id, with its validity window.</summary>
-public sealed record LogKey(byte[] KeyId, ECDsa? Key, string KeyDetails, DateTimeOffset Start, DateTimeOffset? End);
+public sealed record LogKey(byte[] KeyId, LogPublicKey? Key, string KeyDetails, DateTimeOffset Start, DateTimeOffset? End);
 
-/// <summary>A certificate authority: its chain (leaf-most first) and validity window.</summary>
-public sealed record CertificateAuthority(IReadOnlyList<X509Certificate2> Chain, DateTimeOffset Start, DateTimeOffset? End);
+/// <summary>A certificate authority (Fulcio, or a timestamp authority): its chain (leaf-most first) and validity window.</summary>
+public sealed record CertificateAuthority(IReadOnlyList<X509Certificate2> Chain, DateTimeOffset Start, DateTimeOffset? End)
+{
+    public bool ValidAt(DateTimeOffset time) => Start <= time && (End is null || time <= End);
+
+    /// <summary>Whether <paramref name="certificate"/> chains to this authority's self-signed root at <paramref name="time"/>, for the given extended key usage.</summary>
+    public bool Issued(X509Certificate2 certificate, DateTimeOffset time, string extendedKeyUsage)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = time.UtcDateTime;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(extendedKeyUsage));
+        foreach (var member in Chain)
+            (member.SubjectName.RawData.AsSpan().SequenceEqual(member.IssuerName.RawData) ? chain.ChainPolicy.CustomTrustStore : chain.ChainPolicy.ExtraStore).Add(member);
+        return chain.Build(certificate);
+    }
+}
 
 /// <summary>A pinned Sigstore trusted root (trusted_root.json, media type ...trustedroot+json;version=0.1).</summary>
 public sealed class TrustedRoot
 {
-    private TrustedRoot(IReadOnlyList<LogKey> logs, IReadOnlyList<CertificateAuthority> authorities) => (Logs, Authorities) = (logs, authorities);
+    private TrustedRoot(IReadOnlyList<LogKey> logs, IReadOnlyList<CertificateAuthority> authorities, IReadOnlyList<CertificateAuthority> timestampAuthorities) =>
+        (Logs, Authorities, TimestampAuthorities) = (logs, authorities, timestampAuthorities);
 
     public IReadOnlyList<LogKey> Logs { get; }
     public IReadOnlyList<CertificateAuthority> Authorities { get; }
+    public IReadOnlyList<CertificateAuthority> TimestampAuthorities { get; }
 
     public static TrustedRoot Parse(string json)
     {
@@ -25,29 +43,27 @@ public sealed class TrustedRoot
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
             var logs = root.GetProperty("tlogs").EnumerateArray().Select(ParseLog).ToList();
-            var authorities = root.GetProperty("certificateAuthorities").EnumerateArray().Select(ca => new CertificateAuthority(
-                ca.GetProperty("certChain").GetProperty("certificates").EnumerateArray()
-                    .Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c.GetProperty("rawBytes").GetString()!))).ToList(),
-                Start(ca.GetProperty("validFor")), End(ca.GetProperty("validFor")))).ToList();
-            return new TrustedRoot(logs, authorities);
+            var authorities = root.GetProperty("certificateAuthorities").EnumerateArray().Select(ParseAuthority).ToList();
+            var timestampAuthorities = root.TryGetProperty("timestampAuthorities", out var tsas) ? tsas.EnumerateArray().Select(ParseAuthority).ToList() : [];
+            return new TrustedRoot(logs, authorities, timestampAuthorities);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or CryptographicException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or CryptographicException or InvalidOperationException or ArgumentException)
         {
             throw new VerificationFailure(VerificationStep.TrustedRoot, $"the trusted root cannot be read: {e.Message}");
         }
     }
 
+    private static CertificateAuthority ParseAuthority(JsonElement authority) => new(
+        authority.GetProperty("certChain").GetProperty("certificates").EnumerateArray()
+            .Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c.GetProperty("rawBytes").GetString()!))).ToList(),
+        Start(authority.GetProperty("validFor")), End(authority.GetProperty("validFor")));
+
     private static LogKey ParseLog(JsonElement log)
     {
         var key = log.GetProperty("publicKey");
         var details = key.GetProperty("keyDetails").GetString()!;
-        ECDsa? ecdsa = null;
-        if (details.StartsWith("PKIX_ECDSA", StringComparison.Ordinal))
-        {
-            ecdsa = ECDsa.Create();
-            ecdsa.ImportSubjectPublicKeyInfo(Convert.FromBase64String(key.GetProperty("rawBytes").GetString()!), out _);
-        }
-        return new LogKey(Convert.FromBase64String(log.GetProperty("logId").GetProperty("keyId").GetString()!), ecdsa, details,
+        return new LogKey(Convert.FromBase64String(log.GetProperty("logId").GetProperty("keyId").GetString()!),
+            LogPublicKey.FromSubjectPublicKeyInfo(details, Convert.FromBase64String(key.GetProperty("rawBytes").GetString()!)), details,
             Start(key.GetProperty("validFor")), End(key.GetProperty("validFor")));
     }
 

@@ -8,6 +8,7 @@ public static class VerificationStep
     public const string CertificateChain = "certificate-chain";
     public const string Identity = "identity";
     public const string SigningTime = "signing-time";
+    public const string Timestamp = "timestamp";
     public const string TlogBody = "tlog-body";
     public const string InclusionPromise = "inclusion-promise";
     public const string InclusionProof = "inclusion-proof";
