@@ -120,11 +120,9 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         Assert.Equal(Outcome.Failed, Assert.Single(report.Findings, f => f.Finding.Subject == "fgsm/eps=0.01568627").Outcome);
     }
 
-    // mnist-8 (PROVENANCE.md: median 1.24) is left out: libtorch's input gradients for it vary from run to
-    // run on these machines (batched, several threads) and occasionally come out non-finite; the gate then
-    // reports an error rather than a result. See the note in DeepFool's gate wiring (AttackRunner.Finite).
     [Theory]
     [InlineData("cifar", 0.376)]
+    [InlineData("mnist-8", 1.24)]
     public void DeepFool_l2_median_minimal_perturbation_is_near_the_provenance_figure(string model, double expectedMedianL2)
     {
         if (!RepositoryLayout.FixturesPresent()) return;
