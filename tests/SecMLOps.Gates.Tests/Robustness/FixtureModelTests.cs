@@ -158,10 +158,8 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         if (!RepositoryLayout.FixturesPresent()) return;
         using var scenario = new RobustnessScenario();
         scenario.CopyFixture("classifiers/mnist-8/mnist-8.onnx", "model.onnx");
-        IdxFiles.WriteImages(scenario.Full("images.idx"), IdxFiles.ReadImages(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-images-idx3-ubyte.gz"))[..(1000 * 784)], 28, 28);
-        IdxFiles.WriteLabels(scenario.Full("labels.idx"), IdxFiles.ReadLabels(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-labels-idx1-ubyte.gz"))[..1000]);
+        var data = WriteFirstMnistTestImages(scenario, 1000);
         const string model = "{path: model.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 255]}";
-        const string data = "{path: images.idx, labels: labels.idx, format: idx}";
 
         var crossEntropy = scenario.Evaluate(model, data, "        dataset: eval\n        loss: cross-entropy\n        attacks:\n          - {name: fgsm, eps: [0.1]}");
         var masked = RobustnessScenario.Property(crossEntropy, "gradient-masking/zero-gradients", "zeroGradientFraction");
@@ -169,15 +167,58 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         Assert.True(masked > 0.9);
         Assert.Equal(Outcome.Failed, Assert.Single(crossEntropy.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients").Outcome);
 
-        var margin = scenario.Evaluate(model, data, "        dataset: eval\n        attacks:\n          - {name: fgsm, eps: [0.05, 0.1]}");
-        // PROVENANCE.md, first 1000 images, margin loss: FGSM 90.5 % at 0.05, 69.9 % at 0.10; clean 98.7 %.
+        var margin = scenario.Evaluate(model, data, "        dataset: eval\n        attacks:\n          - {name: fgsm, eps: [0.05, 0.1]}\n          - {name: pgd, eps: [0.05, 0.1], steps: 20}");
+        // PROVENANCE.md, first 1000 images, margin loss: FGSM 90.5 % at 0.05, 69.9 % at 0.10; PGD-20 84.3 % and 29.9 %; clean 98.7 %.
         Assert.Equal(0.987, RobustnessScenario.Property(margin, "fgsm/eps=0.1", "cleanAccuracy"), 2);
-        foreach (var (subject, expected) in new[] { ("fgsm/eps=0.05", 0.905), ("fgsm/eps=0.1", 0.699) })
+        foreach (var (subject, expected) in new[] { ("fgsm/eps=0.05", 0.905), ("fgsm/eps=0.1", 0.699), ("pgd/eps=0.05", 0.843), ("pgd/eps=0.1", 0.299) })
         {
             var robust = RobustnessScenario.Property(margin, subject, "robustAccuracy");
             output.WriteLine($"mnist-8 margin {subject}: {robust:P1} (PROVENANCE.md: {expected:P1})");
             Assert.InRange(robust, expected - 0.03, expected + 0.03);
         }
         Assert.Equal(Outcome.Passed, Assert.Single(margin.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients").Outcome);
+    }
+
+    /// <summary>The first <paramref name="count"/> MNIST test images and labels as IDX files; returns the dataset's policy entry.</summary>
+    private static string WriteFirstMnistTestImages(RobustnessScenario scenario, int count)
+    {
+        IdxFiles.WriteImages(scenario.Full("images.idx"), IdxFiles.ReadImages(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-images-idx3-ubyte.gz"))[..(count * 784)], 28, 28);
+        IdxFiles.WriteLabels(scenario.Full("labels.idx"), IdxFiles.ReadLabels(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-labels-idx1-ubyte.gz"))[..count]);
+        return "{path: images.idx, labels: labels.idx, format: idx}";
+    }
+
+    public static TheoryData<string, string, double, double[], double[]> MarabouFigures => new()
+    {
+        // PROVENANCE.md, first 1000 MNIST test images, cross-entropy loss, eps 0.01 / 0.02 / 0.05 / 0.10 in [0,1]: clean, FGSM, PGD-20.
+        { "cnn_max_mninst2.onnx", "{path: model.onnx, format: onnx, inputShape: [28, 28, 1], inputLayout: NHWC, valueRange: [0, 1]}",
+            0.978, [0.954, 0.925, 0.806, 0.427], [0.953, 0.921, 0.706, 0.074] },
+        { "mnist2x10.onnx", "{path: model.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 1]}",
+            0.922, [0.789, 0.583, 0.232, 0.036], [0.765, 0.481, 0.124, 0.011] },
+    };
+
+    [Theory]
+    [MemberData(nameof(MarabouFigures))]
+    public void The_marabou_mnist_models_reproduce_their_fgsm_and_pgd_figures_through_the_gate(string file, string modelSpec, double clean, double[] fgsm, double[] pgd)
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        using var scenario = new RobustnessScenario();
+        scenario.CopyFixture($"classifiers/mnist-marabou/{file}", "model.onnx");
+        var data = WriteFirstMnistTestImages(scenario, 1000);
+        var report = scenario.Evaluate(modelSpec, data, """
+                    dataset: eval
+                    loss: cross-entropy
+                    attacks:
+                      - {name: fgsm, eps: [0.01, 0.02, 0.05, 0.1]}
+                      - {name: pgd, eps: [0.01, 0.02, 0.05, 0.1], steps: 20}
+            """);
+        Assert.Equal(clean, RobustnessScenario.Property(report, "fgsm/eps=0.01", "cleanAccuracy"), 3);
+        string[] strengths = ["0.01", "0.02", "0.05", "0.1"];
+        foreach (var (attack, expected) in new[] { ("fgsm", fgsm), ("pgd", pgd) })
+            for (var i = 0; i < strengths.Length; i++)
+            {
+                var robust = RobustnessScenario.Property(report, $"{attack}/eps={strengths[i]}", "robustAccuracy");
+                output.WriteLine($"{file} {attack} eps {strengths[i]}: {robust:P1} (PROVENANCE.md: {expected[i]:P1})");
+                Assert.InRange(robust, expected[i] - 0.03, expected[i] + 0.03);
+            }
     }
 }
