@@ -189,6 +189,25 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_certificate_without_an_sct_from_a_pinned_ct_log_fails_at_certificate_transparency()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        var root = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json")));
+        var logs = (Newtonsoft.Json.Linq.JArray)root["ctlogs"]!;
+
+        // The log that signed the SCT, pinned with another log's key: its signature no longer verifies.
+        var otherKey = logs[0]!["publicKey"]!["rawBytes"]!.DeepClone();
+        var swapped = (Newtonsoft.Json.Linq.JObject)root.DeepClone();
+        foreach (var log in swapped["ctlogs"]!) log["publicKey"]!["rawBytes"] = otherKey.DeepClone();
+        var wrongKey = Assert.Throws<VerificationFailure>(() => VerifyEdited("happy-path-v0.3", _ => { }, swapped.ToString()));
+        Assert.Equal(VerificationStep.CertificateTransparency, wrongKey.Step);
+
+        root.Remove("ctlogs");
+        var unpinned = Assert.Throws<VerificationFailure>(() => VerifyEdited("happy-path-v0.3", _ => { }, root.ToString()));
+        Assert.Equal(VerificationStep.CertificateTransparency, unpinned.Step);
+    }
+
+    [Fact]
     public void A_dsse_in_toto_bundle_fails_for_a_tampered_artifact()
     {
         if (!RepositoryLayout.FixturesPresent()) return;

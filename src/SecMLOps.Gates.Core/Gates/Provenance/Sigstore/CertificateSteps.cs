@@ -16,16 +16,16 @@ public static class CertificateSteps
     private const string IssuerV1 = "1.3.6.1.4.1.57264.1.1";
     private const string IssuerV2 = "1.3.6.1.4.1.57264.1.8";
 
-    public static void VerifyChain(SigstoreBundle bundle, TrustedRoot root, DateTimeOffset signingTime)
+    /// <summary>Returns the certificate that issued the leaf.</summary>
+    public static X509Certificate2 VerifyChain(SigstoreBundle bundle, TrustedRoot root, DateTimeOffset signingTime)
     {
         var leaf = bundle.Leaf!;
         if (bundle.BundleChain.Skip(1).Any(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData)))
             throw new VerificationFailure(VerificationStep.CertificateChain, "the bundle's certificate chain contains a root certificate; trust comes from the pinned root only");
         if (signingTime < leaf.NotBefore.ToUniversalTime() || signingTime > leaf.NotAfter.ToUniversalTime())
             throw new VerificationFailure(VerificationStep.SigningTime, $"the signing time {signingTime:u} is outside the certificate's validity ({leaf.NotBefore.ToUniversalTime():u} to {leaf.NotAfter.ToUniversalTime():u})");
-        if (root.Authorities.Any(a => a.ValidAt(signingTime) && a.Issued(leaf, signingTime, CodeSigning)))
-            return;
-        throw new VerificationFailure(VerificationStep.CertificateChain, $"the certificate does not chain to a certificate authority of the trusted root valid at {signingTime:u}");
+        return root.Authorities.Where(a => a.ValidAt(signingTime)).Select(a => a.IssuerOf(leaf, signingTime, CodeSigning)).FirstOrDefault(i => i is not null)
+            ?? throw new VerificationFailure(VerificationStep.CertificateChain, $"the certificate does not chain to a certificate authority of the trusted root valid at {signingTime:u}");
     }
 
     public static void VerifyIdentity(X509Certificate2 leaf, IdentityPolicy policy)

@@ -6,26 +6,35 @@ using Org.BouncyCastle.Security;
 namespace SecMLOps.Gates.Gates.Provenance.Sigstore;
 
 /// <summary>
-/// A transparency log's public key: ECDSA (Rekor v1) on the BCL, Ed25519 (Rekor v2) on
-/// BouncyCastle because the BCL has no Ed25519.
+/// A transparency or certificate-transparency log's public key: ECDSA and RSA on the BCL, Ed25519
+/// (Rekor v2) on BouncyCastle because the BCL has no Ed25519.
 /// </summary>
 public abstract class LogPublicKey
 {
-    /// <summary>Checks a signature over <paramref name="data"/> (ECDSA hashes it with its curve's SHA-2; Ed25519 signs it whole).</summary>
+    /// <summary>Checks a signature over <paramref name="data"/> (ECDSA hashes it with its curve's SHA-2, RSA with SHA-256; Ed25519 signs it whole).</summary>
     public abstract bool Verify(byte[] data, byte[] signature);
 
-    /// <summary>The key for a trusted root's <c>keyDetails</c> and DER SubjectPublicKeyInfo, or null for a key type the gate does not know.</summary>
-    public static LogPublicKey? FromSubjectPublicKeyInfo(string keyDetails, byte[] subjectPublicKeyInfo)
+    /// <summary>The key for a trusted root's <c>keyDetails</c> and DER key (SubjectPublicKeyInfo, or PKCS#1 for PKCS1_RSA_*), or null for a key type the gate does not know.</summary>
+    public static LogPublicKey? FromTrustedRoot(string keyDetails, byte[] encodedKey)
     {
+        if (keyDetails.StartsWith("PKCS1_RSA_PKCS1V5", StringComparison.Ordinal) || keyDetails.StartsWith("PKIX_RSA_PKCS1V", StringComparison.Ordinal))
+        {
+            var rsa = RSA.Create();
+            if (keyDetails.StartsWith("PKCS1", StringComparison.Ordinal))
+                rsa.ImportRSAPublicKey(encodedKey, out _);
+            else
+                rsa.ImportSubjectPublicKeyInfo(encodedKey, out _);
+            return new Rsa(rsa);
+        }
         if (keyDetails.StartsWith("PKIX_ECDSA", StringComparison.Ordinal))
         {
             var ecdsa = ECDsa.Create();
-            ecdsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+            ecdsa.ImportSubjectPublicKeyInfo(encodedKey, out _);
             return new Ecdsa(ecdsa);
         }
         if (keyDetails == "PKIX_ED25519")
         {
-            if (PublicKeyFactory.CreateKey(subjectPublicKeyInfo) is not Ed25519PublicKeyParameters ed25519)
+            if (PublicKeyFactory.CreateKey(encodedKey) is not Ed25519PublicKeyParameters ed25519)
                 throw new CryptographicException("the key marked PKIX_ED25519 is not an Ed25519 key");
             return new Ed25519(ed25519);
         }
@@ -36,6 +45,12 @@ public abstract class LogPublicKey
     {
         public override bool Verify(byte[] data, byte[] signature) =>
             key.VerifyData(data, signature, SignatureSteps.HashFor(key), DSASignatureFormat.Rfc3279DerSequence);
+    }
+
+    private sealed class Rsa(RSA key) : LogPublicKey
+    {
+        public override bool Verify(byte[] data, byte[] signature) =>
+            key.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
     }
 
     private sealed class Ed25519(Ed25519PublicKeyParameters key) : LogPublicKey

@@ -17,7 +17,7 @@ public interface IBundleVerifier
 /// <summary>
 /// Offline Sigstore bundle verification on the BCL's crypto, step by step as the Sigstore client
 /// specification orders them: parse, transparency log (body, SET, inclusion proof, checkpoint),
-/// signing times (integrated times and RFC 3161 timestamps), certificate chain and identity (or the given key), then the signature.
+/// signing times (integrated times and RFC 3161 timestamps), certificate chain, its SCTs and identity (or the given key), then the signature.
 /// </summary>
 public sealed class SigstoreVerifier : IBundleVerifier
 {
@@ -70,8 +70,10 @@ public sealed class SigstoreVerifier : IBundleVerifier
         if (!bundle.UsesPublicKey)
         {
             // The certificate must be valid at every verified signing time, as the client specification requires.
+            X509Certificate2? issuer = null;
             foreach (var time in signingTimes)
-                CertificateSteps.VerifyChain(bundle, request.Root, time);
+                issuer = CertificateSteps.VerifyChain(bundle, request.Root, time);
+            CertificateTransparencySteps.Verify(bundle.Leaf!, issuer!, request.Root);
             CertificateSteps.VerifyIdentity(bundle.Leaf!, request.Identity ?? throw new VerificationFailure(VerificationStep.Identity, "no identity policy was given"));
         }
         if (bundle.Envelope is { } envelope)

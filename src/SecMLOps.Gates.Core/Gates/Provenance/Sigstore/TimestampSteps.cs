@@ -61,6 +61,6 @@ public static class TimestampSteps
         {
             return false;
         }
-        return authority.Issued(signer, time, TimeStamping);
+        return authority.IssuerOf(signer, time, TimeStamping) is not null;
     }
 }

@@ -6,6 +6,7 @@ public static class VerificationStep
     public const string Bundle = "bundle";
     public const string TrustedRoot = "trusted-root";
     public const string CertificateChain = "certificate-chain";
+    public const string CertificateTransparency = "certificate-transparency";
     public const string Identity = "identity";
     public const string SigningTime = "signing-time";
     public const string Timestamp = "timestamp";
