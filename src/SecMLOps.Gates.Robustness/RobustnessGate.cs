@@ -27,6 +27,7 @@ public sealed class RobustnessGate : IGate
     public IEnumerable<Finding> Evaluate(GateContext context)
     {
         var settings = RobustnessSettings.From(context.Rule.Settings);
+        RequireDistinctAttacks(context, settings);
         var spec = context.Policy.Model
             ?? throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} needs spec.model", context.RuleLocation);
         RequireFile(context, spec.Path, spec.Location);
@@ -60,6 +61,18 @@ public sealed class RobustnessGate : IGate
         var findings = measured.Select(m => Judge(context.Rule.Id, m, clean, baseline, settings, context.RuleLocation)).ToList();
         findings.AddRange(GradientMasking.Check(context.Rule.Id, runner.ZeroGradientFraction(), measured, settings, context.RuleLocation));
         return findings;
+    }
+
+    /// <summary>A finding is identified by its attack and strength, so a repeated one would hide a result.</summary>
+    private static void RequireDistinctAttacks(GateContext context, RobustnessSettings settings)
+    {
+        var seen = new HashSet<string>();
+        for (var i = 0; i < settings.Attacks.Count; i++)
+            foreach (var subject in settings.Attacks[i].Subjects())
+                if (!seen.Add(subject))
+                    throw new GateInputException(EngineRules.SchemaViolation,
+                        $"rule {context.Rule.Id} configures {subject} twice; list each attack and strength once",
+                        context.Policy.Document.LocationOf(context.Rule.Settings["attacks"]![i]!));
     }
 
     private static void RequireFile(GateContext context, string path, SourceLocation at)

@@ -4,7 +4,13 @@ using SecMLOps.Gates.Robustness.Attacks;
 namespace SecMLOps.Gates.Robustness;
 
 /// <summary>One configured attack: its strengths, and where it is declared (for findings).</summary>
-public sealed record AttackSpec(string Name, IReadOnlyList<double> Eps, IReadOnlyList<double> Xi, PerturbationNorm Norm, int Steps, double StepSize, bool RandomStart, int MaxIterations, int Queries);
+public sealed record AttackSpec(string Name, IReadOnlyList<double> Eps, IReadOnlyList<double> Xi, PerturbationNorm Norm, int Steps, double StepSize, bool RandomStart, int MaxIterations, int Queries)
+{
+    /// <summary>The subjects of the findings this attack produces: one per strength.</summary>
+    public IEnumerable<string> Subjects() => Name == "deepfool"
+        ? Eps.SelectMany(eps => Xi.Select(xi => Measurement.SubjectOf(Name, eps, xi)))
+        : Eps.Select(eps => Measurement.SubjectOf(Name, eps, null));
+}
 
 /// <summary>A robustness rule's settings with their documented defaults (schema: robustnessSettings).</summary>
 public sealed record RobustnessSettings(

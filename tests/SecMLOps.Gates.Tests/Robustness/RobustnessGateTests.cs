@@ -123,6 +123,23 @@ public sealed class RobustnessGateTests
     }
 
     [Fact]
+    public void An_attack_and_strength_listed_twice_is_an_error_at_the_second_entry()
+    {
+        using var scenario = new RobustnessScenario();
+        scenario.WriteCsv("eval.csv", RandomRows(5, _ => 0));
+        var report = scenario.Evaluate(FlatModel, CsvDataset, """
+                    dataset: eval
+                    attacks:
+                      - {name: deepfool, xi: [0.02], eps: [0.1], maxIterations: 50}
+                      - {name: deepfool, xi: [0.02, 0.03], eps: [0.1], maxIterations: 500}
+            """);
+        var error = Assert.Single(report.Findings);
+        Assert.Equal(EngineRules.SchemaViolation.Id, error.Rule.Id);
+        Assert.Contains("deepfool/xi=0.02/eps=0.1 twice", error.Finding.Message);
+        Assert.Equal(20, error.Finding.Locations[0].Line);
+    }
+
+    [Fact]
     public void The_wilson_interval_brackets_the_estimate()
     {
         var (low, high) = SecMLOps.Gates.Robustness.ConfidenceInterval.Wilson95(0.73, 100);
