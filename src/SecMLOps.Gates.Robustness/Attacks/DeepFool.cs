@@ -32,7 +32,7 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
         for (var iteration = 0; iteration < maxIterations; iteration++)
         {
             using var scope = NewDisposeScope();
-            active = active.logical_and(target.Predict(adversarial).eq(y)).MoveToOuterDisposeScope();
+            active = active.logical_and(NotYetFlipped(target, adversarial, y)).MoveToOuterDisposeScope();
             if (!active.any().item<bool>())
                 break;
             var (gradients, logits) = Jacobian(target, adversarial);
@@ -53,13 +53,26 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
             var fBest = f.gather(1, best.unsqueeze(1)).squeeze(1);
             var dualBest = dual.gather(1, best.unsqueeze(1)).squeeze(1);
             var shape = new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray();
-            var stepSize = ((fBest + 1e-4) / (norm == PerturbationNorm.L2 ? dualBest.pow(2) + Tiny : dualBest + Tiny)).reshape(shape);
+            // Aim just past the boundary: 1e-4 beyond it, relative to the logits' size, so that float32 can represent
+            // the crossing (mnist-8's logits are in the thousands, where 1e-4 is below one ulp and the search stalls on a tie).
+            var slack = correctLogit.squeeze(1).abs().clamp_min(1) * 1e-4;
+            var stepSize = ((fBest + slack) / (norm == PerturbationNorm.L2 ? dualBest.pow(2) + Tiny : dualBest + Tiny)).reshape(shape);
             var step = norm == PerturbationNorm.L2 ? stepSize * wBest : stepSize * wBest.sign();
             // where(), not a multiplication by the mask: a finished sample's step may be non-finite, and inf x 0 is NaN.
             total = (total + where(active.reshape(shape), step, zeros_like(step))).MoveToOuterDisposeScope();
             adversarial = target.Clip(x + (1 + overshoot) * total).detach().MoveToOuterDisposeScope();
         }
         return adversarial;
+    }
+
+    /// <summary>
+    /// Whether the true class still scores at least as high as every other. A tie is not a flip: argmax would
+    /// call it one or not by index order, and another runtime's rounding decides it the other way.
+    /// </summary>
+    private static Tensor NotYetFlipped(AttackTarget target, Tensor adversarial, Tensor y)
+    {
+        using var _ = no_grad();
+        return AttackTarget.Loss(target.Logits(adversarial), y, AttackLoss.Margin).le(0);
     }
 
     /// <summary>For each sample, the slice of class <paramref name="index"/>[n] along dimension 1, kept as [N, 1, ...].</summary>
