@@ -10,12 +10,15 @@ namespace SecMLOps.Gates.Tests.Robustness;
 
 /// <summary>
 /// The real classifiers in ../shared/fixtures/classifiers: the ONNX executor against ONNX Runtime,
-/// and the figures their PROVENANCE.md states (clean accuracy within 1 point; attack results within
-/// the +-3 point band it gives for other implementations).
+/// and the figures their PROVENANCE.md states, within 1 percentage point. PGD runs without a random
+/// start here, as the reference did (with one, figures move by about a point).
 /// </summary>
 [Collection(LibTorchCollection.Name)]
 public sealed class FixtureModelTests(ITestOutputHelper output)
 {
+    /// <summary>One percentage point, and a little for the float rounding of a fraction.</summary>
+    private const double OnePoint = 0.01 + 1e-9;
+
     private static Tensor MnistRows(int count, float scale)
     {
         var images = IdxFiles.ReadImages(RepositoryLayout.Fixture("datasets", "mnist-test-idx", "t10k-images-idx3-ubyte.gz"));
@@ -107,7 +110,7 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
                     loss: cross-entropy
                     attacks:
                       - {name: fgsm, eps: [0.00784314, 0.01568627]}
-                      - {name: pgd, eps: [0.00784314, 0.01568627], steps: 20}
+                      - {name: pgd, eps: [0.00784314, 0.01568627], steps: 20, randomStart: false}
             """);
         // PROVENANCE.md: clean 73 %; FGSM 64 % and 48 %; PGD-20 65 % and 50 %; the gate passes at 2/255 and fails at 4/255.
         Assert.Equal(0.73, RobustnessScenario.Property(report, "fgsm/eps=0.00784314", "cleanAccuracy"), 2);
@@ -115,7 +118,7 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         {
             var robust = RobustnessScenario.Property(report, subject, "robustAccuracy");
             output.WriteLine($"cifar {subject}: {robust:P0} (PROVENANCE.md: {expected:P0})");
-            Assert.InRange(robust, expected - 0.03, expected + 0.03);
+            Assert.InRange(robust, expected - OnePoint, expected + OnePoint);
         }
         Assert.Equal(Outcome.Passed, Assert.Single(report.Findings, f => f.Finding.Subject == "fgsm/eps=0.00784314").Outcome);
         Assert.Equal(Outcome.Failed, Assert.Single(report.Findings, f => f.Finding.Subject == "fgsm/eps=0.01568627").Outcome);
@@ -212,14 +215,14 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         Assert.True(masked > 0.9);
         Assert.Equal(Outcome.Failed, Assert.Single(crossEntropy.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients").Outcome);
 
-        var margin = scenario.Evaluate(model, data, "        dataset: eval\n        attacks:\n          - {name: fgsm, eps: [0.05, 0.1]}\n          - {name: pgd, eps: [0.05, 0.1], steps: 20}");
+        var margin = scenario.Evaluate(model, data, "        dataset: eval\n        attacks:\n          - {name: fgsm, eps: [0.05, 0.1]}\n          - {name: pgd, eps: [0.05, 0.1], steps: 20, randomStart: false}");
         // PROVENANCE.md, first 1000 images, margin loss: FGSM 90.5 % at 0.05, 69.9 % at 0.10; PGD-20 84.3 % and 29.9 %; clean 98.7 %.
         Assert.Equal(0.987, RobustnessScenario.Property(margin, "fgsm/eps=0.1", "cleanAccuracy"), 2);
         foreach (var (subject, expected) in new[] { ("fgsm/eps=0.05", 0.905), ("fgsm/eps=0.1", 0.699), ("pgd/eps=0.05", 0.843), ("pgd/eps=0.1", 0.299) })
         {
             var robust = RobustnessScenario.Property(margin, subject, "robustAccuracy");
             output.WriteLine($"mnist-8 margin {subject}: {robust:P1} (PROVENANCE.md: {expected:P1})");
-            Assert.InRange(robust, expected - 0.03, expected + 0.03);
+            Assert.InRange(robust, expected - OnePoint, expected + OnePoint);
         }
         Assert.Equal(Outcome.Passed, Assert.Single(margin.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients").Outcome);
     }
@@ -254,7 +257,7 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
                     loss: cross-entropy
                     attacks:
                       - {name: fgsm, eps: [0.01, 0.02, 0.05, 0.1]}
-                      - {name: pgd, eps: [0.01, 0.02, 0.05, 0.1], steps: 20}
+                      - {name: pgd, eps: [0.01, 0.02, 0.05, 0.1], steps: 20, randomStart: false}
             """);
         Assert.Equal(clean, RobustnessScenario.Property(report, "fgsm/eps=0.01", "cleanAccuracy"), 3);
         string[] strengths = ["0.01", "0.02", "0.05", "0.1"];
@@ -263,7 +266,7 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
             {
                 var robust = RobustnessScenario.Property(report, $"{attack}/eps={strengths[i]}", "robustAccuracy");
                 output.WriteLine($"{file} {attack} eps {strengths[i]}: {robust:P1} (PROVENANCE.md: {expected[i]:P1})");
-                Assert.InRange(robust, expected[i] - 0.03, expected[i] + 0.03);
+                Assert.InRange(robust, expected[i] - OnePoint, expected[i] + OnePoint);
             }
     }
 }
