@@ -208,6 +208,17 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_log_key_whose_pinned_validity_ended_before_the_entry_fails_at_the_inclusion_promise()
+    {
+        if (!RepositoryLayout.FixturesPresent()) return;
+        var root = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json")));
+        foreach (var log in root["tlogs"]!) log["publicKey"]!["validFor"]!["end"] = "2022-01-01T00:00:00Z";
+        var expired = Assert.Throws<VerificationFailure>(() => VerifyEdited("happy-path-v0.3", _ => { }, root.ToString()));
+        Assert.Equal(VerificationStep.InclusionPromise, expired.Step);
+        Assert.Contains("not valid at the integrated time", expired.Reason);
+    }
+
+    [Fact]
     public void A_dsse_in_toto_bundle_fails_for_a_tampered_artifact()
     {
         if (!RepositoryLayout.FixturesPresent()) return;

@@ -14,6 +14,9 @@ public static class TransparencyLogSteps
             throw new VerificationFailure(VerificationStep.InclusionPromise, "the entry has no signed entry timestamp");
         var log = root.FindLog(entry.LogKeyId);
         var key = log.Key ?? throw new VerificationFailure(VerificationStep.InclusionPromise, $"log key type {log.KeyDetails} is not supported");
+        var integrated = DateTimeOffset.FromUnixTimeSeconds(entry.IntegratedTime.Value);
+        if (!log.ValidAt(integrated))
+            throw new VerificationFailure(VerificationStep.InclusionPromise, $"the log's key in the trusted root is not valid at the integrated time {integrated:u}");
         var payload = $"{{\"body\":\"{Convert.ToBase64String(entry.CanonicalizedBody)}\",\"integratedTime\":{entry.IntegratedTime},\"logID\":\"{Convert.ToHexStringLower(entry.LogKeyId)}\",\"logIndex\":{entry.LogIndex}}}";
         if (!key.Verify(Encoding.UTF8.GetBytes(payload), entry.SignedEntryTimestamp))
             throw new VerificationFailure(VerificationStep.InclusionPromise, "the signed entry timestamp does not verify with the log's key");
