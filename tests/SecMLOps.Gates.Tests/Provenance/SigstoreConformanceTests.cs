@@ -177,6 +177,13 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         }));
         Assert.Equal(VerificationStep.Timestamp, stamp.Step);
 
+        // A truncated or garbled response is a failed step, not a crash.
+        foreach (var garbled in new[] { "MIIE6jADAgEAMIIE4Q==", Convert.ToBase64String(new byte[64]) })
+        {
+            var broken = Assert.Throws<VerificationFailure>(() => VerifyEdited(name, b => b["verificationMaterial"]!["timestampVerificationData"]!["rfc3161Timestamps"]![0]!["signedTimestamp"] = garbled));
+            Assert.Equal(VerificationStep.Timestamp, broken.Step);
+        }
+
         // Without the timestamp there is no signing time at all.
         var untimed = Assert.Throws<VerificationFailure>(() => VerifyEdited(name, b => ((Newtonsoft.Json.Linq.JObject)b["verificationMaterial"]!).Remove("timestampVerificationData")));
         Assert.Equal(VerificationStep.SigningTime, untimed.Step);
