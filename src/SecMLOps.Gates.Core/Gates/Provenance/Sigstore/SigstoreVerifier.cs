@@ -15,7 +15,7 @@ public interface IBundleVerifier
 }
 
 /// <summary>
-/// Offline Sigstore bundle verification on the BCL's crypto, step by step as the Sigstore client
+/// Offline Sigstore bundle verification on the BCL's crypto (BouncyCastle for Ed25519 and RFC 3161 tokens), step by step as the Sigstore client
 /// specification orders them: parse, transparency log (body, SET, inclusion proof, checkpoint),
 /// signing times (integrated times and RFC 3161 timestamps), certificate chain, its SCTs and identity (or the given key), then the signature.
 /// </summary>
