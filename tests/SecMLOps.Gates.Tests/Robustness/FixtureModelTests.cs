@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Robustness.Models;
@@ -115,11 +116,7 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         // PROVENANCE.md: clean 73 %; FGSM 64 % and 48 %; PGD-20 65 % and 50 %; the gate passes at 2/255 and fails at 4/255.
         Assert.Equal(0.73, RobustnessScenario.Property(report, "fgsm/eps=0.00784314", "cleanAccuracy"), 2);
         foreach (var (subject, expected) in new[] { ("fgsm/eps=0.00784314", 0.64), ("fgsm/eps=0.01568627", 0.48), ("pgd/eps=0.00784314", 0.65), ("pgd/eps=0.01568627", 0.50) })
-        {
-            var robust = RobustnessScenario.Property(report, subject, "robustAccuracy");
-            output.WriteLine($"cifar {subject}: {robust:P0} (PROVENANCE.md: {expected:P0})");
-            Assert.InRange(robust, expected - OnePoint, expected + OnePoint);
-        }
+            AssertRobustAccuracy(report, subject, expected, "cifar");
         Assert.Equal(Outcome.Passed, Assert.Single(report.Findings, f => f.Finding.Subject == "fgsm/eps=0.00784314").Outcome);
         Assert.Equal(Outcome.Failed, Assert.Single(report.Findings, f => f.Finding.Subject == "fgsm/eps=0.01568627").Outcome);
     }
@@ -219,11 +216,7 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         // PROVENANCE.md, first 1000 images, margin loss: FGSM 90.5 % at 0.05, 69.9 % at 0.10; PGD-20 84.3 % and 29.9 %; clean 98.7 %.
         Assert.Equal(0.987, RobustnessScenario.Property(margin, "fgsm/eps=0.1", "cleanAccuracy"), 2);
         foreach (var (subject, expected) in new[] { ("fgsm/eps=0.05", 0.905), ("fgsm/eps=0.1", 0.699), ("pgd/eps=0.05", 0.843), ("pgd/eps=0.1", 0.299) })
-        {
-            var robust = RobustnessScenario.Property(margin, subject, "robustAccuracy");
-            output.WriteLine($"mnist-8 margin {subject}: {robust:P1} (PROVENANCE.md: {expected:P1})");
-            Assert.InRange(robust, expected - OnePoint, expected + OnePoint);
-        }
+            AssertRobustAccuracy(margin, subject, expected, "mnist-8 margin");
         Assert.Equal(Outcome.Passed, Assert.Single(margin.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients").Outcome);
     }
 
@@ -263,10 +256,14 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         string[] strengths = ["0.01", "0.02", "0.05", "0.1"];
         foreach (var (attack, expected) in new[] { ("fgsm", fgsm), ("pgd", pgd) })
             for (var i = 0; i < strengths.Length; i++)
-            {
-                var robust = RobustnessScenario.Property(report, $"{attack}/eps={strengths[i]}", "robustAccuracy");
-                output.WriteLine($"{file} {attack} eps {strengths[i]}: {robust:P1} (PROVENANCE.md: {expected[i]:P1})");
-                Assert.InRange(robust, expected[i] - OnePoint, expected[i] + OnePoint);
-            }
+                AssertRobustAccuracy(report, $"{attack}/eps={strengths[i]}", expected[i], file);
+    }
+
+    /// <summary>The gate's robust accuracy for <paramref name="subject"/> equals the stated figure within one point.</summary>
+    private void AssertRobustAccuracy(EvaluationReport report, string subject, double expected, string model)
+    {
+        var robust = RobustnessScenario.Property(report, subject, "robustAccuracy");
+        output.WriteLine($"{model} {subject}: {robust:P1} (PROVENANCE.md: {expected:P1})");
+        Assert.InRange(robust, expected - OnePoint, expected + OnePoint);
     }
 }
