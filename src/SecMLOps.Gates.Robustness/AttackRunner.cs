@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Robustness.Attacks;
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness;
@@ -54,13 +55,13 @@ internal sealed class AttackRunner(ModelUnderTest model, EvaluationSet set, Tens
         foreach (var (x, y, wasCorrect) in Batches($"deepfool xi={xi} eps={eps}"))
         {
             var adversarial = Finite(attack.Run(_whiteBox, x, y), "deepfool");
-            var size = (adversarial - x).abs().flatten(1).amax([1]).cpu() / (high - low);
+            var size = (adversarial - x).abs().flatten(1).amax([1]).cpu().div(Held(high - low));
             var flipped = model.Predict(adversarial, settings.BatchSize).ne(y.cpu());
-            var broken = flipped.logical_and(size.le(eps + 1e-6));
+            var broken = flipped.logical_and(size.le(Held(eps + 1e-6)));
             robust += wasCorrect.logical_and(broken.logical_not()).sum().item<long>();
             var found = wasCorrect.logical_and(flipped);
             perturbations.AddRange(size[found].data<float>().ToArray());
-            l2.AddRange(((adversarial - x).flatten(1).norm(1, keepdim: false).cpu() / (high - low))[found].data<float>().ToArray());
+            l2.AddRange((adversarial - x).flatten(1).norm(1, keepdim: false).cpu().div(Held(high - low))[found].data<float>().ToArray());
         }
         return new Measurement("deepfool", eps, xi, true, (double)robust / set.Count, set.Count, Median(perturbations), Median(l2));
     }
@@ -79,7 +80,7 @@ internal sealed class AttackRunner(ModelUnderTest model, EvaluationSet set, Tens
         foreach (var (x, y, wasCorrect) in Batches("gradient check", report: false))
         {
             var gradient = _whiteBox.InputGradient(x, y, settings.Loss).abs().flatten(1).amax([1]).cpu();
-            zero += gradient.eq(0).logical_and(wasCorrect).sum().item<long>();
+            zero += gradient.eq(Held(0)).logical_and(wasCorrect).sum().item<long>();
             counted += wasCorrect.sum().item<long>();
         }
         return counted == 0 ? 0 : (double)zero / counted;

@@ -1,3 +1,4 @@
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Attacks;
@@ -30,7 +31,7 @@ public sealed class AttackTarget(Func<Tensor, Tensor> logits, double low, double
         return logits(x).argmax(1);
     }
 
-    public Tensor Clip(Tensor x) => x.clamp(low, high);
+    public Tensor Clip(Tensor x) => x.clamp(Held(low), Held(high));
 
     /// <summary>Per-sample loss to maximise, shape [N].</summary>
     public static Tensor Loss(Tensor z, Tensor y, AttackLoss loss)
@@ -38,7 +39,7 @@ public sealed class AttackTarget(Func<Tensor, Tensor> logits, double low, double
         if (loss == AttackLoss.CrossEntropy)
             return nn.functional.cross_entropy(z, y, reduction: nn.Reduction.None);
         var correct = z.gather(1, y.unsqueeze(1)).squeeze(1);
-        var others = z.scatter(1, y.unsqueeze(1), full_like(correct.unsqueeze(1), float.NegativeInfinity));
+        var others = z.scatter(1, y.unsqueeze(1), full_like(correct.unsqueeze(1), Held(double.NegativeInfinity)));
         return others.amax([1]) - correct;
     }
 

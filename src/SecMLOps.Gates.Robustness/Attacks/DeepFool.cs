@@ -1,3 +1,4 @@
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Attacks;
@@ -41,13 +42,13 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
             // Moving towards class k follows +w_k; components that would leave the valid range are blocked,
             // so the linearised problem is solved within the box (otherwise clipping stalls the search).
             var point = adversarial.unsqueeze(1);
-            var blocked = point.le(target.Low).logical_and(w.lt(0)).logical_or(point.ge(target.High).logical_and(w.gt(0)));
-            w = w.masked_fill(blocked, 0);
+            var blocked = point.le(Held(target.Low)).logical_and(w.lt(Held(0))).logical_or(point.ge(Held(target.High)).logical_and(w.gt(Held(0))));
+            w = w.masked_fill(blocked, Held(0));
             var f = (logits - correctLogit).abs();                        // [N, C]
             var flat = w.flatten(2);
             var dual = norm == PerturbationNorm.L2 ? flat.norm(2, keepdim: false) : flat.abs().sum(2);
-            var ratio = (f + Tiny) / (dual + Tiny);
-            ratio = ratio.scatter(1, y.unsqueeze(1), full_like(ratio[.., ..1], double.PositiveInfinity));
+            var ratio = f.add(Held(Tiny)) / dual.add(Held(Tiny));
+            ratio = ratio.scatter(1, y.unsqueeze(1), full_like(ratio[.., ..1], Held(double.PositiveInfinity)));
             var best = ratio.argmin(1);                                   // [N]
             var wBest = PickClass(w, best).squeeze(1);                    // [N, ...]
             var fBest = f.gather(1, best.unsqueeze(1)).squeeze(1);
@@ -55,12 +56,12 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
             var shape = new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray();
             // Aim just past the boundary: 1e-4 beyond it, relative to the logits' size, so that float32 can represent
             // the crossing (mnist-8's logits are in the thousands, where 1e-4 is below one ulp and the search stalls on a tie).
-            var slack = correctLogit.squeeze(1).abs().clamp_min(1) * 1e-4;
-            var stepSize = ((fBest + slack) / (norm == PerturbationNorm.L2 ? dualBest.pow(2) + Tiny : dualBest + Tiny)).reshape(shape);
+            var slack = correctLogit.squeeze(1).abs().clamp_min(Held(1)).mul(Held(1e-4));
+            var stepSize = (fBest.Plus(slack) / (norm == PerturbationNorm.L2 ? dualBest.square() : dualBest).add(Held(Tiny))).reshape(shape);
             var step = norm == PerturbationNorm.L2 ? stepSize * wBest : stepSize * wBest.sign();
             // where(), not a multiplication by the mask: a finished sample's step may be non-finite, and inf x 0 is NaN.
-            total = (total + where(active.reshape(shape), step, zeros_like(step))).MoveToOuterDisposeScope();
-            adversarial = target.Clip(x + (1 + overshoot) * total).detach().MoveToOuterDisposeScope();
+            total = total.Plus(where(active.reshape(shape), step, zeros_like(step))).MoveToOuterDisposeScope();
+            adversarial = target.Clip(x.Plus(total.mul(Held(1 + overshoot)))).detach().MoveToOuterDisposeScope();
         }
         return adversarial;
     }
@@ -72,7 +73,7 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
     private static Tensor NotYetFlipped(AttackTarget target, Tensor adversarial, Tensor y)
     {
         using var _ = no_grad();
-        return AttackTarget.Loss(target.Logits(adversarial), y, AttackLoss.Margin).le(0);
+        return AttackTarget.Loss(target.Logits(adversarial), y, AttackLoss.Margin).le(Held(0));
     }
 
     /// <summary>For each sample, the slice of class <paramref name="index"/>[n] along dimension 1, kept as [N, 1, ...].</summary>

@@ -1,3 +1,4 @@
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Attacks;
@@ -12,6 +13,6 @@ public sealed class Fgsm(double eps, AttackLoss loss = AttackLoss.Margin) : Atta
     {
         var gradient = target.InputGradient(x, y, loss);
         using var _ = no_grad();
-        return target.Clip(x + eps * target.Range * gradient.sign());
+        return target.Clip(x.Plus(gradient.sign().mul(Held(eps * target.Range))));
     }
 }

@@ -1,3 +1,4 @@
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Attacks;
@@ -20,15 +21,15 @@ public sealed class Pgd(double eps, int steps = 10, double stepFraction = 0.25, 
         {
             var generator = new TorchSharp.torch.Generator((ulong)seed, x.device);
             adversarial = randomStart
-                ? target.Clip(x + (rand(x.shape, generator: generator, device: x.device) * 2 - 1) * radius)
+                ? target.Clip(x.Plus(rand(x.shape, generator: generator, device: x.device).mul(Held(2)).sub(Held(1)).mul(Held(radius))))
                 : x.clone();
         }
         for (var i = 0; i < steps; i++)
         {
             var gradient = target.InputGradient(adversarial, y, loss);
             using var _ = no_grad();
-            var moved = adversarial + step * gradient.sign();
-            adversarial = target.Clip(x + (moved - x).clamp(-radius, radius));
+            var moved = adversarial.Plus(gradient.sign().mul(Held(step)));
+            adversarial = target.Clip(x.Plus((moved - x).clamp(Held(-radius), Held(radius))));
         }
         return adversarial;
     }

@@ -1,3 +1,4 @@
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Attacks;
@@ -23,22 +24,22 @@ public sealed class SquareAttack(double eps, int queries = 1000, double initialF
 
         // Vertical stripes: one random sign per (sample, channel, column).
         var stripeShape = channelAxis == 1 ? new long[] { x.shape[0], channels, 1, width } : new long[] { x.shape[0], 1, width, channels };
-        var stripes = (randint(0, 2, stripeShape, generator: generator, device: x.device).to_type(x.dtype) * 2 - 1) * radius;
-        var adversarial = target.Clip(x + Expand(stripes, x));
+        var stripes = RandomSigns(stripeShape, x, generator).mul(Held(radius));
+        var adversarial = target.Clip(x.Plus(Expand(stripes, x)));
         var loss = AttackTarget.Loss(target.Logits(adversarial), y, AttackLoss.Margin);
 
         for (var query = 1; query < queries; query++)
         {
-            var alive = loss.lt(0);
+            var alive = loss.lt(Held(0));
             if (!alive.any().item<bool>()) break;
             var side = Math.Clamp((int)Math.Round(Math.Sqrt(Fraction(query) * height * width)), 1, Math.Min(height, width) - 1);
             var (top, left) = (random.Next(height - side + 1), random.Next(width - side + 1));
             var delta = adversarial - x;
             var window = Window(delta, top, left, side, channelAxis);
-            var signs = (randint(0, 2, WindowSignShape(x, channels, channelAxis), generator: generator, device: x.device).to_type(x.dtype) * 2 - 1) * radius;
+            var signs = RandomSigns(WindowSignShape(x, channels, channelAxis), x, generator).mul(Held(radius));
             var candidateDelta = delta.clone();
             Window(candidateDelta, top, left, side, channelAxis).copy_(signs.expand_as(window));
-            var candidate = target.Clip(x + candidateDelta);
+            var candidate = target.Clip(x.Plus(candidateDelta));
             var candidateLoss = AttackTarget.Loss(target.Logits(candidate), y, AttackLoss.Margin);
             var improved = candidateLoss.gt(loss).logical_and(alive);
             var mask = improved.reshape(new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray());
@@ -63,6 +64,10 @@ public sealed class SquareAttack(double eps, int queries = 1000, double initialF
         4 => ((int)x.shape[1], (int)x.shape[2], (int)x.shape[3], 3),
         _ => throw new NotSupportedException($"Square Attack needs image inputs [N, C, H, W] or [N, H, W, C]; got [{string.Join(", ", x.shape)}]"),
     };
+
+    /// <summary>+1 or -1, each with probability one half.</summary>
+    private static Tensor RandomSigns(long[] shape, Tensor like, TorchSharp.torch.Generator generator) =>
+        randint(0, 2, shape, generator: generator, device: like.device).to_type(like.dtype).mul(Held(2)).sub(Held(1));
 
     private static Tensor Expand(Tensor stripes, Tensor x) => stripes.expand_as(x);
 

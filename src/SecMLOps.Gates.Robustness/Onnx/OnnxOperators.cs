@@ -1,4 +1,5 @@
 using TorchSharp;
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -12,13 +13,13 @@ internal static class OnnxOperators
 {
     private static readonly Dictionary<string, Func<OnnxNode, Tensor[]>> Table = new(StringComparer.Ordinal)
     {
-        ["Add"] = n => [n.Input(0) + n.Input(1)],
+        ["Add"] = n => [n.Input(0).Plus(n.Input(1))],
         ["Sub"] = n => [n.Input(0) - n.Input(1)],
         ["Mul"] = n => [n.Input(0) * n.Input(1)],
         ["Div"] = n => [Divide(n.Input(0), n.Input(1))],
         ["Neg"] = n => [-n.Input(0)],
         ["Relu"] = n => [F.relu(n.Input(0))],
-        ["LeakyRelu"] = n => [F.leaky_relu(n.Input(0), n.Float("alpha", 0.01f))],
+        ["LeakyRelu"] = n => [n.Input(0).leaky_relu(Held(n.Float("alpha", 0.01f)))],
         ["Sigmoid"] = n => [n.Input(0).sigmoid()],
         ["Tanh"] = n => [n.Input(0).tanh()],
         ["Softmax"] = n => [Softmax(n, log: false)],
@@ -88,9 +89,12 @@ internal static class OnnxOperators
     {
         var a = node.Int("transA", 0) != 0 ? node.Input(0).t() : node.Input(0);
         var b = node.Int("transB", 0) != 0 ? node.Input(1).t() : node.Input(1);
-        var y = a.matmul(b) * node.Float("alpha", 1f);
-        return node.OptionalInput(2) is { } c ? y + c * node.Float("beta", 1f) : y;
+        var y = Scaled(a.matmul(b), node.Float("alpha", 1f));
+        return node.OptionalInput(2) is { } c ? y.Plus(Scaled(c, node.Float("beta", 1f))) : y;
     }
+
+    /// <summary>Gemm's alpha and beta are 1 in nearly every model: skip the multiplication then.</summary>
+    private static Tensor Scaled(Tensor t, float factor) => factor == 1f ? t : t.mul(Held(factor));
 
     private static Tensor MaxPool(OnnxNode node)
     {
@@ -189,14 +193,14 @@ internal static class OnnxOperators
     {
         var x = node.Input(0);
         if (node.Opset < 11)
-            return x.clamp(node.Float("min", float.MinValue), node.Float("max", float.MaxValue));
+            return x.clamp(Held(node.Float("min", float.MinValue)), Held(node.Float("max", float.MaxValue)));
         var (min, max) = (node.OptionalInput(1), node.OptionalInput(2));
         return (min, max) switch
         {
             (null, null) => x,
-            (_, null) => x.clamp_min(min!.item<float>()),
-            (null, _) => x.clamp_max(max!.item<float>()),
-            _ => x.clamp(min!.item<float>(), max!.item<float>()),
+            (_, null) => x.clamp_min(Held(min!.item<float>())),
+            (null, _) => x.clamp_max(Held(max!.item<float>())),
+            _ => x.clamp(Held(min!.item<float>()), Held(max!.item<float>())),
         };
     }
 
@@ -223,7 +227,7 @@ internal static class OnnxOperators
     {
         var (x, indices) = (node.Input(0), node.Input(1));
         var axis = Axis(node.Int("axis", 0), x.dim());
-        var wrapped = indices.lt(0).to_type(ScalarType.Int64) * x.shape[axis] + indices;
+        var wrapped = indices.lt(HeldInteger(0)).to_type(ScalarType.Int64).mul(HeldInteger(x.shape[axis])).Plus(indices);
         var flat = x.index_select(axis, wrapped.flatten());
         var shape = x.shape[..(int)axis].Concat(indices.shape).Concat(x.shape[((int)axis + 1)..]).ToArray();
         return flat.reshape(shape);
