@@ -3,10 +3,14 @@ using SecMLOps.Gates.Gates.Poisoning;
 using SecMLOps.Gates.Gates.Provenance;
 using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Robustness;
+using SecMLOps.Gates.Robustness.Gate;
 
 namespace SecMLOps.Gates.Cli;
 
-/// <summary>Every gate this version ships, in one explicit list (no discovery by reflection).</summary>
+/// <summary>
+/// Every gate this version ships, in one explicit list (no discovery by reflection): the engine, the
+/// policy schema's rule kinds and settings, validate and the docs all come from it.
+/// </summary>
 public static class BuiltInGates
 {
     public static GateRegistry Registry { get; } = new([

@@ -17,6 +17,8 @@ public static class GateCommandLine
             MatrixCommand.Create(output),
             AttestCommand.Create(output, error),
             SignCommand.Create(output, error),
+            SchemaCommand.Create(output, error),
+            RulesCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -9,31 +9,38 @@ namespace SecMLOps.Gates.Robustness;
 /// The evaluation samples as one tensor in the model's raw value space and input layout
 /// ([N, ...inputShape]), with labels; a stratified sample when the rule limits the count.
 /// </summary>
-public sealed record EvaluationSet(Tensor Inputs, Tensor Labels)
+/// <param name="Rows">Each sample's row in the dataset (counting from 0).</param>
+public sealed record EvaluationSet(Tensor Inputs, Tensor Labels, IReadOnlyList<int> Rows)
 {
     public long Count => Labels.shape[0];
 
-    public static EvaluationSet Load(DatasetSpec dataset, ModelSpec model, long[] inputShape, int? sampleCount, int seed)
+    /// <summary>
+    /// Reads the dataset whole (every value checked finite and inside its range, never clamped), then
+    /// takes the sample. Labels are checked against the model's classes once they are known.
+    /// </summary>
+    public static EvaluationSet Load(DatasetSpec dataset, IDatasetReader reader, ModelSpec model, long[] inputShape, int? sampleCount, int seed)
     {
-        var reader = DatasetReaders.Open(dataset);
         var perSample = inputShape.Aggregate(1L, (a, b) => a * b);
         if (reader.FeatureCount != perSample)
-            throw new GateInputException(EngineRules.InputMissing,
+            throw new GateInputException(EngineRules.InputMalformed,
                 $"dataset {dataset.Name} has {reader.FeatureCount} values a sample but the model input [{string.Join(", ", inputShape)}] takes {perSample}", dataset.Location);
         var features = new List<float>();
         var labels = new List<long>();
-        foreach (var batch in DatasetReaders.Batches(dataset, reader, 4096))
+        var range = DatasetValues.RangeOf(dataset, reader, model.ValueRange ?? (0, 1));
+        foreach (var batch in DatasetValues.Checked(dataset, reader, 4096, range, classes: null))
         {
             features.AddRange(batch.Features);
             labels.AddRange(batch.Labels.Select(l => (long)l));
         }
+        if (labels.Count == 0)
+            throw new GateInputException(EngineRules.InputMalformed, $"dataset {dataset.Name} has no rows", dataset.Location);
         var rows = Stratified(labels, sampleCount, seed);
         var values = new float[rows.Count * perSample];
         for (var i = 0; i < rows.Count; i++)
             features.CopyTo(rows[i] * (int)perSample, values, i * (int)perSample, (int)perSample);
 
         var (modelLow, modelHigh) = model.ValueRange ?? (0, 1);
-        var (dataLow, dataHigh) = dataset.ValueRange ?? (dataset.Format == "idx" ? (0, 255) : (modelLow, modelHigh));
+        var (dataLow, dataHigh) = range!.Value;
         var scale = (modelHigh - modelLow) / (dataHigh - dataLow);
         for (var i = 0; i < values.Length; i++)
             values[i] = (float)((values[i] - dataLow) * scale + modelLow);
@@ -43,7 +50,7 @@ public sealed record EvaluationSet(Tensor Inputs, Tensor Labels)
             inputs = tensor(values, [rows.Count, inputShape[1], inputShape[2], inputShape[0]]).permute(0, 3, 1, 2).contiguous();
         else if (dataset.Layout is "CHW" && model.InputLayout is "NHWC" && inputShape.Length == 3)
             inputs = tensor(values, [rows.Count, inputShape[2], inputShape[0], inputShape[1]]).permute(0, 2, 3, 1).contiguous();
-        return new EvaluationSet(inputs, tensor(rows.Select(r => labels[r]).ToArray()));
+        return new EvaluationSet(inputs, tensor(rows.Select(r => labels[r]).ToArray()), rows);
     }
 
     /// <summary>All rows, or a per-class proportional sample drawn with a fixed seed (rows kept in file order).</summary>

@@ -1,4 +1,5 @@
-using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Models;
 using SecMLOps.Gates.Policies;
 using static TorchSharp.torch;
 
@@ -11,7 +12,7 @@ public sealed class ModelScorer : IModelScorer
     {
         var (path, format, at) = file is null ? (model.Path, model.Format, model.Location) : (file.Path, file.Format, file.Location);
         using var loaded = ModelUnderTest.Load(path, format, model, CPU, at);
-        var set = EvaluationSet.Load(dataset, model, loaded.InputShape, null, 0);
+        var set = EvaluationSet.Load(dataset, DatasetReaders.Open(dataset), model, loaded.InputShape, null, 0);
         var predictions = loaded.Predict(set.Inputs, 256).data<long>().ToArray();
         var labels = set.Labels.data<long>().ToArray();
         var classes = (int)Math.Max(labels.Max(), predictions.Max()) + 1;
@@ -22,5 +23,12 @@ public sealed class ModelScorer : IModelScorer
             if (predictions[i] == labels[i]) correct[labels[i]]++;
         }
         return new ClassScores(correct, total);
+    }
+
+    public int ClassCount(ModelSpec model)
+    {
+        using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);
+        var (low, _) = model.ValueRange ?? (0, 1);
+        return (int)loaded.ReferenceOutputs(full([1, .. loaded.InputShape], low)).shape[1];
     }
 }

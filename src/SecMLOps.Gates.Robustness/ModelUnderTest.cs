@@ -3,14 +3,16 @@ using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Robustness.Models;
 using SecMLOps.Gates.Robustness.Onnx;
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness;
 
 /// <summary>
-/// A model as the gate runs it: the differentiable form for white-box attacks, the reference form
-/// (ONNX Runtime for ONNX models) for accuracy and black-box attacks, and the policy's normalization
-/// applied outside the graph, so attacks work in raw value space.
+/// A model as the gate runs it: the differentiable form for the attacks, the reference form (ONNX
+/// Runtime for ONNX models) for accuracy and for deciding whether a sample is broken, and the
+/// policy's normalization applied outside the graph, so attacks work in raw value space. When the
+/// model outputs probabilities, attacks see their logarithm.
 /// </summary>
 public sealed class ModelUnderTest : IDisposable
 {
@@ -18,10 +20,11 @@ public sealed class ModelUnderTest : IDisposable
     private readonly IClassifierModel _reference;
     private readonly Tensor? _mean;
     private readonly Tensor? _std;
+    private bool _logOfOutputs;
 
-    private ModelUnderTest(IClassifierModel differentiable, IClassifierModel reference, Tensor? mean, Tensor? std, long[] inputShape, Device device)
+    private ModelUnderTest(IClassifierModel differentiable, IClassifierModel reference, Tensor? mean, Tensor? std, long[] inputShape, Device device, IReadOnlyList<string> blocking)
     {
-        (_differentiable, _reference, _mean, _std, InputShape, Device) = (differentiable, reference, mean, std, inputShape, device);
+        (_differentiable, _reference, _mean, _std, InputShape, Device, GradientBlocking) = (differentiable, reference, mean, std, inputShape, device, blocking);
     }
 
     /// <summary>One sample's shape, without the batch dimension.</summary>
@@ -29,10 +32,17 @@ public sealed class ModelUnderTest : IDisposable
 
     public Device Device { get; }
 
+    /// <summary>Whether the white-box form is the gate's own ONNX executor (whose agreement with ONNX Runtime is checked).</summary>
+    public bool HasSeparateReference => !ReferenceEquals(_reference, _differentiable);
+
+    /// <summary>Operators or calls on the input path that block useful gradients.</summary>
+    public IReadOnlyList<string> GradientBlocking { get; }
+
     public static ModelUnderTest Load(string path, string format, ModelSpec spec, Device device, SourceLocation at)
     {
         IClassifierModel differentiable;
         IClassifierModel reference;
+        IReadOnlyList<string> blocking;
         long[]? declared = null;
         try
         {
@@ -40,17 +50,23 @@ public sealed class ModelUnderTest : IDisposable
             {
                 var graph = OnnxGraphModel.Load(path);
                 declared = graph.InputShape.Length > 1 ? graph.InputShape[1..] : null;
+                blocking = graph.GradientBlockingNodes();
                 differentiable = graph;
                 reference = new OnnxRuntimeModel(path, device.type == TorchSharp.DeviceType.CUDA);
             }
             else
             {
                 differentiable = reference = TorchScriptModel.Load(path);
+                blocking = TorchScriptModel.GradientBlockingCalls(path);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or NotSupportedException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or System.Runtime.InteropServices.ExternalException)
+        catch (NotSupportedException e)
         {
-            throw new GateInputException(EngineRules.InputMissing, $"model {Path.GetFileName(path)} cannot be used: {e.Message}", at);
+            throw new GateInputException(EngineRules.UnsupportedModelFeature, $"model {Path.GetFileName(path)}: {e.Message}", at);
+        }
+        catch (Exception e) when (e is InvalidDataException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or System.Runtime.InteropServices.ExternalException or ArgumentException)
+        {
+            throw new GateInputException(EngineRules.InputMalformed, $"model {Path.GetFileName(path)} cannot be used: {e.Message}", at);
         }
         differentiable.To(device);
         var shape = spec.InputShape?.Select(d => (long)d).ToArray() ?? declared?.Where(d => d > 0).ToArray()
@@ -64,31 +80,56 @@ public sealed class ModelUnderTest : IDisposable
             mean = tensor(n.Mean.Select(v => (float)v).ToArray(), view).to(device);
             std = tensor(n.Std.Select(v => (float)v).ToArray(), view).to(device);
         }
-        return new ModelUnderTest(differentiable, reference, mean, std, shape, device);
+        return new ModelUnderTest(differentiable, reference, mean, std, shape, device, blocking);
     }
+
+    /// <summary>From now on attacks see the logarithm of the outputs (for a model whose outputs are probabilities).</summary>
+    public void AttackLogOfOutputs() => _logOfOutputs = true;
 
     private Tensor Normalize(Tensor x) => _mean is null ? x : (x - _mean) / _std!;
 
-    public AttackTarget WhiteBoxTarget(double low, double high) => new(x => _differentiable.Logits(Normalize(x)), low, high);
+    private Tensor ForAttack(Tensor outputs) => _logOfOutputs ? outputs.clamp_min(Held(1e-30)).log() : outputs;
 
-    public AttackTarget BlackBoxTarget(double low, double high) => new(x => _reference.Logits(Normalize(x)).to(x.device), low, high);
+    public AttackTarget WhiteBoxTarget(double low, double high, Generator generator, int gradientSamples) =>
+        new(x => ForAttack(_differentiable.Logits(Normalize(x))), low, high, generator, gradientSamples);
+
+    /// <summary>
+    /// Scores without gradients for the black-box attacks, on the differentiable form (much faster than a
+    /// call into ONNX Runtime per query; the two agree, which the clean pass checks), in no-grad mode.
+    /// </summary>
+    public AttackTarget BlackBoxTarget(double low, double high, Generator generator) =>
+        new(x =>
+        {
+            using var _ = no_grad();
+            return ForAttack(_differentiable.Logits(Normalize(x)));
+        }, low, high, generator);
+
+    /// <summary>The reference runtime's outputs for one batch (on the CPU).</summary>
+    public Tensor ReferenceOutputs(Tensor batch)
+    {
+        using var _ = no_grad();
+        return _reference.Logits(Normalize(batch.to(Device))).cpu();
+    }
+
+    /// <summary>The differentiable form's outputs for one batch (on the CPU).</summary>
+    public Tensor DifferentiableOutputs(Tensor batch)
+    {
+        using var _ = no_grad();
+        return _differentiable.Logits(Normalize(batch.to(Device))).cpu();
+    }
 
     /// <summary>Top-1 predictions of the reference form, in batches.</summary>
     public Tensor Predict(Tensor inputs, int batchSize)
     {
-        using var _ = no_grad();
         var parts = new List<Tensor>();
         for (long start = 0; start < inputs.shape[0]; start += batchSize)
-        {
-            var batch = inputs.narrow(0, start, Math.Min(batchSize, inputs.shape[0] - start)).to(Device);
-            parts.Add(_reference.Logits(Normalize(batch)).argmax(1).cpu());
-        }
+            parts.Add(ReferenceOutputs(inputs.narrow(0, start, Math.Min(batchSize, inputs.shape[0] - start))).argmax(1));
         return cat(parts, 0);
     }
 
     public void Dispose()
     {
         _differentiable.Dispose();
-        if (!ReferenceEquals(_reference, _differentiable)) _reference.Dispose();
+        if (HasSeparateReference) _reference.Dispose();
     }
 }

@@ -29,7 +29,7 @@ internal static class DiffCommand
             PolicyDiffReport diff;
             try
             {
-                diff = PolicyDiff.Compare(new GitRevision(root.FullPath, parsed.GetValue(baseRevision)), new GitRevision(root.FullPath, parsed.GetValue(headRevision)));
+                diff = PolicyDiff.Compare(new GitRevision(root.FullPath, parsed.GetValue(baseRevision)), new GitRevision(root.FullPath, parsed.GetValue(headRevision)), BuiltInGates.Registry.Schema);
             }
             catch (GateInputException e)
             {
@@ -39,7 +39,7 @@ internal static class DiffCommand
             var report = DiffReports.ToEvaluationReport(diff);
             var text = DiffReports.ToMarkdown(diff);
             if (parsed.GetValue(markdown) is { } markdownPath) AtomicFile.WriteAllText(markdownPath, text);
-            if (parsed.GetValue(sarif) is { } sarifPath) AtomicFile.WriteAllText(sarifPath, SarifReportWriter.ToJson(report));
+            if (parsed.GetValue(sarif) is { } sarifPath) AtomicFile.WriteAllText(sarifPath, SarifReportWriter.ToJson(report, DiffReports.SarifCategory));
             if (parsed.GetValue(json) is { } jsonPath) AtomicFile.WriteAllText(jsonPath, JsonSummaryWriter.ToJson(report, root));
             output.Write(text);
             var weakened = diff.Changes.Any(c => c.Effect == ChangeEffect.Weakening);

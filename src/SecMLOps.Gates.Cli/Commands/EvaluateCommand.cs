@@ -44,17 +44,23 @@ internal static class EvaluateCommand
 
     private static int Run(EvaluateOptions options, TextWriter output, TextWriter progress)
     {
-        var report = new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest(options.Paths, options.Root, options.Today, progress));
+        var reports = new[] { options.Sarif, options.Json, options.Summary }.OfType<string>().ToList();
+        var report = new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest(options.Paths, options.Root, options.Today, progress) { ReportOutputs = reports });
 
         foreach (var finding in report.Findings.Where(f => f.Outcome is Outcome.Failed or Outcome.Error))
             FindingPrinter.Print(output, finding.IsWaived ? "waived" : finding.Level, finding.Finding);
 
-        if (options.Sarif is { } sarifPath) AtomicFile.WriteAllText(sarifPath, SarifReportWriter.ToJson(report));
-        if (options.Json is { } jsonPath) AtomicFile.WriteAllText(jsonPath, JsonSummaryWriter.ToJson(report, options.Root));
-        if (options.Summary is { } summaryPath) AtomicFile.WriteAllText(summaryPath, MarkdownSummaryWriter.ToMarkdown(report));
+        // Reports are written whole or not at all, and never onto a path the engine refused (an input, a tracked file, a folder).
+        void Write(string? path, Func<string> render)
+        {
+            if (path is not null && !report.RefusedOutputs.Contains(path))
+                AtomicFile.WriteAllText(path, render());
+        }
+        Write(options.Sarif, () => SarifReportWriter.ToJson(report));
+        Write(options.Json, () => JsonSummaryWriter.ToJson(report, options.Root));
+        Write(options.Summary, () => MarkdownSummaryWriter.ToMarkdown(report));
 
-        output.WriteLine($"secmlops-gate: {report.Verdict.Word()}: {report.Count(Outcome.Passed)} passed, {report.Count(Outcome.Failed)} failed " +
-            $"({report.Findings.Count(f => f.IsWaived)} waived), {report.Count(Outcome.Skipped)} skipped, {report.Count(Outcome.Error)} errors");
+        output.WriteLine($"secmlops-gate: {report.Verdict.Word()}: {MarkdownSummaryWriter.Counts(report)}");
         return report.ExitCode;
     }
 }

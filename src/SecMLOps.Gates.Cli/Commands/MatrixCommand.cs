@@ -33,14 +33,14 @@ internal static class MatrixCommand
         var full = Path.GetFullPath(path);
         if (!root.Contains(full))
         {
-            output.WriteLine($"{path}: error {EngineRules.PathOutsideRepository.Id}: the threat model lies outside the repository root {root.FullPath}");
+            output.WriteLine($"{path}: error {EngineRules.PathRefused.Id}: the threat model lies outside the repository root {root.FullPath}");
             return ExitCodes.InputError;
         }
         IReadOnlyList<Finding> errors;
         ThreatModel? model;
         try
         {
-            (model, errors) = ThreatModelReader.Read(SourceDocument.Load(full, root.Relative(full)), inputFormat);
+            (model, errors) = ThreatModelReader.Read(SourceDocument.Load(full, root.Relative(full)), inputFormat, DateOnly.FromDateTime(DateTime.UtcNow));
         }
         catch (GateInputException e)
         {

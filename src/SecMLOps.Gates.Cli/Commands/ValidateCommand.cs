@@ -33,7 +33,7 @@ internal static class ValidateCommand
 
     private static int Run(string[] paths, RepositoryRoot root, DateOnly today, TextWriter output)
     {
-        var (documents, errors) = DocumentDiscovery.Discover(paths, root);
+        var (documents, errors) = new DocumentDiscovery(BuiltInGates.Registry).Discover(paths, root);
         foreach (var error in errors)
             FindingPrinter.Print(output, "error", error);
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.IO.Compression;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Data;
 
@@ -29,6 +29,8 @@ public sealed class CsvDatasetReader : IDatasetReader
     }
 
     public int FeatureCount { get; }
+
+    public (double Min, double Max)? NaturalRange => null;
 
     public IEnumerable<LabeledBatch> ReadBatches(int batchSize)
     {
@@ -72,9 +74,5 @@ public sealed class CsvDatasetReader : IDatasetReader
             yield return new LabeledBatch(first, labels.Count, FeatureCount, features.ToArray(), labels.ToArray());
     }
 
-    private static StreamReader Open(string path)
-    {
-        Stream file = File.OpenRead(path);
-        return new StreamReader(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file);
-    }
+    private static StreamReader Open(string path) => new(InputFiles.OpenRead(path, InputLimits.DatasetBytes));
 }

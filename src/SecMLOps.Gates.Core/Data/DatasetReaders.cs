@@ -8,30 +8,17 @@ public static class DatasetReaders
 {
     public static IDatasetReader Open(DatasetSpec dataset)
     {
-        foreach (var path in new[] { dataset.Path, dataset.LabelsPath }.OfType<string>())
-        {
-            if (!File.Exists(path) && !(dataset.Format == "image-folder" && Directory.Exists(path)))
-                throw new GateInputException(EngineRules.InputMissing, $"dataset {dataset.Name}: {path} does not exist", dataset.Location);
-        }
+        var format = DatasetFormats.Find(dataset.Format)
+            ?? throw new GateInputException(EngineRules.SchemaViolation, $"dataset {dataset.Name}: '{dataset.Format}' is not a dataset format", dataset.Location);
         try
         {
-            return dataset.Format switch
-            {
-                "idx" => new IdxDatasetReader(dataset.Path, Labels(dataset)),
-                "csv" => new CsvDatasetReader(dataset.Path, dataset.LabelColumn),
-                "npy" => NpyDatasetReader.FromFiles(dataset.Path, Labels(dataset)),
-                "npz" => NpyDatasetReader.FromArchive(dataset.Path, dataset.FeaturesArray, dataset.LabelsArray),
-                _ => new ImageFolderDatasetReader(dataset.Path, dataset.Channels),
-            };
+            return format.Open(dataset);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            throw new GateInputException(EngineRules.InputMissing, $"dataset {dataset.Name}: {e.Message}", dataset.Location);
+            throw Malformed(dataset, e);
         }
     }
-
-    private static string Labels(DatasetSpec dataset) =>
-        dataset.LabelsPath ?? throw new GateInputException(EngineRules.SchemaViolation, $"dataset {dataset.Name}: the {dataset.Format} format needs 'labels'", dataset.Location);
 
     /// <summary>Streams every batch, turning a format error met half-way into an input error.</summary>
     public static IEnumerable<LabeledBatch> Batches(DatasetSpec dataset, IDatasetReader reader, int batchSize)
@@ -44,11 +31,14 @@ public static class DatasetReaders
                 if (!batches.MoveNext())
                     yield break;
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                throw new GateInputException(EngineRules.InputMissing, $"dataset {dataset.Name}: {e.Message}", dataset.Location);
+                throw Malformed(dataset, e);
             }
             yield return batches.Current;
         }
     }
+
+    private static GateInputException Malformed(DatasetSpec dataset, Exception e) =>
+        new(EngineRules.InputMalformed, $"dataset {dataset.Name}: {e.Message}", dataset.Location);
 }

@@ -1,13 +1,26 @@
 using System.Security.Cryptography;
+using System.Text;
 
 namespace SecMLOps.Gates.Data;
 
 public static class FileDigest
 {
-    /// <summary>The lower-case hex sha256 of a file, read as a stream.</summary>
+    /// <summary>
+    /// The lower-case hex sha256 of a file, read as a stream. For a folder (an image-folder dataset):
+    /// the sha256 of its sorted listing, one line per file: relative path, a tab, the file's sha256.
+    /// </summary>
     public static string Sha256(string path)
     {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        if (!Directory.Exists(path))
+        {
+            using var stream = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        var listing = new StringBuilder();
+        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                     .Select(f => Path.GetRelativePath(path, f).Replace(Path.DirectorySeparatorChar, '/'))
+                     .Order(StringComparer.Ordinal))
+            listing.Append(file).Append('\t').Append(Sha256(Path.Combine(path, file))).Append('\n');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(listing.ToString())));
     }
 }

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Data;
 
@@ -33,6 +33,8 @@ public sealed class IdxDatasetReader : IDatasetReader
 
     public int FeatureCount { get; }
 
+    public (double Min, double Max)? NaturalRange => _type == UnsignedByte ? (0, 255) : null;
+
     public IEnumerable<LabeledBatch> ReadBatches(int batchSize)
     {
         using var images = Open(_images);
@@ -54,13 +56,11 @@ public sealed class IdxDatasetReader : IDatasetReader
                 for (var i = 0; i < features.Length; i++) features[i] = BinaryPrimitives.ReadSingleBigEndian(raw.AsSpan(i * 4, 4));
             yield return new LabeledBatch(first, count, FeatureCount, features, labelBytes.AsSpan(0, count).ToArray().Select(b => (int)b).ToArray());
         }
+        InputFiles.RequireEnd(images, Path.GetFileName(_images));
+        InputFiles.RequireEnd(labels, Path.GetFileName(_labels));
     }
 
-    private static Stream Open(string path)
-    {
-        Stream file = File.OpenRead(path);
-        return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
-    }
+    private static Stream Open(string path) => InputFiles.OpenRead(path, InputLimits.DatasetBytes);
 
     private static (byte Type, int[] Dimensions) ReadHeader(Stream stream, string path)
     {

@@ -33,6 +33,8 @@ public sealed class ImageFolderDatasetReader : IDatasetReader
 
     public int FeatureCount { get; }
 
+    public (double Min, double Max)? NaturalRange => (0, 255);
+
     public IEnumerable<LabeledBatch> ReadBatches(int batchSize)
     {
         for (var first = 0; first < _files.Count; first += batchSize)

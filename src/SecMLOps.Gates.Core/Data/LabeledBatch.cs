@@ -14,5 +14,8 @@ public interface IDatasetReader
 {
     int FeatureCount { get; }
 
+    /// <summary>The range the file's element type implies (0..255 for unsigned bytes); null for numbers of any size.</summary>
+    (double Min, double Max)? NaturalRange { get; }
+
     IEnumerable<LabeledBatch> ReadBatches(int batchSize);
 }

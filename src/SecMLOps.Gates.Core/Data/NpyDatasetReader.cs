@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Data;
 
@@ -16,6 +17,7 @@ public sealed class NpyDatasetReader : IDatasetReader
         using (features)
         {
             var array = NpyArray.ReadHeader(features, featuresName);
+            NaturalRange = array.Descr is "|u1" or "<u1" ? (0, 255) : null;
             _count = array.Shape[0];
             FeatureCount = array.Shape.Skip(1).Aggregate(1, (a, b) => checked(a * b));
         }
@@ -30,8 +32,10 @@ public sealed class NpyDatasetReader : IDatasetReader
 
     public int FeatureCount { get; }
 
+    public (double Min, double Max)? NaturalRange { get; }
+
     public static NpyDatasetReader FromFiles(string features, string labels) =>
-        new(() => (File.OpenRead(features), Path.GetFileName(features)), () => (File.OpenRead(labels), Path.GetFileName(labels)));
+        new(() => (InputFiles.OpenRead(features, InputLimits.DatasetBytes), Path.GetFileName(features)), () => (InputFiles.OpenRead(labels, InputLimits.DatasetBytes), Path.GetFileName(labels)));
 
     public static NpyDatasetReader FromArchive(string archive, string featuresArray, string labelsArray) =>
         new(() => OpenEntry(archive, featuresArray), () => OpenEntry(archive, labelsArray));
@@ -61,6 +65,8 @@ public sealed class NpyDatasetReader : IDatasetReader
                 }
                 yield return new LabeledBatch(first, count, FeatureCount, values, classes);
             }
+            InputFiles.RequireEnd(features, featuresName);
+            InputFiles.RequireEnd(labels, labelsName);
         }
     }
 
@@ -68,13 +74,19 @@ public sealed class NpyDatasetReader : IDatasetReader
     private static (Stream, string) OpenEntry(string archive, string array)
     {
         var zip = ZipFile.OpenRead(archive);
+        if (new FileInfo(archive).Length > InputLimits.DatasetBytes)
+        {
+            zip.Dispose();
+            throw new InvalidDataException($"{Path.GetFileName(archive)} is larger than {InputLimits.DatasetBytes} bytes; the gate refuses it");
+        }
         var entry = zip.GetEntry(array + ".npy") ?? zip.GetEntry(array);
         if (entry is null)
         {
             zip.Dispose();
             throw new InvalidDataException($"{Path.GetFileName(archive)} has no array '{array}'");
         }
-        return (new OwningStream(entry.Open(), zip), $"{Path.GetFileName(archive)}:{array}");
+        var name = $"{Path.GetFileName(archive)}:{array}";
+        return (new OwningStream(InputFiles.OpenEntry(entry, name, InputLimits.DatasetBytes), zip), name);
     }
 
     /// <summary>Disposes the archive with the entry stream.</summary>

@@ -8,6 +8,9 @@ namespace SecMLOps.Gates.Diff;
 /// <summary>Turns a policy diff into the engine's report (for SARIF and JSON) and into Markdown for a pull request.</summary>
 public static class DiffReports
 {
+    /// <summary>The code-scanning category of the diff's SARIF, beside the gate's own.</summary>
+    public const string SarifCategory = "secmlops-policy-diff";
+
     /// <summary>Weakenings are warnings; a weakening without a version bump blocks; unreadable files are errors.</summary>
     public static EvaluationReport ToEvaluationReport(PolicyDiffReport diff)
     {

@@ -1,5 +1,7 @@
+using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Diff;
 
@@ -21,13 +23,13 @@ public sealed record FileDiff(string Path, string Kind, string? BaseVersion, str
 /// <summary>Compares every GatePolicy and ThreatModel between two git revisions.</summary>
 public static class PolicyDiff
 {
-    public static PolicyDiffReport Compare(GitRevision base_, GitRevision head)
+    public static PolicyDiffReport Compare(GitRevision base_, GitRevision head, PolicySchema schema)
     {
         base_.Verify();
         head.Verify();
         var errors = new List<Finding>();
-        var before = Documents(base_, errors, reportErrors: false);
-        var after = Documents(head, errors, reportErrors: true);
+        var before = Documents(base_, schema, errors, reportErrors: false);
+        var after = Documents(head, schema, errors, reportErrors: true);
         var files = new List<FileDiff>();
         foreach (var path in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
         {
@@ -42,9 +44,9 @@ public static class PolicyDiff
             else if ((string?)old.Root["kind"] != kind)
                 log.Add(path, ChangeEffect.Weakening, $"the file changed kind from {old.Root["kind"]} to {kind}", old.Root["kind"], kind);
             else if (kind == "GatePolicy")
-                PolicyDiffer.Compare(log, old, current);
+                PolicyDiffer.Compare(log, old, current, schema);
             else
-                ThreatModelDiffer.Compare(log, old, current);
+                ThreatModelDiffer.Compare(log, old, current, new SettingsDiffer(log, current, schema));
             if (old is not null && current is not null && Version(old) != Version(current))
                 log.Add($"{path}#metadata.version", ChangeEffect.Neutral, "metadata.version changed", Version(old), Version(current), current.LocationOf(current.Root["metadata"]!["version"]!));
             if (log.Changes.Count > 0)
@@ -53,30 +55,48 @@ public static class PolicyDiff
         return new PolicyDiffReport(base_.Name, head.Name, files, errors);
     }
 
-    private static Dictionary<string, SourceDocument> Documents(GitRevision revision, List<Finding> errors, bool reportErrors)
+    /// <summary>
+    /// The policies and threat models of a revision that match their schema (only those can be compared
+    /// safely). On the head side, one of ours that does not parse or validate is an error; on the base
+    /// side it is left out (the file then shows as added).
+    /// </summary>
+    private static Dictionary<string, SourceDocument> Documents(GitRevision revision, PolicySchema schema, List<Finding> errors, bool reportErrors)
     {
         var documents = new Dictionary<string, SourceDocument>(StringComparer.Ordinal);
         foreach (var path in revision.Files())
         {
+            var text = revision.Read(path);
+            if (!text.Contains(Engine.DocumentDiscovery.ApiVersion, StringComparison.Ordinal))
+                continue;
             try
             {
-                var document = SourceDocument.Parse(revision.Read(path), path);
-                if ((string?)document.Root["apiVersion"] == "secmlops.gates/v1" && (string?)document.Root["kind"] is "GatePolicy" or "ThreatModel")
+                var document = SourceDocument.Parse(text, path);
+                if (document.Root["apiVersion"] is not JValue { Value: Engine.DocumentDiscovery.ApiVersion })
+                    continue;
+                var problems = document.Root["kind"] switch
+                {
+                    JValue { Value: "GatePolicy" } => SchemaValidator.Validate(document, schema.Compiled),
+                    JValue { Value: "ThreatModel" } => SchemaValidator.Validate(document, SchemaCatalog.Get(SchemaCatalog.ThreatModel)),
+                    _ => null,
+                };
+                if (problems is null)
+                    continue;
+                if (problems.Count == 0)
                     documents[path] = document;
+                else if (reportErrors)
+                    errors.Add(problems[0] with { Message = $"{problems[0].Message}; the file cannot be compared until it validates ({problems.Count} problem(s): run secmlops-gate validate)" });
             }
-            catch (GateInputException e) when (reportErrors && LooksLikeOurs(revision.Read(path)))
+            catch (GateInputException e) when (reportErrors)
             {
                 errors.Add(e.ToFinding(path));
             }
             catch (GateInputException)
             {
-                // Not parseable and not ours (or the old side): nothing to compare.
+                // The old side did not parse: nothing to compare it with.
             }
         }
         return documents;
     }
-
-    private static bool LooksLikeOurs(string text) => text.Contains("secmlops.gates/v1", StringComparison.Ordinal);
 
     private static string? Version(SourceDocument document) => (string?)document.Root["metadata"]?["version"];
 }

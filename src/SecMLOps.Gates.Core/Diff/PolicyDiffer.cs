@@ -1,20 +1,21 @@
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
+using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Diff;
 
 /// <summary>Classifies the changes between two revisions of one GatePolicy document.</summary>
 internal static class PolicyDiffer
 {
-    private static readonly string[] EnforcementOrder = ["advisory", "soft-mandatory", "hard-mandatory"];
-    private static readonly string[] SeverityOrder = ["low", "medium", "high", "critical"];
-
-    public static void Compare(ChangeLog log, SourceDocument base_, SourceDocument head)
+    public static void Compare(ChangeLog log, SourceDocument base_, SourceDocument head, PolicySchema schema)
     {
-        CompareRules(log, head, Rules(base_), Rules(head));
+        var settings = new SettingsDiffer(log, head, schema);
+        var definitions = (JObject)schema.Document["definitions"]!;
+        CompareRules(log, head, Rules(base_), Rules(head), settings, schema);
         CompareWaivers(log, head, Waivers(base_), Waivers(head));
-        SettingsDiffer.Compare(log, head, "spec", "model", base_.Root["spec"]?["model"], head.Root["spec"]?["model"]);
-        SettingsDiffer.Compare(log, head, "spec", "datasets", base_.Root["spec"]?["datasets"], head.Root["spec"]?["datasets"]);
+        settings.Compare("spec", "model", base_.Root["spec"]?["model"], head.Root["spec"]?["model"], (JObject)definitions["model"]!);
+        settings.Compare("spec", "datasets", base_.Root["spec"]?["datasets"], head.Root["spec"]?["datasets"],
+            (JObject)schema.Document["properties"]!["spec"]!["properties"]!["datasets"]!);
     }
 
     private static Dictionary<string, JToken> Rules(SourceDocument document) =>
@@ -23,7 +24,7 @@ internal static class PolicyDiffer
     private static Dictionary<string, JToken> Waivers(SourceDocument document) =>
         (document.Root["spec"]?["waivers"] as JArray ?? []).Where(w => w["rule"] is not null).DistinctBy(w => (string)w["rule"]!).ToDictionary(w => (string)w["rule"]!);
 
-    private static void CompareRules(ChangeLog log, SourceDocument head, Dictionary<string, JToken> before, Dictionary<string, JToken> after)
+    private static void CompareRules(ChangeLog log, SourceDocument head, Dictionary<string, JToken> before, Dictionary<string, JToken> after, SettingsDiffer settings, PolicySchema schema)
     {
         foreach (var (id, rule) in before.Where(p => !after.ContainsKey(p.Key)))
             log.Add($"rule {id}", ChangeEffect.Weakening, $"rule {id} ({rule["kind"]}, {rule["enforcement"]}) removed", Summary(rule), null);
@@ -37,18 +38,20 @@ internal static class PolicyDiffer
                 log.Add($"rule {id}", ChangeEffect.Weakening, $"rule {id} changed kind: its old checks no longer run", old["kind"], rule["kind"], head.LocationOf(rule["kind"]!));
                 continue;
             }
-            CompareRank(log, head, id, "enforcement", EnforcementOrder, old, rule);
-            CompareRank(log, head, id, "severity", SeverityOrder, old, rule);
-            SettingsDiffer.Compare(log, head, $"rule {id}", "settings", old["settings"], rule["settings"]);
+            var ruleSchema = (JObject)schema.Document["definitions"]!["rule"]!["properties"]!;
+            CompareRank(log, head, id, "enforcement", (JObject)ruleSchema["enforcement"]!, old, rule);
+            CompareRank(log, head, id, "severity", (JObject)ruleSchema["severity"]!, old, rule);
+            // A kind no gate of this version knows has no schema: its changes are still listed, as neutral.
+            settings.Compare($"rule {id}", "settings", old["settings"], rule["settings"], schema.SettingsDocument((string?)rule["kind"] ?? ""));
         }
     }
 
-    private static void CompareRank(ChangeLog log, SourceDocument head, string id, string key, string[] order, JToken before, JToken after)
+    private static void CompareRank(ChangeLog log, SourceDocument head, string id, string key, JObject order, JToken before, JToken after)
     {
-        var (old, current) = ((string?)before[key], (string?)after[key]);
-        if (old == current || old is null || current is null)
+        var (old, current) = (before[key], after[key]);
+        if (old is null || current is null || JToken.DeepEquals(old, current))
             return;
-        var effect = Array.IndexOf(order, current) < Array.IndexOf(order, old) ? ChangeEffect.Weakening : ChangeEffect.Strengthening;
+        var effect = SettingsDiffer.EnumDirection(order, old, current);
         log.Add($"rule {id}.{key}", effect, $"rule {id} {key} {(effect == ChangeEffect.Weakening ? "downgraded" : "upgraded")}", old, current, head.LocationOf(after[key]!));
     }
 

@@ -1,62 +1,135 @@
+using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
+using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Diff;
 
-/// <summary>Compares two JSON trees of rule settings, classifying each change by <see cref="SettingDirections"/>.</summary>
-internal static class SettingsDiffer
+/// <summary>
+/// Compares two revisions of settings (a rule's, spec.model, spec.datasets) by their schema: each
+/// setting's x-stricter annotation says whether a change weakens or strengthens, and a setting that
+/// appears or disappears is compared with the default its schema declares. Lists are compared as
+/// lists: scalars as multisets, objects paired by their x-key properties (in order where several
+/// share a key), so a repeated value is never a problem. Nothing is dropped: a change with no
+/// direction is reported as neutral with both values.
+/// </summary>
+internal sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicySchema schema)
 {
-    public static void Compare(ChangeLog log, SourceDocument head, string subject, string key, JToken? before, JToken? after)
+    public void Compare(string subject, string key, JToken? before, JToken? after, JObject? nodeSchema)
     {
-        var at = after is null ? null : head.LocationOf(after);
+        var node = nodeSchema is null ? null : schema.Resolve(nodeSchema);
         var name = $"{subject}.{key}";
-        switch (before, after)
+        if (before is null && after is null)
+            return;
+        if (before is JObject || after is JObject || node?["properties"] is JObject || node?["additionalProperties"] is JObject)
         {
-            case (null, null):
-                return;
-            case (null, _):
-                log.Add(name, ChangeEffect.Neutral, $"{name} set", null, after, at);
-                return;
-            case (_, null):
-                log.Add(name, ChangeEffect.Neutral, $"{name} removed (the gate's default applies)", before, null);
-                return;
-            case (JObject b, JObject a):
-                foreach (var property in b.Properties().Select(p => p.Name).Union(a.Properties().Select(p => p.Name)).Order(StringComparer.Ordinal))
-                    Compare(log, head, name, property, b[property], a[property]);
-                return;
-            case (JArray b, JArray a):
-                CompareLists(log, head, name, key, b, a);
-                return;
-            case (JValue b, JValue a) when IsNumber(b) && IsNumber(a):
-                if (SettingDirections.OfNumber(key, (double)b, (double)a) is { } effect)
-                    log.Add(name, effect, $"{name} {(effect == ChangeEffect.Neutral ? "changed" : (double)a > (double)b ? "raised" : "lowered")}", b, a, at);
-                return;
-            case (JValue b, JValue a) when SettingDirections.IsOrdinal(key) && b.Type == JTokenType.String && a.Type == JTokenType.String:
-                if (SettingDirections.OfOrdinal(key, (string)b!, (string)a!) is { } ordinal)
-                    log.Add(name, ordinal, $"{name} changed", b, a, at);
-                return;
-            default:
-                if (!JToken.DeepEquals(before, after))
-                    log.Add(name, ChangeEffect.Neutral, $"{name} changed", before, after, at);
-                return;
+            CompareObjects(name, before as JObject ?? [], after as JObject ?? [], node);
+            return;
         }
+        var strictness = StrictnessAnnotation.Of(node) ?? Strictness.Neutral;
+        var fallback = node?["default"];
+        var (old, current) = (before ?? fallback, after ?? fallback);
+        var at = after is null ? null : head.LocationOf(after);
+        if (old is null || current is null)
+        {
+            ReportPresence(name, strictness, before, after, at);
+            return;
+        }
+        if (old is JArray || current is JArray)
+        {
+            CompareLists(name, old as JArray ?? [old], current as JArray ?? [current], node, strictness, at);
+            return;
+        }
+        if (JToken.DeepEquals(old, current))
+        {
+            if (before is null != after is null)
+                log.Add(name, ChangeEffect.Neutral, $"{name} {(after is null ? "removed" : "set")} (equal to the default)", before, after, at);
+            return;
+        }
+        var effect = Direction(strictness, old, current, node);
+        var verb = effect == ChangeEffect.Neutral ? "changed" : IsNumber(old) && IsNumber(current) ? ((double)current > (double)old ? "raised" : "lowered") : "changed";
+        var defaultNote = before is null ? " (from the default)" : after is null ? " (back to the default)" : "";
+        log.Add(name, effect, $"{name} {verb}{defaultNote}", old, current, at);
     }
 
-    private static void CompareLists(ChangeLog log, SourceDocument head, string name, string key, JArray before, JArray after)
+    private void CompareObjects(string name, JObject before, JObject after, JObject? node)
     {
-        var old = before.ToDictionary(SettingDirections.ItemKey, i => i);
-        var current = after.ToDictionary(SettingDirections.ItemKey, i => i);
-        foreach (var (itemKey, item) in old.Where(p => !current.ContainsKey(p.Key)))
-            log.Add($"{name}[{itemKey}]", SettingDirections.OfRemovedItem(key), $"{name}: {itemKey} removed", item, null, head.LocationOf(after));
-        foreach (var (itemKey, item) in current.Where(p => !old.ContainsKey(p.Key)))
-            log.Add($"{name}[{itemKey}]", SettingDirections.OfAddedItem(key), $"{name}: {itemKey} added", null, item, head.LocationOf(item));
-        foreach (var (itemKey, item) in current.Where(p => old.ContainsKey(p.Key)))
+        foreach (var property in before.Properties().Select(p => p.Name).Union(after.Properties().Select(p => p.Name)).Order(StringComparer.Ordinal))
         {
-            if (item is JObject && old[itemKey] is JObject previous)
-                foreach (var property in ((JObject)previous).Properties().Select(p => p.Name).Union(((JObject)item).Properties().Select(p => p.Name)).Order(StringComparer.Ordinal))
-                    Compare(log, head, $"{name}[{itemKey}]", property, previous[property], item[property]);
+            var child = node?["properties"]?[property] as JObject ?? node?["additionalProperties"] as JObject;
+            Compare(name, property, before[property], after[property], child);
         }
     }
 
-    private static bool IsNumber(JValue value) => value.Type is JTokenType.Integer or JTokenType.Float;
+    /// <summary>A setting without a default that appears or disappears: the check it drives starts or stops.</summary>
+    private void ReportPresence(string name, Strictness strictness, JToken? before, JToken? after, Findings.SourceLocation? at)
+    {
+        var added = before is null;
+        var effect = strictness switch
+        {
+            Strictness.Neutral => ChangeEffect.Neutral,
+            Strictness.Absent or Strictness.FewerItems => added ? ChangeEffect.Weakening : ChangeEffect.Strengthening,
+            _ => added ? ChangeEffect.Strengthening : ChangeEffect.Weakening,
+        };
+        log.Add(name, effect, $"{name} {(added ? "set" : "removed")}{(effect == ChangeEffect.Neutral || added ? "" : " (the check it drives no longer runs)")}", before, after, at);
+    }
+
+    private static ChangeEffect Direction(Strictness strictness, JToken old, JToken current, JObject? node) => strictness switch
+    {
+        Strictness.Higher when IsNumber(old) && IsNumber(current) => (double)current > (double)old ? ChangeEffect.Strengthening : ChangeEffect.Weakening,
+        Strictness.Lower when IsNumber(old) && IsNumber(current) => (double)current < (double)old ? ChangeEffect.Strengthening : ChangeEffect.Weakening,
+        Strictness.True when old.Type == JTokenType.Boolean && current.Type == JTokenType.Boolean => (bool)current ? ChangeEffect.Strengthening : ChangeEffect.Weakening,
+        Strictness.False when old.Type == JTokenType.Boolean && current.Type == JTokenType.Boolean => (bool)current ? ChangeEffect.Weakening : ChangeEffect.Strengthening,
+        Strictness.EnumOrder => EnumDirection(node, old, current),
+        _ => ChangeEffect.Neutral,
+    };
+
+    /// <summary>The enum is listed weakest first: a move to a later value strengthens.</summary>
+    public static ChangeEffect EnumDirection(JObject? node, JToken old, JToken current)
+    {
+        var order = (node?["enum"] as JArray ?? []).ToList();
+        var (from, to) = (order.FindIndex(v => JToken.DeepEquals(v, old)), order.FindIndex(v => JToken.DeepEquals(v, current)));
+        return from < 0 || to < 0 || from == to ? ChangeEffect.Neutral : to > from ? ChangeEffect.Strengthening : ChangeEffect.Weakening;
+    }
+
+    private void CompareLists(string name, JArray before, JArray after, JObject? node, Strictness strictness, Findings.SourceLocation? at)
+    {
+        if (strictness is not (Strictness.MoreItems or Strictness.FewerItems))
+        {
+            if (!JToken.DeepEquals(before, after))
+                log.Add(name, ChangeEffect.Neutral, $"{name} changed", before, after, at);
+            return;
+        }
+        var itemSchema = node?["items"] is JObject items ? schema.Resolve(items) : null;
+        var keys = (node?[StrictnessAnnotation.KeyKeyword] as JArray)?.Select(k => (string)k!).ToList();
+        var pending = before.Select(item => (Key: KeyOf(item, keys), Item: item)).ToList();
+        var removedEffect = strictness == Strictness.MoreItems ? ChangeEffect.Weakening : ChangeEffect.Strengthening;
+        var addedEffect = strictness == Strictness.MoreItems ? ChangeEffect.Strengthening : ChangeEffect.Weakening;
+        foreach (var item in after)
+        {
+            var key = KeyOf(item, keys);
+            var match = pending.FindIndex(p => p.Key == key);
+            if (match < 0)
+            {
+                log.Add($"{name}[{key}]", addedEffect, $"{name}: {key} added", null, item, head.LocationOf(item));
+                continue;
+            }
+            var previous = pending[match].Item;
+            pending.RemoveAt(match);
+            if (item is JObject current && previous is JObject old)
+                CompareObjects($"{name}[{key}]", old, current, itemSchema);
+        }
+        foreach (var (key, item) in pending)
+            log.Add($"{name}[{key}]", removedEffect, $"{name}: {key} removed", item, null, at);
+    }
+
+    /// <summary>An entry's identity: its x-key properties (objects), or its whole value.</summary>
+    private static string KeyOf(JToken item, IReadOnlyList<string>? keys) =>
+        item is JObject o && keys is { Count: > 0 }
+            ? keys.Count == 1 ? Text(o[keys[0]]) : string.Join(",", keys.Where(k => o[k] is not null).Select(k => $"{k}={Text(o[k])}"))
+            : Text(item);
+
+    private static string Text(JToken? token) => token?.ToString(Formatting.None).Trim('"') ?? "";
+
+    private static bool IsNumber(JToken value) => value.Type is JTokenType.Integer or JTokenType.Float;
 }

@@ -10,7 +10,10 @@ internal static class ThreatModelDiffer
     private static readonly string[] Impact = ["low", "medium", "severe"];
     private static readonly string[] Status = ["open", "accepted", "mitigated"];
 
-    public static void Compare(ChangeLog log, SourceDocument base_, SourceDocument head)
+    /// <summary>Evidence backing a control: a removed entry weakens it.</summary>
+    private static readonly JObject EvidenceSchema = new() { ["x-stricter"] = "more-items" };
+
+    public static void Compare(ChangeLog log, SourceDocument base_, SourceDocument head, SettingsDiffer evidence)
     {
         var before = ById(base_.Root["spec"]?["elements"]);
         var after = ById(head.Root["spec"]?["elements"]);
@@ -28,7 +31,7 @@ internal static class ThreatModelDiffer
         foreach (var (id, control) in newControls.Where(p => !oldControls.ContainsKey(p.Key)))
             log.Add($"control {id}", ChangeEffect.Strengthening, $"control {id} added", null, control["description"], head.LocationOf(control));
         foreach (var (id, control) in newControls.Where(p => oldControls.ContainsKey(p.Key)))
-            SettingsDiffer.Compare(log, head, $"control {id}", "evidence", oldControls[id]["evidence"], control["evidence"]);
+            evidence.Compare($"control {id}", "evidence", oldControls[id]["evidence"], control["evidence"], EvidenceSchema);
     }
 
     private static Dictionary<string, JToken> ById(JToken? list) =>
@@ -77,6 +80,12 @@ internal static class ThreatModelDiffer
         var (old, current) = ((string?)before[key], (string?)after[key]);
         if (old == current || old is null || current is null)
             return;
+        if (Array.IndexOf(order, old) < 0 || Array.IndexOf(order, current) < 0)
+        {
+            // not-rated is no rank: a rating that appears or disappears is listed for the reviewer.
+            log.Add($"{subject}.{key}", ChangeEffect.Neutral, $"{subject} {key} changed", old, current, at);
+            return;
+        }
         var raised = Array.IndexOf(order, current) > Array.IndexOf(order, old);
         var effect = raised == higherIsStricter ? ChangeEffect.Strengthening : ChangeEffect.Weakening;
         log.Add($"{subject}.{key}", effect, $"{subject} {key} {(raised ? "raised" : "lowered")}", old, current, at);

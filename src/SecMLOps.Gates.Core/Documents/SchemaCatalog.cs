@@ -3,10 +3,9 @@ using NJsonSchema;
 
 namespace SecMLOps.Gates.Documents;
 
-/// <summary>The JSON Schemas of policies/schema, embedded in this assembly at build time.</summary>
+/// <summary>The JSON Schemas published as they are under policies/schema (the threat model's), embedded in this assembly.</summary>
 public static class SchemaCatalog
 {
-    public const string GatePolicy = "gate-policy.v1.schema.json";
     public const string ThreatModel = "threat-model.v1.schema.json";
 
     private static readonly ConcurrentDictionary<string, JsonSchema> Loaded = new();

@@ -1,12 +1,14 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Findings;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 
 namespace SecMLOps.Gates.Documents;
 
 /// <summary>A parsed YAML or JSON file whose every node remembers its line and column.</summary>
-public sealed class SourceDocument
+public sealed partial class SourceDocument
 {
     /// <summary>Files larger than this are refused before parsing.</summary>
     public const long MaxBytes = 4 * 1024 * 1024;
@@ -36,38 +38,74 @@ public sealed class SourceDocument
     {
         var info = new FileInfo(fullPath);
         if (!info.Exists)
-            throw new GateInputException(EngineRules.InputMissing, $"file not found: {relativePath}", new SourceLocation(relativePath, 0, 0));
+            throw new GateInputException(EngineRules.InputMissing,
+                Directory.Exists(fullPath) ? $"{relativePath} is a folder, not a file" : $"file not found: {relativePath}", new SourceLocation(relativePath, 0, 0));
         if (info.Length > MaxBytes)
             throw new GateInputException(EngineRules.DocumentSyntax, $"file is larger than {MaxBytes} bytes", new SourceLocation(relativePath, 0, 0));
-
-        return Parse(File.ReadAllText(fullPath), relativePath);
+        string text;
+        try
+        {
+            text = File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GateInputException(EngineRules.InputMissing, $"{relativePath} cannot be read: {e.Message}", new SourceLocation(relativePath, 0, 0));
+        }
+        return Parse(text, relativePath);
     }
 
-    /// <summary>Parses text as YAML, or as JSON when <paramref name="relativePath"/> ends in .json.</summary>
+    /// <summary>
+    /// Parses text as YAML, or as JSON when <paramref name="relativePath"/> ends in .json. The file
+    /// must hold exactly one document, and that document must be a mapping.
+    /// </summary>
     public static SourceDocument Parse(string text, string relativePath)
     {
         var isJson = relativePath.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        JToken root;
         try
         {
             using var reader = isJson
-                ? new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double }
-                : (JsonReader)new YamlJsonReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None };
+                ? new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double, MaxDepth = 64 }
+                : (JsonReader)new YamlJsonReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, MaxDepth = 64 };
             if (!reader.Read())
                 throw new GateInputException(EngineRules.DocumentSyntax, "the file is empty", new SourceLocation(relativePath, 1, 1));
-            var root = JToken.ReadFrom(reader, LoadSettings);
-            if (isJson && reader.Read())
-                throw new GateInputException(EngineRules.DocumentSyntax, "unexpected content after the JSON value", LocationOf(relativePath, reader));
-            return new SourceDocument(relativePath, root);
+            root = JToken.ReadFrom(reader, LoadSettings);
+            // Reading on finds a second YAML document (which could otherwise weaken the first unseen) or trailing JSON.
+            while (reader.Read())
+            {
+                if (reader.TokenType is not JsonToken.Comment)
+                    throw new GateInputException(EngineRules.DocumentSyntax, "unexpected content after the document; a file holds exactly one", LocationOf(relativePath, reader));
+            }
         }
         catch (YamlException e)
         {
             var message = e.InnerException?.Message ?? e.Message;
-            throw new GateInputException(EngineRules.DocumentSyntax, StripMarks(message), new SourceLocation(relativePath, (int)e.Start.Line, (int)e.Start.Column));
+            throw new GateInputException(EngineRules.DocumentSyntax, StripMarks(message), YamlLocation(relativePath, e, message));
         }
         catch (JsonReaderException e)
         {
             throw new GateInputException(EngineRules.DocumentSyntax, DescribeJsonError(e), new SourceLocation(relativePath, e.LineNumber, e.LinePosition));
         }
+        if (root is not JObject)
+            throw new GateInputException(EngineRules.DocumentSyntax,
+                $"the document must be a mapping of keys to values, not {Describe(root)}", SourceLocation.Of(relativePath, root) is { Line: > 0 } at ? at : new SourceLocation(relativePath, 1, 1));
+        return new SourceDocument(relativePath, root);
+    }
+
+    private static string Describe(JToken root) => root.Type switch
+    {
+        JTokenType.Array => "a list",
+        JTokenType.Null => "an empty value",
+        _ => $"a single value ({root.ToString(Formatting.None)})",
+    };
+
+    /// <summary>YamlDotNet sometimes marks an error at the start of the stream while its message names the real place.</summary>
+    private static SourceLocation YamlLocation(string path, YamlException e, string message)
+    {
+        var named = YamlMark().Match(message);
+        if (named.Success && (e.Start.Line <= 1 || int.Parse(named.Groups[1].Value, CultureInfo.InvariantCulture) > e.Start.Line))
+            return new SourceLocation(path, int.Parse(named.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(named.Groups[2].Value, CultureInfo.InvariantCulture));
+        return new SourceLocation(path, Math.Max((int)e.Start.Line, 1), Math.Max((int)e.Start.Column, 1));
     }
 
     private static SourceLocation LocationOf(string path, JsonReader reader) =>
@@ -91,4 +129,7 @@ public sealed class SourceDocument
         var cut = message.IndexOf("(Line:", StringComparison.Ordinal);
         return (cut > 0 ? message[..cut] : message).Trim().TrimEnd(':').Trim();
     }
+
+    [GeneratedRegex(@"\(Line: (\d+), Col: (\d+)")]
+    private static partial Regex YamlMark();
 }

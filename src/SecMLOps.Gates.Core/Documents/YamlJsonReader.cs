@@ -9,7 +9,8 @@ namespace SecMLOps.Gates.Documents;
 /// <summary>
 /// Reads one YAML document as a JSON token stream that carries each node's YAML line and column,
 /// so schema errors point at the YAML source. Plain scalars are typed by the YAML 1.2 core schema;
-/// quoted and block scalars stay strings. Aliases are refused (they allow expansion bombs).
+/// quoted and block scalars stay strings. Aliases are refused (they allow expansion bombs), and so
+/// are explicit tags such as !!python/object (a reader that dropped them would read another value).
 /// </summary>
 internal sealed partial class YamlJsonReader : JsonReader, IJsonLineInfo
 {
@@ -31,6 +32,8 @@ internal sealed partial class YamlJsonReader : JsonReader, IJsonLineInfo
         {
             var current = _parser.Current!;
             _position = current.Start;
+            if (current is NodeEvent { Tag: { IsEmpty: false, IsNonSpecific: false } tag })
+                throw new YamlException(current.Start, current.End, $"YAML tags ({tag.Value}) are not allowed in policy files; quote the value instead");
             switch (current)
             {
                 case StreamStart or StreamEnd or DocumentEnd:

@@ -4,80 +4,108 @@ using SecMLOps.Gates.Findings;
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>A file the gate should read, and what its top-level 'kind' says it is.</summary>
-public sealed record DiscoveredDocument(string FullPath, string Kind)
-{
-    public const string GatePolicy = "GatePolicy";
-    public const string ThreatModel = "ThreatModel";
-}
+public sealed record DiscoveredDocument(string FullPath, string Kind);
 
 /// <summary>
 /// Expands the paths a user named: files are taken as they are; folders are searched for YAML and
-/// JSON files whose apiVersion is secmlops.gates/v1 (other files, such as the schemas, are left out).
+/// JSON files whose apiVersion is secmlops.gates/v1. Other files (schemas, CI configurations, a
+/// .pre-commit-hooks.yaml that is a list) are left out, unless they mention secmlops.gates/v1 and do
+/// not parse, in which case their error is reported.
 /// </summary>
-public static class DocumentDiscovery
+public sealed class DocumentDiscovery(GateRegistry gates)
 {
+    public const string ApiVersion = "secmlops.gates/v1";
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
     private static readonly HashSet<string> SkippedFolders = new(StringComparer.Ordinal) { ".git", "bin", "obj", "node_modules" };
 
-    public static (IReadOnlyList<DiscoveredDocument> Documents, IReadOnlyList<Finding> Errors) Discover(IEnumerable<string> paths, RepositoryRoot root)
+    public (IReadOnlyList<DiscoveredDocument> Documents, IReadOnlyList<Finding> Errors) Discover(IEnumerable<string> paths, RepositoryRoot root)
     {
         var documents = new List<DiscoveredDocument>();
         var errors = new List<Finding>();
         foreach (var path in paths)
         {
+            var at = new SourceLocation(path, 0, 0);
+            if (path.Contains('\0'))
+            {
+                errors.Add(Finding.Error(EngineRules.PathRefused.Id, path, "the path contains a NUL character", at));
+                continue;
+            }
             var full = Path.GetFullPath(path);
+            if ((Directory.Exists(full) || File.Exists(full)) && !root.Contains(full))
+            {
+                errors.Add(Finding.Error(EngineRules.PathRefused.Id, path, $"{path} lies outside the repository root {root.FullPath} (or goes through a symbolic-link loop)", at));
+                continue;
+            }
             if (Directory.Exists(full))
             {
-                if (!root.Contains(full))
+                foreach (var file in FilesUnder(full, root))
                 {
-                    errors.Add(Finding.Error(EngineRules.PathOutsideRepository.Id, path, $"the folder lies outside the repository root {root.FullPath}", new SourceLocation(path, 0, 0)));
-                    continue;
-                }
-                foreach (var file in FilesUnder(full))
-                {
-                    if (KindOf(file, root) is { } kind)
+                    if (KindOf(file, root, named: false) is { } kind)
                         documents.Add(new DiscoveredDocument(file, kind));
                 }
             }
             else if (File.Exists(full))
             {
-                documents.Add(new DiscoveredDocument(full, (root.Contains(full) ? KindOf(full, root) : null) ?? DiscoveredDocument.GatePolicy));
+                documents.Add(new DiscoveredDocument(full, KindOf(full, root, named: true)!));
             }
             else
             {
-                errors.Add(Finding.Error(EngineRules.InputMissing.Id, path, $"no such file or folder: {path}", new SourceLocation(path, 0, 0)));
+                errors.Add(Finding.Error(EngineRules.InputMissing.Id, path, $"no such file or folder: {path}", at));
             }
         }
         return (documents.DistinctBy(d => d.FullPath).OrderBy(d => d.FullPath, StringComparer.Ordinal).ToList(), errors);
     }
 
-    private static IEnumerable<string> FilesUnder(string directory)
+    private static IEnumerable<string> FilesUnder(string directory, RepositoryRoot root)
     {
-        foreach (var file in Directory.EnumerateFiles(directory))
+        foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
         {
-            if (Extensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
+            if (Extensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase) && root.Contains(file))
                 yield return file;
         }
-        foreach (var child in Directory.EnumerateDirectories(directory))
+        foreach (var child in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
         {
-            if (SkippedFolders.Contains(Path.GetFileName(child)))
+            // A linked folder is not followed: it may loop, or lead out of the repository.
+            if (SkippedFolders.Contains(Path.GetFileName(child)) || new DirectoryInfo(child).LinkTarget is not null)
                 continue;
-            foreach (var file in FilesUnder(child))
+            foreach (var file in FilesUnder(child, root))
                 yield return file;
         }
     }
 
-    /// <summary>GatePolicy or ThreatModel for our files; a file that does not parse is kept as a policy, so its error is reported.</summary>
-    private static string? KindOf(string file, RepositoryRoot root)
+    /// <summary>
+    /// The document kind (GatePolicy, or one a gate owns) of one of our files; null for a file of
+    /// someone else's in a searched folder. A file the user named, or one that mentions our apiVersion
+    /// but does not parse, counts as a policy, so that its error is reported.
+    /// </summary>
+    private string? KindOf(string file, RepositoryRoot root, bool named)
     {
         try
         {
             var document = SourceDocument.Load(file, root.Relative(file));
-            return (string?)document.Root["apiVersion"] == "secmlops.gates/v1" ? (string?)document.Root["kind"] ?? DiscoveredDocument.GatePolicy : null;
+            if ((string?)document.Root["apiVersion"] != ApiVersion)
+                return named ? GateRegistry.GatePolicyKind : null;
+            var kind = (string?)document.Root["kind"];
+            return kind is not null && gates.FindDocumentKind(kind) is not null ? kind : GateRegistry.GatePolicyKind;
         }
         catch (GateInputException)
         {
-            return DiscoveredDocument.GatePolicy;
+            return named || MentionsApiVersion(file) ? GateRegistry.GatePolicyKind : null;
+        }
+    }
+
+    private static bool MentionsApiVersion(string file)
+    {
+        try
+        {
+            using var reader = new StreamReader(file);
+            var buffer = new char[SourceDocument.MaxBytes];
+            var read = reader.ReadBlock(buffer, 0, buffer.Length);
+            return new string(buffer, 0, read).Contains(ApiVersion, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
         }
     }
 }

@@ -9,8 +9,15 @@ public sealed record EvaluationReport(
     IReadOnlyList<RuleDescriptor> Rules,
     IReadOnlyList<string> Inputs)
 {
+    /// <summary>Each gate's own Markdown section, by rule, in rule order.</summary>
+    public IReadOnlyList<RuleReportSection> Sections { get; init; } = [];
+
+    /// <summary>Report files the engine refused to let the front end write (they would overwrite an input).</summary>
+    public IReadOnlySet<string> RefusedOutputs { get; init; } = new HashSet<string>();
+
     public Verdict Verdict =>
-        Findings.Any(f => f.Outcome == Outcome.Error) ? Verdict.Error
+        Findings.Any(f => f.Outcome == Outcome.Error && f.Rule.Id == EngineRules.GateCrashed.Id) ? Verdict.InternalError
+        : Findings.Any(f => f.Outcome == Outcome.Error) ? Verdict.Error
         : Findings.Any(f => f.Blocks) ? Verdict.Failed
         : Verdict.Passed;
 
@@ -21,3 +28,6 @@ public sealed record EvaluationReport(
 
 /// <summary>A policy file that took part, with its name and version when it could be read.</summary>
 public sealed record EvaluatedPolicy(string Path, string? Name, string? Version);
+
+/// <summary>A gate's own part of the Markdown report for one rule.</summary>
+public sealed record RuleReportSection(string RuleId, string Markdown);

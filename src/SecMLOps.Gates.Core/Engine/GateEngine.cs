@@ -1,58 +1,72 @@
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>What to evaluate: policy files or folders holding them, the repository, and the date to judge expiries by.</summary>
-public sealed record EvaluationRequest(IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today, TextWriter? Progress = null);
+public sealed record EvaluationRequest(IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today, TextWriter? Progress = null)
+{
+    /// <summary>The report files the front end will write: they get the same checks as a gate's outputs.</summary>
+    public IReadOnlyList<string> ReportOutputs { get; init; } = [];
+
+    /// <summary>Run only these rules (every rule when null); the others are reported as skipped.</summary>
+    public IReadOnlySet<string>? RuleIds { get; init; }
+}
 
 /// <summary>
-/// The one engine behind the CLI, the MSBuild task and the action. It loads each policy, runs each
-/// rule through its gate, turns every exception into an error finding (so nothing fails open),
-/// applies waivers and enforcement, and orders the result deterministically.
+/// The one engine behind the CLI, the MSBuild task and the action. It loads each policy (which binds
+/// every rule's settings), refuses outputs that would overwrite an input, runs each rule through its
+/// gate, turns every exception into an error finding (so nothing fails open), applies waivers and
+/// enforcement, and orders the result deterministically.
 /// </summary>
 public sealed class GateEngine(GateRegistry gates)
 {
     public EvaluationReport Evaluate(EvaluationRequest request)
     {
-        var loader = new PolicyLoader(request.Root, gates, request.Today);
         var inputs = new EvaluationInputs();
         var findings = new List<ReportedFinding>();
         var rules = new Dictionary<string, RuleDescriptor>(StringComparer.Ordinal);
-        var policies = new List<EvaluatedPolicy>();
-        var declaredRuleIds = new Dictionary<string, GatePolicy>(StringComparer.Ordinal);
+        var sections = new List<RuleReportSection>();
+        var loaded = LoadPolicies(request, findings);
 
-        var (documents, discoveryErrors) = DocumentDiscovery.Discover(request.Paths, request.Root);
-        findings.AddRange(discoveryErrors.Select(EngineFinding));
-        var policyFiles = documents.Where(d => d.Kind == DiscoveredDocument.GatePolicy).Select(d => d.FullPath).ToList();
-        if (policyFiles.Count == 0 && discoveryErrors.Count == 0)
+        var outputs = new OutputCheck(request.Root, loaded.Documents);
+        foreach (var policy in loaded.Policies)
         {
-            var named = string.Join(" ", request.Paths);
-            findings.Add(EngineFinding(Finding.Error(EngineRules.InputMissing.Id, named, "no policy files found", new SourceLocation(named, 0, 0))));
+            outputs.AddInput(policy.FullPath);
+            foreach (var rule in policy.Rules)
+                foreach (var input in rule.Inputs.Concat(DeclaredFiles(policy)))
+                    outputs.AddInput(input);
+        }
+        var refusedReports = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var report in request.ReportOutputs)
+        {
+            if (outputs.Problem(Path.GetFullPath(report)) is { } problem)
+            {
+                refusedReports.Add(report);
+                findings.Add(EngineFinding(Finding.Error(EngineRules.OutputRefused.Id, report, $"report file {report} {problem}; nothing was written", new SourceLocation(report, 0, 0))));
+            }
         }
 
-        foreach (var file in policyFiles)
+        var integrity = new DatasetIntegrity();
+        foreach (var policy in loaded.Policies)
         {
-            var loaded = loader.Load(file);
-            if (loaded.Policy is not { } policy)
-            {
-                policies.Add(new EvaluatedPolicy(request.Root.Contains(file) ? request.Root.Relative(file) : file, null, null));
-                findings.AddRange(loaded.Errors.Select(EngineFinding));
-                continue;
-            }
             inputs.Add(policy.Document.Path);
-            policies.Add(new EvaluatedPolicy(policy.Document.Path, policy.Name, policy.Version));
-
             foreach (var rule in policy.Rules)
             {
-                if (declaredRuleIds.TryGetValue(rule.Id, out var first))
+                if (request.RuleIds is { } only && !only.Contains(rule.Id))
+                    continue;
+                var refused = rule.Outputs.Select(o => (o, outputs.Problem(o.FullPath))).Where(p => p.Item2 is not null).ToList();
+                if (refused.Count > 0)
                 {
-                    findings.Add(EngineFinding(Finding.Error(EngineRules.PolicyInconsistent.Id, rule.Id,
-                        $"rule id {rule.Id} is also declared in {first.Document.Path}; rule ids must be unique across evaluated policies", rule.Location)));
+                    findings.AddRange(refused.Select(p => EngineFinding(Finding.Error(EngineRules.OutputRefused.Id, rule.Id,
+                        $"{request.Root.Relative(p.o.FullPath)} {p.Item2}; rule {rule.Id} was not run and wrote nothing", p.o.Location))));
                     continue;
                 }
-                declaredRuleIds[rule.Id] = policy;
-                findings.AddRange(EvaluateRule(policy, rule, request, inputs, rules));
+                var (produced, section) = EvaluateRule(policy, rule, request, inputs, integrity, rules);
+                findings.AddRange(produced);
+                if (section is not null)
+                    sections.Add(new RuleReportSection(rule.Id, section));
             }
         }
 
@@ -60,7 +74,7 @@ public sealed class GateEngine(GateRegistry gates)
             rules.TryAdd(finding.Rule.Id, finding.Rule);
 
         return new EvaluationReport(
-            policies,
+            loaded.Summaries,
             findings.OrderBy(f => f.Finding.Locations.FirstOrDefault()?.Path, StringComparer.Ordinal)
                 .ThenBy(f => f.Finding.Locations.FirstOrDefault()?.Line)
                 .ThenBy(f => f.Finding.Locations.FirstOrDefault()?.Column)
@@ -69,50 +83,102 @@ public sealed class GateEngine(GateRegistry gates)
                 .ThenBy(f => f.Finding.Message, StringComparer.Ordinal)
                 .ToList(),
             rules.Values.OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
-            inputs.ToList());
+            inputs.ToList())
+        {
+            Sections = sections,
+            RefusedOutputs = refusedReports,
+        };
     }
 
-    private IEnumerable<ReportedFinding> EvaluateRule(GatePolicy policy, PolicyRule rule, EvaluationRequest request, EvaluationInputs inputs, Dictionary<string, RuleDescriptor> rules)
+    private sealed record LoadedPolicies(List<GatePolicy> Policies, List<EvaluatedPolicy> Summaries, IReadOnlyList<DiscoveredDocument> Documents);
+
+    /// <summary>Loads every policy; rule ids must be unique across all of them, or none of the clashing policies runs.</summary>
+    private LoadedPolicies LoadPolicies(EvaluationRequest request, List<ReportedFinding> findings)
     {
-        if (gates.Find(rule.Kind) is not { } gate)
+        var loader = new PolicyLoader(request.Root, gates, request.Today);
+        var (documents, discoveryErrors) = new DocumentDiscovery(gates).Discover(request.Paths, request.Root);
+        findings.AddRange(discoveryErrors.Select(EngineFinding));
+        var policyFiles = documents.Where(d => d.Kind == GateRegistry.GatePolicyKind).Select(d => d.FullPath).ToList();
+        if (policyFiles.Count == 0 && discoveryErrors.Count == 0)
         {
-            return [EngineFinding(Finding.Error(EngineRules.GateUnavailable.Id, rule.Id,
-                $"rule {rule.Id} has kind '{rule.Kind}', for which no gate is built in this version; it cannot pass", rule.Location))];
+            var named = string.Join(" ", request.Paths);
+            findings.Add(EngineFinding(Finding.Error(EngineRules.InputMissing.Id, named, "no policy files found", new SourceLocation(named, 0, 0))));
         }
 
-        var descriptor = Describe(policy, rule, gate);
+        var policies = new List<GatePolicy>();
+        var summaries = new List<EvaluatedPolicy>();
+        foreach (var file in policyFiles)
+        {
+            var result = loader.Load(file);
+            if (result.Policy is not { } policy)
+            {
+                summaries.Add(new EvaluatedPolicy(request.Root.Contains(file) ? request.Root.Relative(file) : file, null, null));
+                findings.AddRange(result.Errors.Select(EngineFinding));
+                continue;
+            }
+            summaries.Add(new EvaluatedPolicy(policy.Document.Path, policy.Name, policy.Version));
+            policies.Add(policy);
+        }
+
+        var clashing = new HashSet<GatePolicy>();
+        foreach (var group in policies.SelectMany(p => p.Rules.Select(r => (Policy: p, Rule: r))).GroupBy(x => x.Rule.Id).Where(g => g.Count() > 1))
+        {
+            var first = group.First();
+            foreach (var (policy, rule) in group.Skip(1))
+            {
+                clashing.Add(policy);
+                findings.Add(EngineFinding(Finding.Error(EngineRules.PolicyInconsistent.Id, rule.Id,
+                    $"rule id {rule.Id} is also declared in {first.Policy.Document.Path}; rule ids must be unique across evaluated policies", rule.Location)));
+            }
+        }
+        return new LoadedPolicies(policies.Where(p => !clashing.Contains(p)).ToList(), summaries, documents);
+    }
+
+    private static IEnumerable<string> DeclaredFiles(GatePolicy policy) =>
+        new[] { policy.Model?.Path, policy.Model?.Baseline?.Path }.OfType<string>()
+            .Concat(policy.Datasets.Values.SelectMany(d => d.Files));
+
+    private (IReadOnlyList<ReportedFinding> Findings, string? Section) EvaluateRule(GatePolicy policy, PolicyRule rule, EvaluationRequest request,
+        EvaluationInputs inputs, DatasetIntegrity integrity, Dictionary<string, RuleDescriptor> rules)
+    {
+        var gate = gates.Find(rule.Kind)!;
+        var descriptor = Describe(policy, rule, gate.Descriptor);
         rules[rule.Id] = descriptor;
+        foreach (var input in rule.Inputs)
+            inputs.Add(request.Root.Relative(input));
         var waiver = policy.Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
-        var context = new GateContext(policy, rule, request.Root, request.Today, inputs, request.Progress ?? TextWriter.Null);
+        var context = new GateContext(policy, rule, request.Root, request.Today, inputs, integrity, request.Progress ?? TextWriter.Null);
         try
         {
-            var produced = gate.Evaluate(context).ToList();
+            var result = gate.Evaluate(context, rule.Settings);
+            var produced = result.Findings.ToList();
             if (produced.Count == 0)
-                produced.Add(Finding.Error(EngineRules.GateCrashed.Id, rule.Id, $"the {gate.Kind} gate checked nothing for rule {rule.Id}", rule.Location));
-            return produced.Select(f => f.RuleId == rule.Id
-                ? new ReportedFinding(f, descriptor, rule.Enforcement, waiver)
-                : EngineFinding(f)).ToList();
+                produced.Add(Finding.Error(EngineRules.GateCrashed.Id, rule.Id, $"the {rule.Kind} gate checked nothing for rule {rule.Id}", rule.Location));
+            return (produced.Select(f => f.RuleId == rule.Id
+                ? new ReportedFinding(f, descriptor, f.Enforcement ?? rule.Enforcement, waiver)
+                : EngineFinding(f)).ToList(), result.ReportSection);
         }
         catch (GateInputException e)
         {
-            return [EngineFinding(e.ToFinding(rule.Id))];
+            return ([EngineFinding(e.ToFinding(rule.Id))], null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return [EngineFinding(Finding.Error(EngineRules.GateCrashed.Id, rule.Id,
-                $"the {gate.Kind} gate failed on rule {rule.Id}: {e.GetType().Name}: {e.Message}", rule.Location))];
+            return ([EngineFinding(Finding.Error(EngineRules.GateCrashed.Id, rule.Id,
+                $"the {rule.Kind} gate failed on rule {rule.Id} ({e.GetType().Name}: {e.Message}); this is a defect of the tool, please report it", rule.Location))], null);
         }
     }
 
-    private static RuleDescriptor Describe(GatePolicy policy, PolicyRule rule, IGate gate) => new(
+    private static RuleDescriptor Describe(GatePolicy policy, PolicyRule rule, GateDescriptor gate) => new(
         rule.Id,
         gate.Kind,
         rule.Description ?? gate.Title,
         $"{gate.Title} {gate.Description}",
-        $"{gate.Description} Declared in {policy.Document.Path} (policy {policy.Name} {policy.Version}), enforcement {Words(rule.Enforcement)}.",
-        rule.Severity);
+        $"{gate.Description} Declared in {policy.Document.Path} (policy {policy.Name} {policy.Version}), enforcement {Words(rule.Enforcement)}. See {gate.HelpPath}.",
+        rule.Severity,
+        Reporting.ToolInfo.DocumentationUri(gate.HelpPath));
 
-    private static string Words(Enforcement enforcement) => enforcement switch
+    public static string Words(Enforcement enforcement) => enforcement switch
     {
         Enforcement.Advisory => "advisory",
         Enforcement.SoftMandatory => "soft-mandatory",

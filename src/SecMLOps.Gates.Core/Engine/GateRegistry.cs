@@ -1,21 +1,42 @@
+using SecMLOps.Gates.Policies;
+
 namespace SecMLOps.Gates.Engine;
 
-/// <summary>Gates by rule kind. A kind missing here is an error when a rule uses it. The front ends use one explicit list, BuiltInGates.</summary>
+/// <summary>
+/// The gates of one front end, by rule kind, from one explicit list (BuiltInGates in the CLI). The
+/// policy schema's kinds and settings definitions, the document kinds <c>validate</c> knows and the
+/// docs are all derived from it. A rule kind missing here is an error when a policy uses it.
+/// </summary>
 public sealed class GateRegistry
 {
-    private readonly Dictionary<string, IGate> _byKind;
+    public const string GatePolicyKind = "GatePolicy";
+
+    private readonly Dictionary<string, IGate> _byKind = new(StringComparer.Ordinal);
+    private readonly Lazy<PolicySchema> _schema;
 
     public GateRegistry(IEnumerable<IGate> gates)
     {
-        _byKind = new Dictionary<string, IGate>(StringComparer.Ordinal);
-        foreach (var gate in gates)
+        All = gates.ToList();
+        foreach (var gate in All)
         {
-            if (!_byKind.TryAdd(gate.Kind, gate))
-                throw new ArgumentException($"two gates claim the rule kind '{gate.Kind}'", nameof(gates));
+            if (!_byKind.TryAdd(gate.Descriptor.Kind, gate))
+                throw new ArgumentException($"two gates claim the rule kind '{gate.Descriptor.Kind}'", nameof(gates));
         }
+        DocumentKinds = All.SelectMany(g => g.Descriptor.Documents).ToList();
+        if (DocumentKinds.Select(d => d.Name).Append(GatePolicyKind).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"the document kind '{twice.Key}' is claimed twice", nameof(gates));
+        _schema = new Lazy<PolicySchema>(() => new PolicySchema(All.Select(g => g.Descriptor).ToList()));
     }
 
-    public IReadOnlyCollection<IGate> All => _byKind.Values;
+    /// <summary>In registration order.</summary>
+    public IReadOnlyList<IGate> All { get; }
+
+    /// <summary>The document kinds the gates own (e.g. ThreatModel), besides GatePolicy.</summary>
+    public IReadOnlyList<DocumentKind> DocumentKinds { get; }
+
+    public PolicySchema Schema => _schema.Value;
 
     public IGate? Find(string kind) => _byKind.GetValueOrDefault(kind);
+
+    public DocumentKind? FindDocumentKind(string kind) => DocumentKinds.FirstOrDefault(d => d.Name == kind);
 }

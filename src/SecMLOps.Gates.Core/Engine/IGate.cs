@@ -1,25 +1,70 @@
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>
-/// One gate per rule kind. A gate reads its rule's settings from the context and returns one
-/// finding per subject it checked (passed ones too). Waivers, enforcement, error handling and
-/// reporting live in the engine, not here.
+/// One gate per rule kind. A gate describes itself (<see cref="Descriptor"/>), binds its rule's
+/// settings to a typed object when the policy loads (so <c>validate</c> reports every settings
+/// error at its line), and evaluates a rule with those settings. Waivers, enforcement, turning
+/// exceptions into errors and reporting live in the engine.
 /// </summary>
 public interface IGate
 {
-    /// <summary>The rule kind it handles, as written in policies (e.g. "stride-coverage").</summary>
-    string Kind { get; }
+    GateDescriptor Descriptor { get; }
 
-    /// <summary>The definition in the policy schema that this gate's settings must match.</summary>
-    string SettingsDefinition { get; }
+    /// <summary>Binds schema-valid settings; problems go to <paramref name="binder"/>, which locates them (null only then).</summary>
+    object? Bind(SettingsBinder binder);
 
-    /// <summary>One line, for rule lists.</summary>
-    string Title { get; }
-
-    /// <summary>What a failure means and how to fix it; becomes the SARIF rule's full description and help.</summary>
-    string Description { get; }
-
-    IEnumerable<Finding> Evaluate(GateContext context);
+    GateResult Evaluate(GateContext context, object settings);
 }
+
+/// <summary>A gate with typed settings: the engine passes back what <see cref="Bind"/> returned.</summary>
+public abstract class Gate<TSettings> : IGate where TSettings : class
+{
+    public abstract GateDescriptor Descriptor { get; }
+
+    public abstract TSettings? Bind(SettingsBinder binder);
+
+    public abstract GateResult Evaluate(GateContext context, TSettings settings);
+
+    object? IGate.Bind(SettingsBinder binder) => Bind(binder);
+
+    GateResult IGate.Evaluate(GateContext context, object settings) => Evaluate(context, (TSettings)settings);
+}
+
+/// <summary>
+/// Everything about a gate that the engine, the policy schema, <c>validate</c>, the diff, SARIF and
+/// the docs read, declared once: its kind, its words, its settings schema (with defaults and which
+/// way each setting is stricter) and the document kinds it owns.
+/// </summary>
+public sealed record GateDescriptor(string Kind, string Title, string Description, JObject SettingsSchema)
+{
+    /// <summary>Document kinds this gate reads besides policies (e.g. ThreatModel), validated by <c>validate</c>.</summary>
+    public IReadOnlyList<DocumentKind> Documents { get; init; } = [];
+
+    /// <summary>The definition the settings schema gets in the policy schema, e.g. strideCoverageSettings.</summary>
+    public string SettingsDefinition => string.Concat(Kind.Split('-').Select((part, i) => i == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..])) + "Settings";
+
+    /// <summary>The page that documents the rule kind, relative to the repository.</summary>
+    public string HelpPath => $"docs/rules/{Kind}.md";
+
+    /// <summary>Reads the settings schema embedded next to a gate, named &lt;kind&gt;.settings.schema.json.</summary>
+    public static JObject EmbeddedSettingsSchema(Type gate, string kind)
+    {
+        var name = $"{kind}.settings.schema.json";
+        var resource = gate.Assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith(name, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"{gate.Name} has no embedded {name}");
+        using var stream = gate.Assembly.GetManifestResourceStream(resource)!;
+        using var reader = new StreamReader(stream);
+        return JObject.Parse(reader.ReadToEnd());
+    }
+}
+
+/// <summary>A document kind a gate owns, with the checks <c>validate</c> runs on it (syntax and schema are the reader's).</summary>
+public sealed record DocumentKind(string Name, Func<SourceDocument, IReadOnlyList<Finding>> Validate);
+
+/// <summary>What a gate concluded about one rule, and its own section of the Markdown report (null when it has none).</summary>
+public sealed record GateResult(IReadOnlyList<Finding> Findings, string? ReportSection = null);

@@ -8,16 +8,21 @@ public sealed record ReportedFinding(Finding Finding, RuleDescriptor Rule, Enfor
 {
     public Outcome Outcome => Finding.Outcome;
 
-    public bool IsWaived => Waiver is not null && Outcome == Outcome.Failed;
+    /// <summary>Only a failure can be waived, and only under soft-mandatory enforcement (the loader refuses waivers of hard-mandatory rules).</summary>
+    public bool IsWaived => Waiver is not null && Outcome == Outcome.Failed && Enforcement == Enforcement.SoftMandatory;
 
     /// <summary>Errors always block; failures block unless advisory or waived.</summary>
     public bool Blocks => Outcome == Outcome.Error
         || (Outcome == Outcome.Failed && Enforcement != Enforcement.Advisory && !IsWaived);
 
-    /// <summary>SARIF level: error for what blocks, warning for advisory or waived failures, none for the rest.</summary>
+    /// <summary>
+    /// SARIF level: error for what blocks, warning for advisory failures, note for waived ones (with
+    /// their suppression, so code scanning can list them as dismissed), none for the rest.
+    /// </summary>
     public string Level => Outcome switch
     {
         Outcome.Error => "error",
+        Outcome.Failed when IsWaived => "note",
         Outcome.Failed when Enforcement == Enforcement.Advisory => "warning",
         Outcome.Failed => "error",
         _ => "none",

@@ -4,7 +4,8 @@ namespace SecMLOps.Gates.Engine;
 
 /// <summary>
 /// The folder every path must stay in. Paths are compared after resolving symbolic links, so a
-/// link inside the repository that points outside it is refused too.
+/// link inside the repository that points outside it is refused too; a link loop or a NUL character
+/// is refused before anything is opened.
 /// </summary>
 public sealed class RepositoryRoot
 {
@@ -14,7 +15,7 @@ public sealed class RepositoryRoot
     public string FullPath { get; }
 
     public static RepositoryRoot At(string directory) =>
-        new(Path.TrimEndingDirectorySeparator(RealPath(Path.GetFullPath(directory))));
+        new(Path.TrimEndingDirectorySeparator(RealPath(Path.GetFullPath(directory)) ?? Path.GetFullPath(directory)));
 
     /// <summary>The nearest folder at or above <paramref name="start"/> that holds .git; else <paramref name="start"/> itself.</summary>
     public static RepositoryRoot Discover(string start)
@@ -27,29 +28,42 @@ public sealed class RepositoryRoot
         return At(start);
     }
 
-    public bool Contains(string fullPath)
-    {
-        var real = RealPath(Path.GetFullPath(fullPath));
-        return real == FullPath || real.StartsWith(FullPath + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-    }
+    /// <summary>Whether the path, links resolved, lies inside the repository (false for a link loop).</summary>
+    public bool Contains(string fullPath) =>
+        RealPath(Path.GetFullPath(fullPath)) is { } real
+        && (real == FullPath || real.StartsWith(FullPath + Path.DirectorySeparatorChar, StringComparison.Ordinal));
 
     /// <summary>Repository-relative path with forward slashes, as SARIF and the reports print it.</summary>
     public string Relative(string fullPath) =>
-        Path.GetRelativePath(FullPath, RealPath(Path.GetFullPath(fullPath))).Replace(Path.DirectorySeparatorChar, '/');
+        Path.GetRelativePath(FullPath, RealPath(Path.GetFullPath(fullPath)) ?? Path.GetFullPath(fullPath)).Replace(Path.DirectorySeparatorChar, '/');
 
-    /// <summary>Resolves a policy-relative path; refuses absolute paths and any that leave the repository.</summary>
+    /// <summary>Whether the path lies in the repository's .git folder (hooks, config, objects).</summary>
+    public bool IsInGitFolder(string fullPath)
+    {
+        var relative = Relative(fullPath);
+        return relative == ".git" || relative.StartsWith(".git/", StringComparison.Ordinal);
+    }
+
+    /// <summary>Resolves a policy-relative path; refuses absolute paths, NUL characters, link loops and any path that leaves the repository.</summary>
     public string Resolve(string baseDirectory, string relativePath, SourceLocation declaredAt)
     {
+        if (relativePath.Contains('\0'))
+            throw new GateInputException(EngineRules.PathRefused, "the path contains a NUL character", declaredAt);
         if (Path.IsPathRooted(relativePath))
-            throw new GateInputException(EngineRules.PathOutsideRepository, $"'{relativePath}' is absolute; paths must be relative to the policy file", declaredAt);
+            throw new GateInputException(EngineRules.PathRefused, $"'{relativePath}' is absolute; paths must be relative to the policy file", declaredAt);
         var full = Path.GetFullPath(Path.Combine(baseDirectory, relativePath));
+        if (RealPath(full) is null)
+            throw new GateInputException(EngineRules.PathRefused, $"'{relativePath}' goes through a symbolic-link loop", declaredAt);
         if (!Contains(full))
-            throw new GateInputException(EngineRules.PathOutsideRepository, $"'{relativePath}' resolves outside the repository root {FullPath}", declaredAt);
+            throw new GateInputException(EngineRules.PathRefused, $"'{relativePath}' resolves outside the repository root {FullPath}", declaredAt);
         return full;
     }
 
-    /// <summary>Follows symbolic links component by component, like realpath(3), for the parts that exist.</summary>
-    private static string RealPath(string fullPath)
+    /// <summary>
+    /// Follows symbolic links component by component, like realpath(3), for the parts that exist;
+    /// null when a link loops (the kernel's own limit of 40 links decides).
+    /// </summary>
+    private static string? RealPath(string fullPath)
     {
         var root = Path.GetPathRoot(fullPath)!;
         var current = root;
@@ -57,8 +71,20 @@ public sealed class RepositoryRoot
         {
             var next = Path.Combine(current, part);
             FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-            var target = info.Exists && info.LinkTarget is not null ? info.ResolveLinkTarget(returnFinalTarget: true) : null;
-            current = target is null ? next : RealPath(target.FullName);
+            if (info.LinkTarget is null)
+            {
+                current = next;
+                continue;
+            }
+            try
+            {
+                var target = info.ResolveLinkTarget(returnFinalTarget: true);
+                current = target is null ? next : RealPath(target.FullName) ?? throw new IOException("link loop");
+            }
+            catch (IOException)
+            {
+                return null;
+            }
         }
         return current;
     }

@@ -4,7 +4,12 @@ public enum Verdict
 {
     Passed,
     Failed,
+
+    /// <summary>Bad input or configuration: nothing can be concluded until it is fixed.</summary>
     Error,
+
+    /// <summary>The tool itself failed (a gate crashed); never read as a pass.</summary>
+    InternalError,
 }
 
 public static class VerdictExtensions
@@ -13,7 +18,8 @@ public static class VerdictExtensions
     {
         Verdict.Passed => ExitCodes.Passed,
         Verdict.Failed => ExitCodes.PolicyViolated,
-        _ => ExitCodes.InputError,
+        Verdict.Error => ExitCodes.InputError,
+        _ => ExitCodes.InternalError,
     };
 
     public static string Word(this Verdict verdict) => verdict switch

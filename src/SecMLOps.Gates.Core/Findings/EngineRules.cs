@@ -1,26 +1,31 @@
+using SecMLOps.Gates.Reporting;
+
 namespace SecMLOps.Gates.Findings;
 
-/// <summary>The engine's own diagnostics: problems with the input rather than with the model.</summary>
+/// <summary>
+/// The engine's own diagnostics: problems with the input (or with the tool) rather than with the
+/// model. Each is an error that blocks and cannot be waived; docs/diagnostics.md explains each.
+/// </summary>
 public static class EngineRules
 {
     public static readonly RuleDescriptor DocumentSyntax = Rule("SMG0001", "document-syntax",
         "The file is not well-formed YAML or JSON.",
-        "A policy or threat model could not be parsed: a syntax error, a duplicate key, an alias, or more than one document.");
+        "A policy or threat model could not be parsed: a syntax error, a duplicate key, an alias, a custom tag, more than one document, or a document that is not a mapping.");
 
     public static readonly RuleDescriptor SchemaViolation = Rule("SMG0002", "schema-violation",
         "The file does not match its JSON Schema.",
-        "Unknown keys, missing keys, wrong types and out-of-range values are errors; the schemas under policies/schema are the reference.");
+        "Unknown keys, missing keys, wrong types, out-of-range values and settings that do not fit together are errors; the schemas under policies/schema are the reference.");
 
     public static readonly RuleDescriptor PolicyInconsistent = Rule("SMG0003", "policy-inconsistent",
-        "The policy contradicts itself.",
-        "Duplicate rule ids, a waiver for a rule that does not exist, or a waiver for a hard-mandatory rule.");
+        "The policy or threat model contradicts itself.",
+        "Duplicate rule ids (across every evaluated policy), a waiver for a rule that does not exist or is hard-mandatory, a rule naming a dataset or model the policy does not declare, a threat model naming an element or control it does not declare.");
 
-    public static readonly RuleDescriptor PathOutsideRepository = Rule("SMG0004", "path-outside-repository",
-        "A path leaves the repository.",
+    public static readonly RuleDescriptor PathRefused = Rule("SMG0004", "path-refused",
+        "A path is absolute, leaves the repository, loops or holds a NUL character.",
         "Every path a policy names is resolved relative to the policy file and must stay inside the repository root, symbolic links included.");
 
     public static readonly RuleDescriptor InputMissing = Rule("SMG0005", "input-missing",
-        "A file the policy names does not exist or cannot be read.",
+        "A file the policy names does not exist, or is a folder where a file is expected.",
         "The gate fails closed: a rule whose input is missing is an error, never a pass.");
 
     public static readonly RuleDescriptor GateUnavailable = Rule("SMG0006", "gate-unavailable",
@@ -28,12 +33,32 @@ public static class EngineRules
         "A rule whose kind has no registered gate is an error, never a pass.");
 
     public static readonly RuleDescriptor GateCrashed = Rule("SMG0007", "gate-crashed",
-        "A gate stopped with an unexpected error.",
-        "An internal error in a gate is reported as an error result and blocks the build.");
+        "A gate stopped with an unexpected error: a defect of the tool.",
+        "An internal error in a gate is reported as an error result, blocks the build and makes the run exit with code 3; it is never read as a pass. Please report it.");
 
     public static readonly RuleDescriptor WaiverExpired = Rule("SMG0008", "waiver-expired",
         "A waiver has expired.",
         "Waivers carry an expiry date; once it has passed, the waiver is an error until it is renewed or removed.");
+
+    public static readonly RuleDescriptor InputMalformed = Rule("SMG0009", "input-malformed",
+        "An input file is corrupt or does not hold what its format promises.",
+        "A dataset, model, bundle, trusted root, key or envelope that cannot be read as its format (a bad gzip checksum, a truncated file, a label outside the model's classes, a value outside valueRange, a non-finite number) is an error naming the file and, where it has lines, the place.");
+
+    public static readonly RuleDescriptor UnsupportedModelFeature = Rule("SMG0010", "unsupported-model-feature",
+        "The model uses something the gate cannot run faithfully.",
+        "An ONNX operator, attribute or opset the gate's executor does not implement, external tensor data, or an input layout it cannot attack is refused by name, rather than being run differently from the model's own runtime.");
+
+    public static readonly RuleDescriptor OutputRefused = Rule("SMG0011", "output-refused",
+        "An output path would overwrite an input, a tracked file or the .git folder.",
+        "Report files, plots and quarantine files may not be an input of the evaluation, a policy, a file git tracks or anything under .git, and may not name an existing folder; nothing is written when one does.");
+
+    public static readonly RuleDescriptor InputIntegrity = Rule("SMG0012", "input-integrity",
+        "A file does not match its pinned sha256.",
+        "A dataset whose file no longer matches the digest the policy pins is not evaluated by any rule: the gate will not vouch for data it cannot verify.");
+
+    public static readonly RuleDescriptor ModelExecutorsDisagree = Rule("SMG0013", "model-executors-disagree",
+        "The gate's differentiable executor and the model's reference runtime disagree on this model.",
+        "Before attacking an ONNX model, the gate compares its own executor's logits with ONNX Runtime's on the clean inputs; beyond the tolerance its gradients would attack a different function, so the rule stops with this error.");
 
     public static readonly RuleDescriptor PolicyWeakened = Rule("SMG0101", "policy-weakened",
         "A change weakens a policy or threat model.",
@@ -45,13 +70,15 @@ public static class EngineRules
 
     public static IReadOnlyList<RuleDescriptor> All { get; } =
     [
-        DocumentSyntax, SchemaViolation, PolicyInconsistent, PathOutsideRepository,
-        InputMissing, GateUnavailable, GateCrashed, WaiverExpired, PolicyWeakened, WeakeningWithoutVersionBump,
+        DocumentSyntax, SchemaViolation, PolicyInconsistent, PathRefused, InputMissing, GateUnavailable, GateCrashed,
+        WaiverExpired, InputMalformed, UnsupportedModelFeature, OutputRefused, InputIntegrity, ModelExecutorsDisagree,
+        PolicyWeakened, WeakeningWithoutVersionBump,
     ];
 
     public static RuleDescriptor ById(string id) =>
         All.FirstOrDefault(r => r.Id == id) ?? throw new ArgumentException($"{id} is not an engine rule", nameof(id));
 
     private static RuleDescriptor Rule(string id, string name, string shortDescription, string fullDescription) =>
-        new(id, name, shortDescription, fullDescription, $"{fullDescription} See docs/diagnostics.md#{id.ToLowerInvariant()}.", Severity.High);
+        new(id, name, shortDescription, fullDescription, $"{fullDescription} See docs/diagnostics.md#{id.ToLowerInvariant()}.", Severity.High,
+            ToolInfo.DocumentationUri($"docs/diagnostics.md#{id.ToLowerInvariant()}"));
 }

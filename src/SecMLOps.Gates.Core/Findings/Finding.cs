@@ -12,6 +12,12 @@ public sealed record Finding(
     IReadOnlyList<SourceLocation> Locations,
     IReadOnlyDictionary<string, object>? Properties = null)
 {
+    /// <summary>
+    /// How this finding blocks when it differs from its rule's enforcement: a gate sets it only where
+    /// the policy says so for a kind of finding (e.g. the stride-coverage rule's unrated impacts).
+    /// </summary>
+    public Policies.Enforcement? Enforcement { get; init; }
+
     public static Finding Passed(string ruleId, string subject, string message, SourceLocation location, IReadOnlyDictionary<string, object>? properties = null) =>
         new(ruleId, Outcome.Passed, subject, message, [location], properties);
 
@@ -23,4 +29,24 @@ public sealed record Finding(
 
     public static Finding Skipped(string ruleId, string subject, string reason, SourceLocation location) =>
         new(ruleId, Outcome.Skipped, subject, reason, [location]);
+
+    /// <summary>
+    /// Passed when <paramref name="value"/> keeps to <paramref name="limit"/>, failed otherwise (NaN
+    /// always fails); the message is <paramref name="text"/> followed by the limit.
+    /// </summary>
+    public static Finding Judge(string ruleId, string subject, double value, Limit limit, string text, SourceLocation location, IReadOnlyDictionary<string, object>? properties = null) =>
+        new(ruleId, limit.HeldBy(value) ? Outcome.Passed : Outcome.Failed, subject, $"{text} ({limit})", [location], properties);
+}
+
+/// <summary>A bound a measured value must keep to: at least or at most <see cref="Value"/>.</summary>
+public readonly record struct Limit(double Value, bool IsMinimum, string Format = "0.###")
+{
+    public static Limit AtLeast(double value, string format = "0.###") => new(value, true, format);
+
+    public static Limit AtMost(double value, string format = "0.###") => new(value, false, format);
+
+    public bool HeldBy(double measured) => IsMinimum ? measured >= Value : measured <= Value;
+
+    public override string ToString() =>
+        $"{(IsMinimum ? "at least" : "at most")} {Value.ToString(Format, System.Globalization.CultureInfo.InvariantCulture)} required";
 }

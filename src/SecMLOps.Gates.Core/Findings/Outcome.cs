@@ -10,4 +10,7 @@ public enum Outcome
     Failed,
     Skipped,
     Error,
+
+    /// <summary>A measurement reported for context that decides nothing (e.g. one attack's share of an ensemble).</summary>
+    Informational,
 }

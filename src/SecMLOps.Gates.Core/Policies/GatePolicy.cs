@@ -26,15 +26,24 @@ public sealed record GatePolicy(
     public string Directory => System.IO.Path.GetDirectoryName(FullPath)!;
 }
 
-/// <summary>A rule: its gate is chosen by <see cref="Kind"/>; <see cref="Settings"/> are the gate's own, already schema-checked.</summary>
+/// <summary>
+/// A rule: its gate is chosen by <see cref="Kind"/>. <see cref="Settings"/> is what the gate bound
+/// when the policy loaded (its typed settings); <see cref="RawSettings"/> the settings as written.
+/// </summary>
 public sealed record PolicyRule(
     string Id,
     string Kind,
     Enforcement Enforcement,
     Severity Severity,
     string? Description,
-    JObject Settings,
+    JObject RawSettings,
+    object Settings,
+    IReadOnlyList<string> Inputs,
+    IReadOnlyList<DeclaredOutput> Outputs,
     SourceLocation Location);
+
+/// <summary>A file a rule writes (a plot, a quarantine file), where the policy declares it.</summary>
+public sealed record DeclaredOutput(string FullPath, SourceLocation Location);
 
 public sealed record Waiver(string RuleId, string Owner, string Reason, string? Ticket, DateOnly Expires, SourceLocation Location);
 
@@ -64,4 +73,8 @@ public sealed record DatasetSpec(
     (double Min, double Max)? ValueRange,
     string? Layout,
     int Channels,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>The dataset's files (features, and labels when separate).</summary>
+    public IEnumerable<string> Files => LabelsPath is null ? [Path] : [Path, LabelsPath];
+}

@@ -1,12 +1,17 @@
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 
 namespace SecMLOps.Gates.Policies;
 
-/// <summary>Builds the typed policy from a schema-valid document and collects the checks a schema cannot express.</summary>
-internal sealed class PolicyBuilder(SourceDocument document, string fullPath, RepositoryRoot root, DateOnly today)
+/// <summary>
+/// Builds the typed policy from a schema-valid document and runs the checks a schema cannot
+/// express: paths exist and are files, dataset formats get only their own keys and open, dates are
+/// real, waivers name soft-mandatory rules, and each gate binds its rules' settings.
+/// </summary>
+internal sealed class PolicyBuilder(SourceDocument document, string fullPath, RepositoryRoot root, GateRegistry gates, DateOnly today)
 {
     private readonly string _directory = Path.GetDirectoryName(fullPath)!;
 
@@ -16,29 +21,47 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
     {
         var metadata = document.Root["metadata"]!;
         var spec = document.Root["spec"]!;
-        var rules = ((JArray)spec["rules"]!).Select(BuildRule).ToList();
+        var model = spec["model"] is JObject m ? BuildModel(m) : null;
         var datasets = spec["datasets"] is JObject named
             ? named.Properties().Select(p => BuildDataset(p.Name, (JObject)p.Value)).ToDictionary(d => d.Name)
             : new Dictionary<string, DatasetSpec>();
         var waivers = spec["waivers"] is JArray list ? list.Select(BuildWaiver).ToList() : [];
+        var scope = new BindingScope(document, _directory, root, gates.Schema, model, datasets, today);
+        var rules = ((JArray)spec["rules"]!).Select(r => BuildRule((JObject)r, scope)).ToList();
+        Errors.AddRange(scope.Errors);
 
         CheckRuleIdsUnique(rules);
         CheckWaivers(waivers, rules);
 
         return new GatePolicy(document, fullPath,
             (string)metadata["name"]!, (string)metadata["version"]!, metadata["owners"]!.Values<string>().ToList()!,
-            spec["model"] is JObject model ? BuildModel(model) : null,
-            datasets, rules, waivers);
+            model, datasets, rules, waivers);
     }
 
-    private PolicyRule BuildRule(JToken rule) => new(
-        (string)rule["id"]!,
-        (string)rule["kind"]!,
-        ParseEnforcement((string)rule["enforcement"]!),
-        Enum.Parse<Severity>((string)rule["severity"]!, ignoreCase: true),
-        (string?)rule["description"],
-        rule["settings"] as JObject ?? new JObject(),
-        document.LocationOf(rule["id"]!.Parent!));
+    private PolicyRule BuildRule(JObject rule, BindingScope scope)
+    {
+        var id = (string)rule["id"]!;
+        var kind = (string)rule["kind"]!;
+        var raw = rule["settings"] as JObject ?? [];
+        var gate = gates.Find(kind)!;
+        var location = document.LocationOf(rule);
+        var binder = new SettingsBinder(scope, id, raw, gate.Descriptor.SettingsSchema, rule["settings"] is { } s ? document.LocationOf(s) : location);
+        var errorsBefore = scope.Errors.Count;
+        var settings = gate.Bind(binder);
+        if (settings is null && scope.Errors.Count == errorsBefore)
+            scope.Errors.Add(Finding.Error(EngineRules.GateCrashed.Id, id, $"the {kind} gate bound no settings for rule {id} and said nothing why; this is a defect of the tool", location));
+        return new PolicyRule(
+            id,
+            kind,
+            ParseEnforcement((string)rule["enforcement"]!),
+            Enum.Parse<Severity>((string)rule["severity"]!, ignoreCase: true),
+            (string?)rule["description"],
+            raw,
+            settings ?? new object(),
+            binder.Inputs.Distinct().ToList(),
+            binder.Outputs.Select(o => new DeclaredOutput(o.Path, o.At)).ToList(),
+            location);
+    }
 
     private static Enforcement ParseEnforcement(string text) => text switch
     {
@@ -50,39 +73,66 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
     private ModelSpec BuildModel(JObject model)
     {
         var range = model["valueRange"] is JArray r ? ((double)r[0], (double)r[1]) : ((double, double)?)null;
-        if (range is { } bounds && bounds.Item1 >= bounds.Item2)
-            Error(EngineRules.SchemaViolation, "valueRange must be [min, max] with min < max", model["valueRange"]!);
+        if (range is { } bounds && !(bounds.Item1 < bounds.Item2 && double.IsFinite(bounds.Item1) && double.IsFinite(bounds.Item2)))
+            Error(EngineRules.SchemaViolation, "valueRange must be [min, max] with finite min < max", model["valueRange"]!);
         (IReadOnlyList<double>, IReadOnlyList<double>)? normalization = model["normalization"] is JObject n
             ? (n["mean"]!.Values<double>().ToList(), n["std"]!.Values<double>().ToList())
             : null;
         if (normalization is { } norm && norm.Item1.Count != norm.Item2.Count)
             Error(EngineRules.SchemaViolation, "normalization mean and std must have the same length", model["normalization"]!);
         return new ModelSpec(
-            ResolvePath(model["path"]!),
+            ExistingPath(model["path"]!, "model", folder: false),
             (string)model["format"]!,
             model["inputShape"]?.Values<int>().ToList(),
             (string?)model["inputLayout"],
             range, normalization,
             model["baseline"] is JObject baseline
-                ? new ModelFileSpec(ResolvePath(baseline["path"]!), (string)baseline["format"]!, document.LocationOf(baseline))
+                ? new ModelFileSpec(ExistingPath(baseline["path"]!, "baseline model", folder: false), (string)baseline["format"]!, document.LocationOf(baseline))
                 : null,
             document.LocationOf(model));
     }
 
-    private DatasetSpec BuildDataset(string name, JObject dataset) => new(
-        name,
-        ResolvePath(dataset["path"]!),
-        (string)dataset["format"]!,
-        dataset["labels"] is { } labels ? ResolvePath(labels) : null,
-        (string?)dataset["sha256"],
-        (string?)dataset["labelsSha256"],
-        (int?)dataset["labelColumn"] ?? -1,
-        (string?)dataset["featuresArray"] ?? "x",
-        (string?)dataset["labelsArray"] ?? "y",
-        dataset["valueRange"] is JArray range ? ((double)range[0], (double)range[1]) : null,
-        (string?)dataset["layout"] ?? ((string)dataset["format"]! == "image-folder" ? "HWC" : null),
-        (int?)dataset["channels"] ?? 3,
-        document.LocationOf(dataset));
+    private DatasetSpec BuildDataset(string name, JObject dataset)
+    {
+        var format = DatasetFormats.Find((string)dataset["format"]!)!;
+        var errorsBefore = Errors.Count;
+        foreach (var property in dataset.Properties())
+        {
+            if (!DatasetFormats.CommonKeys.Contains(property.Name) && !format.OwnKeys.Contains(property.Name))
+                Error(EngineRules.SchemaViolation, $"dataset {name}: '{property.Name}' does not apply to the {format.Name} format (it takes {string.Join(", ", DatasetFormats.CommonKeys.Concat(format.OwnKeys))})", property);
+        }
+        if (format.LabelsFile && dataset["labels"] is null)
+            Error(EngineRules.SchemaViolation, $"dataset {name}: the {format.Name} format needs 'labels', the file holding the labels", dataset);
+        if (dataset["valueRange"] is JArray range && !((double)range[0] < (double)range[1] && double.IsFinite((double)range[0]) && double.IsFinite((double)range[1])))
+            Error(EngineRules.SchemaViolation, $"dataset {name}: valueRange must be [min, max] with finite min < max", range);
+        var spec = new DatasetSpec(
+            name,
+            ExistingPath(dataset["path"]!, $"dataset {name}", format.Folder),
+            format.Name,
+            dataset["labels"] is { } labels ? ExistingPath(labels, $"dataset {name}: labels", folder: false) : null,
+            (string?)dataset["sha256"],
+            (string?)dataset["labelsSha256"],
+            (int?)dataset["labelColumn"] ?? -1,
+            (string?)dataset["featuresArray"] ?? "x",
+            (string?)dataset["labelsArray"] ?? "y",
+            dataset["valueRange"] is JArray r ? ((double)r[0], (double)r[1]) : null,
+            (string?)dataset["layout"] ?? (format.Name == "image-folder" ? "HWC" : null),
+            (int?)dataset["channels"] ?? 3,
+            document.LocationOf(dataset));
+        if (Errors.Count == errorsBefore)
+        {
+            // The headers are read now (cheaply), so that a file of the wrong format is reported by validate.
+            try
+            {
+                _ = DatasetReaders.Open(spec);
+            }
+            catch (GateInputException e)
+            {
+                Errors.Add(e.ToFinding(name));
+            }
+        }
+        return spec;
+    }
 
     private Waiver BuildWaiver(JToken waiver)
     {
@@ -117,13 +167,23 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
             else if (rule.Enforcement == Enforcement.HardMandatory)
                 Errors.Add(Finding.Error(EngineRules.PolicyInconsistent.Id, waiver.RuleId, $"rule {waiver.RuleId} is hard-mandatory and cannot be waived", waiver.Location));
         }
+        foreach (var duplicate in waivers.GroupBy(w => w.RuleId).Where(g => g.Count() > 1))
+            foreach (var waiver in duplicate.Skip(1))
+                Errors.Add(Finding.Error(EngineRules.PolicyInconsistent.Id, waiver.RuleId, $"rule {waiver.RuleId} has more than one waiver; keep one", waiver.Location));
     }
 
-    private string ResolvePath(JToken path)
+    /// <summary>A path the policy declares: inside the repository, and an existing file (or folder, where one is expected).</summary>
+    private string ExistingPath(JToken path, string what, bool folder)
     {
         try
         {
-            return root.Resolve(_directory, (string)path!, document.LocationOf(path));
+            var full = root.Resolve(_directory, (string)path!, document.LocationOf(path));
+            var problem = folder
+                ? Directory.Exists(full) ? null : File.Exists(full) ? "is a file, not a folder" : "does not exist"
+                : File.Exists(full) ? null : Directory.Exists(full) ? "is a folder, not a file" : "does not exist";
+            if (problem is not null)
+                Error(EngineRules.InputMissing, $"{what} '{path}' {problem}", path);
+            return full;
         }
         catch (GateInputException e)
         {

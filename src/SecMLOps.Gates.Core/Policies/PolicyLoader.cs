@@ -1,5 +1,4 @@
 using Newtonsoft.Json.Linq;
-using NJsonSchema;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
@@ -7,18 +6,19 @@ using SecMLOps.Gates.Findings;
 namespace SecMLOps.Gates.Policies;
 
 /// <summary>
-/// Parse, then trust: reads a policy file, validates it against the schema (and each rule's settings
-/// against its gate's definition), checks paths and cross-references, and only then builds a
-/// <see cref="GatePolicy"/>. Every problem is reported, each with its file:line:col.
+/// Parse, then trust: reads a policy file, validates it against the policy schema (and each rule's
+/// settings against its gate's definition), then builds the typed policy, which resolves and checks
+/// every path and lets each gate bind its settings. Every problem is reported, each with its
+/// file:line:col; a policy that loads is one <c>evaluate</c> will not stop on for bad input.
 /// </summary>
 public sealed class PolicyLoader(RepositoryRoot root, GateRegistry gates, DateOnly today)
 {
     public PolicyLoadResult Load(string fullPath)
     {
-        var relative = root.Relative(fullPath);
         if (!root.Contains(fullPath))
-            return PolicyLoadResult.Failed(Finding.Error(EngineRules.PathOutsideRepository.Id, fullPath,
+            return PolicyLoadResult.Failed(Finding.Error(EngineRules.PathRefused.Id, fullPath,
                 $"the policy file lies outside the repository root {root.FullPath}", new SourceLocation(fullPath, 0, 0)));
+        var relative = root.Relative(fullPath);
 
         SourceDocument document;
         try
@@ -30,57 +30,39 @@ public sealed class PolicyLoader(RepositoryRoot root, GateRegistry gates, DateOn
             return PolicyLoadResult.Failed(e.ToFinding(relative));
         }
 
-        var schema = SchemaCatalog.Get(SchemaCatalog.GatePolicy);
-        var errors = SchemaValidator.Validate(document, schema).ToList();
-        if (errors.Count > 0)
-            return PolicyLoadResult.Failed(errors.ToArray());
-
-        foreach (var rule in (JArray)document.Root["spec"]!["rules"]!)
+        var unknownKinds = UnknownKinds(document).ToList();
+        var unknownKindLocations = unknownKinds.Select(f => f.Locations[0]).ToHashSet();
+        var errors = SchemaValidator.Validate(document, gates.Schema.Compiled)
+            .Where(e => !unknownKindLocations.Contains(e.Locations[0]))
+            .Concat(unknownKinds)
+            .ToList();
+        if (document.Root["spec"]?["rules"] is JArray rules)
         {
-            if (gates.Find((string)rule["kind"]!) is not { } gate)
-                continue; // the engine reports the missing gate as an error when it evaluates the rule
-            var settings = rule["settings"] ?? new JObject();
-            var settingsSchema = schema.Definitions[gate.SettingsDefinition];
-            var settingsErrors = SchemaValidator.Validate(document, settingsSchema, settings, (string)rule["id"]!, fallback: document.LocationOf(rule));
-            errors.AddRange(settingsErrors.Count > 0 ? settingsErrors : CheckPaths(document, Path.GetDirectoryName(fullPath)!, settings, settingsSchema));
+            foreach (var rule in rules.OfType<JObject>())
+            {
+                if (rule["kind"] is not JValue { Type: JTokenType.String } kind || gates.Find((string)kind!) is null)
+                    continue;
+                var settings = rule["settings"] ?? new JObject();
+                errors.AddRange(SchemaValidator.Validate(document, gates.Schema.SettingsOf((string)kind!), settings, (string?)rule["id"] ?? "", document.LocationOf(rule)));
+            }
         }
         if (errors.Count > 0)
-            return PolicyLoadResult.Failed(errors.ToArray());
+            return PolicyLoadResult.Failed(errors.Distinct().ToArray());
 
-        var builder = new PolicyBuilder(document, fullPath, root, today);
+        var builder = new PolicyBuilder(document, fullPath, root, gates, today);
         var policy = builder.Build();
         return builder.Errors.Count > 0 ? PolicyLoadResult.Failed(builder.Errors.ToArray()) : new PolicyLoadResult(policy, []);
     }
 
-    /// <summary>Every setting whose schema is definitions/relativePath must stay inside the repository.</summary>
-    private IEnumerable<Finding> CheckPaths(SourceDocument document, string directory, JToken node, JsonSchema nodeSchema)
+    /// <summary>A rule kind no registered gate handles is its own error, never a pass and never a generic schema message.</summary>
+    private IEnumerable<Finding> UnknownKinds(SourceDocument document)
     {
-        var relativePath = SchemaCatalog.Get(SchemaCatalog.GatePolicy).Definitions["relativePath"];
-        if (nodeSchema.ActualSchema == relativePath && node.Type == JTokenType.String)
+        foreach (var rule in (document.Root["spec"]?["rules"] as JArray ?? []).OfType<JObject>())
         {
-            var problem = PathProblem(document, directory, node);
-            return problem is null ? [] : [problem];
-        }
-        return node switch
-        {
-            JObject mapping => mapping.Properties()
-                .Where(p => nodeSchema.ActualSchema.ActualProperties.ContainsKey(p.Name))
-                .SelectMany(p => CheckPaths(document, directory, p.Value, nodeSchema.ActualSchema.ActualProperties[p.Name])),
-            JArray list when nodeSchema.ActualSchema.Item is { } item => list.SelectMany(i => CheckPaths(document, directory, i, item)),
-            _ => [],
-        };
-    }
-
-    private Finding? PathProblem(SourceDocument document, string directory, JToken path)
-    {
-        try
-        {
-            root.Resolve(directory, (string)path!, document.LocationOf(path));
-            return null;
-        }
-        catch (GateInputException e)
-        {
-            return e.ToFinding((string)path!);
+            if (rule["kind"] is JValue { Type: JTokenType.String } kind && gates.Find((string)kind!) is null)
+                yield return Finding.Error(EngineRules.GateUnavailable.Id, (string?)rule["id"] ?? document.Path,
+                    $"rule {(string?)rule["id"]} has kind '{kind}', for which no gate is built in this version (built: {string.Join(", ", gates.All.Select(g => g.Descriptor.Kind))}); it cannot pass",
+                    document.LocationOf(kind));
         }
     }
 }

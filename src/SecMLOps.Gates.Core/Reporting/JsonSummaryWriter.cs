@@ -28,7 +28,7 @@ public static class JsonSummaryWriter
         report.ExitCode,
         root.FullPath,
         new JsonCounts(report.Count(Outcome.Passed), report.Count(Outcome.Failed), report.Count(Outcome.Skipped), report.Count(Outcome.Error),
-            report.Findings.Count(f => f.IsWaived)),
+            report.Findings.Count(f => f.IsWaived), report.Count(Outcome.Informational)),
         report.Policies.Select(p => new JsonPolicy(p.Path, p.Name, p.Version)).ToList(),
         report.Findings.Select(f => new JsonFinding(
             f.Rule.Id,
@@ -47,7 +47,7 @@ public sealed record JsonSummary(
     string Tool, string Version, string Verdict, int ExitCode, string RepositoryRoot,
     JsonCounts Counts, IReadOnlyList<JsonPolicy> Policies, IReadOnlyList<JsonFinding> Findings, IReadOnlyList<string> Inputs);
 
-public sealed record JsonCounts(int Passed, int Failed, int Skipped, int Errors, int Waived);
+public sealed record JsonCounts(int Passed, int Failed, int Skipped, int Errors, int Waived, int Informational);
 
 public sealed record JsonPolicy(string Path, string? Name, string? Version);
 

@@ -6,8 +6,14 @@ public static class ToolInfo
 {
     public const string Name = "secmlops-gate";
 
+    /// <summary>Where the project lives (SARIF informationUri, package metadata).</summary>
+    public const string InformationUri = "https://github.com/secmlops/secmlops-gates";
+
     /// <summary>The engine's semantic version (without build metadata).</summary>
     public static string Version { get; } =
         (typeof(ToolInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
             .Split('+')[0];
+
+    /// <summary>A page of the repository's documentation, for help links.</summary>
+    public static string DocumentationUri(string repositoryPath) => $"{InformationUri}/blob/v{Version}/{repositoryPath}";
 }

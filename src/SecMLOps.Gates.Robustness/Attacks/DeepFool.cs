@@ -14,7 +14,7 @@ public enum PerturbationNorm
 /// and steps to the nearest linearised decision boundary, until the label flips; the accumulated
 /// perturbation is scaled by (1 + overshoot). L2 and L-inf variants; directions blocked by the input
 /// range are left out of each linearisation. It finds minimal perturbations,
-/// so the gate counts a sample as broken only when the perturbation also fits the rule's budget.
+/// so the gate judges the point its perturbation reaches when projected onto the rule's budget.
 /// </summary>
 public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, PerturbationNorm norm = PerturbationNorm.Linf) : Attack
 {
@@ -25,15 +25,24 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
 
     public PerturbationNorm Norm => norm;
 
+    public override bool MeasuresMinimalPerturbation => true;
+
+    /// <summary>Foolbox's clip-and-retest: the overshot perturbation is projected onto the eps-ball and the valid range, and that point is judged.</summary>
+    public override Tensor WithinBudget(AttackTarget target, Tensor x, Tensor adversarial, double eps)
+    {
+        using var _ = no_grad();
+        return target.Project(adversarial, x, eps * target.Range);
+    }
+
     public override Tensor Run(AttackTarget target, Tensor x, Tensor y)
     {
+        using var scope = NewDisposeScope();
         var total = zeros_like(x);
         var adversarial = x.clone();
         var active = ones(x.shape[0], dtype: ScalarType.Bool, device: x.device);
         for (var iteration = 0; iteration < maxIterations; iteration++)
         {
-            using var scope = NewDisposeScope();
-            active = active.logical_and(NotYetFlipped(target, adversarial, y)).MoveToOuterDisposeScope();
+            active = active.logical_and(NotYetFlipped(target, adversarial, y));
             if (!active.any().item<bool>())
                 break;
             var (gradients, logits) = Jacobian(target, adversarial);
@@ -60,10 +69,11 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
             var stepSize = (fBest.Plus(slack) / (norm == PerturbationNorm.L2 ? dualBest.square() : dualBest).add(Held(Tiny))).reshape(shape);
             var step = norm == PerturbationNorm.L2 ? stepSize * wBest : stepSize * wBest.sign();
             // where(), not a multiplication by the mask: a finished sample's step may be non-finite, and inf x 0 is NaN.
-            total = total.Plus(where(active.reshape(shape), step, zeros_like(step))).MoveToOuterDisposeScope();
-            adversarial = target.Clip(x.Plus(total.mul(Held(1 + overshoot)))).detach().MoveToOuterDisposeScope();
+            total = total.Plus(where(active.reshape(shape), step, zeros_like(step)));
+            adversarial = target.Clip(x.Plus(total.mul(Held(1 + overshoot)))).detach();
+            scope.DisposeEverythingBut(total, adversarial, active);
         }
-        return adversarial;
+        return adversarial.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -84,16 +94,23 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
         return perClass.gather(1, index.reshape(view).expand(shape));
     }
 
-    /// <summary>Per-sample gradients of every logit: one backward pass a class.</summary>
+    /// <summary>Per-sample gradients of every logit: one backward pass a class (averaged over passes for a randomised model).</summary>
     private static (Tensor Gradients, Tensor Logits) Jacobian(AttackTarget target, Tensor x)
     {
         using var enabled = enable_grad();
-        var input = x.detach().requires_grad_(true);
-        var logits = target.Logits(input);
-        var classes = logits.shape[1];
-        var rows = new List<Tensor>();
-        for (var c = 0; c < classes; c++)
-            rows.Add(autograd.grad([logits[.., c].sum()], [input], retain_graph: c < classes - 1)[0]);
-        return (stack(rows, 1).detach(), logits.detach());
+        Tensor? sum = null;
+        Tensor logits = null!;
+        for (var pass = 0; pass < target.GradientSamples; pass++)
+        {
+            var input = x.detach().requires_grad_(true);
+            logits = target.Logits(input);
+            var classes = logits.shape[1];
+            var rows = new List<Tensor>();
+            for (var c = 0; c < classes; c++)
+                rows.Add(autograd.grad([logits[.., c].sum()], [input], retain_graph: c < classes - 1)[0]);
+            var jacobian = stack(rows, 1).detach();
+            sum = sum is null ? jacobian : sum.Plus(jacobian);
+        }
+        return (target.GradientSamples == 1 ? sum! : sum!.div(Held(target.GradientSamples)), logits.detach());
     }
 }

@@ -1,11 +1,12 @@
 using System.IO.Compression;
+using System.Text.RegularExpressions;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Models;
 
 /// <summary>A TorchScript module (torch.jit.save), loaded with libtorch and differentiated by autograd.</summary>
-public sealed class TorchScriptModel : IClassifierModel
+public sealed partial class TorchScriptModel : IClassifierModel
 {
     private readonly jit.ScriptModule<Tensor, Tensor> _module;
 
@@ -44,6 +45,23 @@ public sealed class TorchScriptModel : IClassifierModel
     }
 
     public Tensor Logits(Tensor input) => _module.call(input);
+
+    /// <summary>Calls in the module's code whose result carries no useful gradient (rounding, signs, comparisons, quantisation).</summary>
+    public static IReadOnlyList<string> GradientBlockingCalls(string path)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        var calls = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var entry in zip.Entries.Where(e => e.FullName.Contains("/code/", StringComparison.Ordinal) && e.FullName.EndsWith(".py", StringComparison.Ordinal)))
+        {
+            using var reader = new StreamReader(entry.Open());
+            foreach (Match match in BlockingCall().Matches(reader.ReadToEnd()))
+                calls.Add($"torch.{match.Groups[1].Value} (in {entry.FullName[(entry.FullName.IndexOf("/code/", StringComparison.Ordinal) + 6)..]})");
+        }
+        return calls.ToList();
+    }
+
+    [GeneratedRegex(@"\btorch\.(round|floor|ceil|trunc|frac|sign|argmax|argmin|topk|bucketize|searchsorted|quantize_per_tensor|quantize_per_channel|fake_quantize_per_tensor_affine|fake_quantize_per_channel_affine|eq|ne|lt|gt|le|ge)\(")]
+    private static partial Regex BlockingCall();
 
     public void To(Device device) => _module.to(device);
 

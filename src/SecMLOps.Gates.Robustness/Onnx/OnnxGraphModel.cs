@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Robustness.Models;
 using SecMLOps.Gates.Robustness.Onnx.Proto;
 using static TorchSharp.torch;
@@ -23,9 +24,11 @@ public sealed class OnnxGraphModel : IClassifierModel
         var foreign = _graph.Node.Where(n => n.Domain is not ("" or "ai.onnx")).Select(n => $"{n.Domain}.{n.OpType}").Distinct().ToList();
         if (foreign.Count > 0)
             throw new NotSupportedException($"the ONNX model uses operators outside the standard domain: {string.Join(", ", foreign)}");
-        var unsupported = _graph.Node.Select(n => n.OpType).Distinct().Where(op => !OnnxOperators.Supported.Contains(op)).Order().ToList();
+        if (_opset is < OnnxOperators.MinimumOpset or > OnnxOperators.MaximumOpset)
+            throw new NotSupportedException($"the ONNX model uses opset {_opset}; the gate's executor implements opsets {OnnxOperators.MinimumOpset} to {OnnxOperators.MaximumOpset}");
+        var unsupported = _graph.Node.Select(OnnxOperators.Unsupported).OfType<string>().Distinct().ToList();
         if (unsupported.Count > 0)
-            throw new NotSupportedException($"the ONNX model uses operators the gate cannot differentiate through: {string.Join(", ", unsupported)}");
+            throw new NotSupportedException($"the ONNX model uses what the gate's executor does not implement (it would run it differently from ONNX Runtime): {string.Join("; ", unsupported.Take(10))}");
         _initializers = _graph.Initializer.ToDictionary(t => t.Name, OnnxTensors.ToTorch);
         var inputs = _graph.Input.Where(i => !_initializers.ContainsKey(i.Name)).ToList();
         if (inputs.Count != 1 || _graph.Output.Count < 1)
@@ -38,6 +41,26 @@ public sealed class OnnxGraphModel : IClassifierModel
 
     public long Opset { get; }
 
+    /// <summary>
+    /// Nodes on the path from the input whose output carries no useful gradient (rounding, signs,
+    /// comparisons, integer casts): white-box attacks see a flat or misleading loss through them.
+    /// </summary>
+    public IReadOnlyList<string> GradientBlockingNodes()
+    {
+        var reached = new HashSet<string>(StringComparer.Ordinal) { _input };
+        var blocking = new List<string>();
+        foreach (var node in _graph.Node)
+        {
+            if (!node.Input.Any(reached.Contains))
+                continue;
+            foreach (var output in node.Output) reached.Add(output);
+            var integerCast = node.OpType == "Cast" && node.Attribute.FirstOrDefault(a => a.Name == "to")?.I is not (null or 1 or 10 or 11 or 16);
+            if (OnnxOperators.GradientBlocking.Contains(node.OpType) || integerCast)
+                blocking.Add($"{node.OpType} (node '{(node.Name.Length > 0 ? node.Name : string.Join(",", node.Output))}')");
+        }
+        return blocking;
+    }
+
     /// <summary>The declared input shape, batch included; -1 where a dimension is symbolic.</summary>
     public long[] InputShape { get; }
 
@@ -48,7 +71,7 @@ public sealed class OnnxGraphModel : IClassifierModel
         ModelProto model;
         try
         {
-            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            model = ModelProto.Parser.ParseFrom(InputFiles.ReadAllBytes(path, InputLimits.ModelBytes));
         }
         catch (Google.Protobuf.InvalidProtocolBufferException e)
         {

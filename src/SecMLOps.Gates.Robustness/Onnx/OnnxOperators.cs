@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Robustness.Onnx.Proto;
 using TorchSharp;
 using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
@@ -11,50 +12,87 @@ namespace SecMLOps.Gates.Robustness.Onnx;
 /// </summary>
 internal static class OnnxOperators
 {
-    private static readonly Dictionary<string, Func<OnnxNode, Tensor[]>> Table = new(StringComparer.Ordinal)
+    /// <summary>Each operator with the attributes the executor reads; any other attribute is refused by name when the model loads.</summary>
+    private static readonly Dictionary<string, (string[] Attributes, Func<OnnxNode, Tensor[]> Run)> Table = new(StringComparer.Ordinal)
     {
-        ["Add"] = n => [n.Input(0).Plus(n.Input(1))],
-        ["Sub"] = n => [n.Input(0) - n.Input(1)],
-        ["Mul"] = n => [n.Input(0) * n.Input(1)],
-        ["Div"] = n => [Divide(n.Input(0), n.Input(1))],
-        ["Neg"] = n => [-n.Input(0)],
-        ["Relu"] = n => [F.relu(n.Input(0))],
-        ["LeakyRelu"] = n => [n.Input(0).leaky_relu(Held(n.Float("alpha", 0.01f)))],
-        ["Sigmoid"] = n => [n.Input(0).sigmoid()],
-        ["Tanh"] = n => [n.Input(0).tanh()],
-        ["Softmax"] = n => [Softmax(n, log: false)],
-        ["LogSoftmax"] = n => [Softmax(n, log: true)],
-        ["Conv"] = n => [Conv(n)],
-        ["Gemm"] = n => [Gemm(n)],
-        ["MatMul"] = n => [n.Input(0).matmul(n.Input(1))],
-        ["MaxPool"] = n => [MaxPool(n)],
-        ["AveragePool"] = n => [AveragePool(n)],
-        ["GlobalAveragePool"] = n => [n.Input(0).mean(Enumerable.Range(2, (int)n.Input(0).dim() - 2).Select(d => (long)d).ToArray(), keepdim: true)],
-        ["GlobalMaxPool"] = n => [GlobalMax(n.Input(0))],
-        ["BatchNormalization"] = n => [F.batch_norm(n.Input(0), n.Input(3), n.Input(4), n.Input(1), n.Input(2), false, 0.1, n.Float("epsilon", 1e-5f))],
-        ["Flatten"] = n => [Flatten(n)],
-        ["Reshape"] = n => [Reshape(n)],
-        ["Transpose"] = n => [Transpose(n)],
-        ["Concat"] = n => [cat(n.Inputs.OfType<Tensor>().ToList(), n.Int("axis", 1))],
-        ["Dropout"] = n => n.OutputCount > 1 ? [n.Input(0), ones_like(n.Input(0), dtype: ScalarType.Bool)] : [n.Input(0)],
-        ["Identity"] = n => [n.Input(0)],
-        ["Constant"] = n => [Constant(n)],
-        ["Clip"] = n => [Clip(n)],
-        ["Pad"] = n => [Pad(n)],
-        ["Round"] = n => [n.Input(0).round()],
-        ["Floor"] = n => [n.Input(0).floor()],
-        ["Shape"] = n => [tensor(n.Input(0).shape)],
-        ["Gather"] = n => [Gather(n)],
-        ["Unsqueeze"] = n => [Unsqueeze(n)],
-        ["Squeeze"] = n => [Squeeze(n)],
-        ["Cast"] = n => [Cast(n)],
+        ["Add"] = ([], n => [n.Input(0).Plus(n.Input(1))]),
+        ["Sub"] = ([], n => [n.Input(0) - n.Input(1)]),
+        ["Mul"] = ([], n => [n.Input(0) * n.Input(1)]),
+        ["Div"] = ([], n => [Divide(n.Input(0), n.Input(1))]),
+        ["Neg"] = ([], n => [-n.Input(0)]),
+        ["Relu"] = ([], n => [F.relu(n.Input(0))]),
+        ["LeakyRelu"] = (["alpha"], n => [n.Input(0).leaky_relu(Held(n.Float("alpha", 0.01f)))]),
+        ["Sigmoid"] = ([], n => [n.Input(0).sigmoid()]),
+        ["Tanh"] = ([], n => [n.Input(0).tanh()]),
+        ["Softmax"] = (["axis"], n => [Softmax(n, log: false)]),
+        ["LogSoftmax"] = (["axis"], n => [Softmax(n, log: true)]),
+        ["Conv"] = (["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"], n => [Conv(n)]),
+        ["Gemm"] = (["alpha", "beta", "transA", "transB"], n => [Gemm(n)]),
+        ["MatMul"] = ([], n => [n.Input(0).matmul(n.Input(1))]),
+        ["MaxPool"] = (["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides"], n => [MaxPool(n)]),
+        ["AveragePool"] = (["auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"], n => [AveragePool(n)]),
+        ["GlobalAveragePool"] = ([], n => [n.Input(0).mean(Enumerable.Range(2, (int)n.Input(0).dim() - 2).Select(d => (long)d).ToArray(), keepdim: true)]),
+        ["GlobalMaxPool"] = ([], n => [GlobalMax(n.Input(0))]),
+        ["BatchNormalization"] = (["epsilon", "momentum", "spatial"], n => [F.batch_norm(n.Input(0), n.Input(3), n.Input(4), n.Input(1), n.Input(2), false, 0.1, n.Float("epsilon", 1e-5f))]),
+        ["Flatten"] = (["axis"], n => [Flatten(n)]),
+        ["Reshape"] = (["allowzero", "shape"], n => [Reshape(n)]),
+        ["Transpose"] = (["perm"], n => [Transpose(n)]),
+        ["Concat"] = (["axis"], n => [cat(n.Inputs.OfType<Tensor>().ToList(), n.Int("axis", 1))]),
+        ["Dropout"] = (["ratio", "seed"], n => n.OutputCount > 1 ? [n.Input(0), ones_like(n.Input(0), dtype: ScalarType.Bool)] : [n.Input(0)]),
+        ["Identity"] = ([], n => [n.Input(0)]),
+        ["Constant"] = (["value", "value_float", "value_int", "value_ints"], n => [Constant(n)]),
+        ["Clip"] = (["max", "min"], n => [Clip(n)]),
+        ["Pad"] = (["mode", "pads", "paddings", "value"], n => [Pad(n)]),
+        ["Round"] = ([], n => [n.Input(0).round()]),
+        ["Floor"] = ([], n => [n.Input(0).floor()]),
+        ["Ceil"] = ([], n => [n.Input(0).ceil()]),
+        ["Sign"] = ([], n => [n.Input(0).sign()]),
+        ["Shape"] = ([], n => [tensor(n.Input(0).shape)]),
+        ["Gather"] = (["axis"], n => [Gather(n)]),
+        ["Unsqueeze"] = (["axes"], n => [Unsqueeze(n)]),
+        ["Squeeze"] = (["axes"], n => [Squeeze(n)]),
+        ["Cast"] = (["to"], n => [Cast(n)]),
+        // Randomised defences: noise drawn from libtorch's generator, which the gate seeds per rule.
+        ["RandomNormalLike"] = (["dtype", "mean", "scale", "seed"], n => [randn_like(n.Input(0)).mul(Held(n.Float("scale", 1f))).add(Held(n.Float("mean", 0f)))]),
+        ["RandomUniformLike"] = (["dtype", "high", "low", "seed"], n => [rand_like(n.Input(0)).mul(Held(n.Float("high", 1f) - n.Float("low", 0f))).add(Held(n.Float("low", 0f)))]),
+    };
+
+    /// <summary>The opsets whose attribute semantics the executor implements.</summary>
+    public const long MinimumOpset = 7, MaximumOpset = 17;
+
+    /// <summary>Operators whose output carries no useful gradient back to the input (rounding, signs, integer casts).</summary>
+    public static readonly IReadOnlySet<string> GradientBlocking = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Round", "Floor", "Ceil", "Sign", "ArgMax", "ArgMin", "TopK", "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear",
+        "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "BitShift", "IsNaN", "IsInf",
     };
 
     public static IReadOnlyCollection<string> Supported => Table.Keys;
 
     public static Tensor[] Run(OnnxNode node) =>
-        Table.TryGetValue(node.OpType, out var run) ? run(node)
+        Table.TryGetValue(node.OpType, out var op) ? op.Run(node)
         : throw new NotSupportedException($"ONNX operator '{node.OpType}' (node '{node.Name}') is not supported by the gate's ONNX executor; supported: {string.Join(", ", Table.Keys.Order())}");
+
+    /// <summary>
+    /// Why the executor would run this node differently from ONNX Runtime, or null: an operator it does
+    /// not implement, an attribute it does not read, or an attribute value it does not implement.
+    /// </summary>
+    public static string? Unsupported(NodeProto node)
+    {
+        if (!Table.TryGetValue(node.OpType, out var op))
+            return $"operator {node.OpType} (node '{NodeName(node)}')";
+        if (node.Attribute.Select(a => a.Name).FirstOrDefault(a => !op.Attributes.Contains(a)) is { } attribute)
+            return $"attribute '{attribute}' of {node.OpType} node '{NodeName(node)}'";
+        return (node.OpType, node.Attribute.FirstOrDefault(a => a.Name is "mode" or "to")) switch
+        {
+            ("Pad", { } mode) when mode.S.ToStringUtf8() is not ("constant" or "reflect" or "edge") => $"Pad mode '{mode.S.ToStringUtf8()}' (node '{NodeName(node)}')",
+            ("Cast", { } to) when to.I is not (1 or 6 or 7 or 9 or 11) => $"Cast to ONNX type {to.I} (node '{NodeName(node)}')",
+            ("Dropout", _) when node.Input.Count > 2 && node.Input[2].Length > 0 => $"Dropout's training_mode input (node '{NodeName(node)}'): a dropout that may be active",
+            _ => null,
+        };
+    }
+
+    private static string NodeName(NodeProto node) => node.Name.Length > 0 ? node.Name : string.Join(",", node.Output);
 
     private static Tensor Divide(Tensor a, Tensor b) =>
         a.dtype == ScalarType.Int64 && b.dtype == ScalarType.Int64 ? a.div(b, RoundingMode.trunc) : a / b;
@@ -213,7 +251,8 @@ internal static class OnnxOperators
         {
             "reflect" => PaddingModes.Reflect,
             "edge" => PaddingModes.Replicate,
-            _ => PaddingModes.Constant,
+            "constant" => PaddingModes.Constant,
+            var other => throw new NotSupportedException($"Pad mode '{other}' is not supported"),
         };
         // ONNX: [x1_begin, x2_begin, ..., x1_end, x2_end]; torch: last dimension first, (begin, end) pairs.
         var rank = pads.Length / 2;

@@ -62,7 +62,7 @@ public sealed class CommandLineTests
         Assert.Equal(ExitCodes.InputError, Run("evaluate", broken, "--repo-root", repo.Path).Code);
     }
 
-    [Fact]
+    [FixtureFact]
     public void Evaluate_writes_every_report_even_when_the_policy_is_violated()
     {
         using var repo = new ScratchRepository();

@@ -35,7 +35,7 @@ public sealed class PolicyDiffTests
     {
         repo.Write(path, contents);
         repo.Commit("change");
-        return PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"));
+        return PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"), SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema);
     }
 
     private static ScratchGitRepository WithPolicy(string contents)
@@ -69,7 +69,7 @@ public sealed class PolicyDiffTests
         Assert.Equal(("0.8", "0.9"), (change.OldValue, change.NewValue));
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_weakening_without_a_version_bump_is_flagged()
     {
         using var repo = WithPolicy(Make());
@@ -131,9 +131,9 @@ public sealed class PolicyDiffTests
     {
         using var repo = WithPolicy(Make());
         repo.Write("policies/classifier.yaml", Make(version: "2.0.0", ratio: "0.7"));
-        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null));
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema);
         Assert.Contains(diff.Changes, c => c.Subject.Contains("minRatioOfBaseline"));
-        Assert.Throws<global::SecMLOps.Gates.Findings.GateInputException>(() => PolicyDiff.Compare(new GitRevision(repo.Path, "no-such-branch"), new GitRevision(repo.Path, null)));
+        Assert.Throws<global::SecMLOps.Gates.Findings.GateInputException>(() => PolicyDiff.Compare(new GitRevision(repo.Path, "no-such-branch"), new GitRevision(repo.Path, null), SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class ActionDiffScriptTests
               settings: {minRatioOfBaseline: RATIO}
         """;
 
-    [Theory]
+    [FixtureTheory]
     [InlineData("1.0.0", "true")]
     [InlineData("2.0.0", "false")]
     public void A_pull_request_that_lowers_a_threshold_is_reported_and_fails_without_a_version_bump(string newVersion, string shouldFail)

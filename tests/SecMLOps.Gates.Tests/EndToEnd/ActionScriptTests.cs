@@ -5,7 +5,7 @@ namespace SecMLOps.Gates.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class ActionScriptTests
 {
-    [Fact]
+    [FixtureFact]
     public void A_violation_sets_the_outputs_and_appends_the_job_summary()
     {
         using var action = new ActionScript();

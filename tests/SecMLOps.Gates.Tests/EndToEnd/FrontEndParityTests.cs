@@ -6,7 +6,7 @@ namespace SecMLOps.Gates.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class FrontEndParityTests
 {
-    [Theory]
+    [FixtureTheory]
     [InlineData(SampleBuild.ViolatedPolicy, 1, "fail")]
     [InlineData(SampleBuild.PassingPolicy, 0, "pass")]
     public void Cli_msbuild_and_action_agree(string policy, int exitCode, string result)

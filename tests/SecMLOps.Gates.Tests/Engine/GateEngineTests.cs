@@ -48,7 +48,8 @@ public sealed class GateEngineTests
         var finding = Assert.Single(report.Findings);
         Assert.Equal(EngineRules.GateCrashed.Id, finding.Rule.Id);
         Assert.Contains("bad tensor", finding.Finding.Message);
-        Assert.Equal(ExitCodes.InputError, report.ExitCode);
+        Assert.Equal(Verdict.InternalError, report.Verdict);
+        Assert.Equal(ExitCodes.InternalError, report.ExitCode);
     }
 
     [Fact]
@@ -56,7 +57,8 @@ public sealed class GateEngineTests
     {
         using var repo = new ScratchRepository();
         var report = Evaluate(repo, new GateRegistry([new ScriptedGate("provenance", _ => [])]));
-        Assert.Equal(Verdict.Error, report.Verdict);
+        Assert.Equal(EngineRules.GateCrashed.Id, Assert.Single(report.Findings).Rule.Id);
+        Assert.Equal(Verdict.InternalError, report.Verdict);
     }
 
     [Theory]

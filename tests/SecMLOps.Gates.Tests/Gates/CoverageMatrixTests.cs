@@ -9,7 +9,7 @@ public sealed class CoverageMatrixTests
     private static CoverageMatrix SampleMatrix()
     {
         var path = Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "threat-model.yaml");
-        var (model, errors) = ThreatModelReader.Read(SourceDocument.Load(path, "samples/ModelService/threat-model.yaml"));
+        var (model, errors) = ThreatModelReader.Read(SourceDocument.Load(path, "samples/ModelService/threat-model.yaml"), ThreatModelReader.SecMLOpsFormat, Support.Policies.Today);
         Assert.Empty(errors);
         return CoverageMatrix.Of(model!);
     }
@@ -30,13 +30,13 @@ public sealed class CoverageMatrixTests
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.DoesNotContain("<script", html);
         Assert.DoesNotContain("http", html);
-        Assert.Contains("<td class=\"severe\" title=\"Poisoned training data\">H<small>SC-1</small></td>", html);
+        Assert.Contains("<td class=\"severe\" title=\"Poisoned training data — impact severe, mitigated\">H<small>SC-1</small></td>", html);
     }
 
     [Fact]
     public void Unassessed_applicable_pairs_are_marked()
     {
-        var model = ThreatModelReader.Read(SourceDocument.Parse(Support.Policies.ThreatModel("    - {id: P-1, name: Trainer, type: process}"), "tm.yaml")).Model!;
+        var model = ThreatModelReader.Read(SourceDocument.Parse(Support.Policies.ThreatModel("    - {id: P-1, name: Trainer, type: process}"), "tm.yaml"), ThreatModelReader.SecMLOpsFormat, Support.Policies.Today).Model!;
         var matrix = CoverageMatrix.Of(model);
         Assert.Equal(6, matrix.Missing);
         Assert.Contains("| P-1 Trainer | process | ❗ | ❗ | ❗ | ❗ | ❗ | ❗ |", CoverageMatrixWriter.ToMarkdown(matrix));

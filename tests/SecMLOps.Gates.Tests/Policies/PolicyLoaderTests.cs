@@ -8,8 +8,10 @@ namespace SecMLOps.Gates.Tests.Policies;
 
 public sealed class PolicyLoaderTests
 {
+    /// <summary>Loads a policy beside a valid threat model (the stride rules read it when the policy loads).</summary>
     private static PolicyLoadResult Load(ScratchRepository repo, string policy, string name = "policy.yaml")
     {
+        repo.Write("threat-model.yaml", Support.Policies.ThreatModel(Support.Policies.AssessedEntity));
         var path = repo.Write(name, policy);
         return new PolicyLoader(repo.Root, BuiltInGates.Registry, Support.Policies.Today).Load(path);
     }
@@ -48,7 +50,7 @@ public sealed class PolicyLoaderTests
     }
 
     [Theory]
-    [InlineData("      severity: high\n", "      severity: 7\n", "must be one of critical, high, medium, low")]
+    [InlineData("      severity: high\n", "      severity: 7\n", "must be one of low, medium, high, critical")]
     [InlineData("  version: 1.0.0\n", "  version: 1.0\n", "must be a string")]
     [InlineData("  owners: [security-team]\n", "", "missing required key 'owners'")]
     [InlineData("kind: GatePolicy\n", "kind: Policy\n", "must be one of GatePolicy")]
@@ -65,7 +67,7 @@ public sealed class PolicyLoaderTests
     {
         using var repo = new ScratchRepository();
         var error = Assert.Single(Load(repo, Support.Policies.StridePolicy(threatModel: "../../etc/passwd")).Errors);
-        Assert.Equal(EngineRules.PathOutsideRepository.Id, error.RuleId);
+        Assert.Equal(EngineRules.PathRefused.Id, error.RuleId);
         Assert.Equal(14, error.Locations[0].Line);
     }
 
@@ -74,7 +76,7 @@ public sealed class PolicyLoaderTests
     {
         using var repo = new ScratchRepository();
         var error = Assert.Single(Load(repo, Support.Policies.StridePolicy(threatModel: repo.Full("threat-model.yaml"))).Errors);
-        Assert.Equal(EngineRules.PathOutsideRepository.Id, error.RuleId);
+        Assert.Equal(EngineRules.PathRefused.Id, error.RuleId);
         Assert.Contains("absolute", error.Message);
     }
 
@@ -86,7 +88,7 @@ public sealed class PolicyLoaderTests
         outside.Write("threat-model.yaml", "secret: 1\n");
         Directory.CreateSymbolicLink(repo.Full("linked"), outside.Path);
         var error = Assert.Single(Load(repo, Support.Policies.StridePolicy(threatModel: "linked/threat-model.yaml")).Errors);
-        Assert.Equal(EngineRules.PathOutsideRepository.Id, error.RuleId);
+        Assert.Equal(EngineRules.PathRefused.Id, error.RuleId);
     }
 
     [Fact]
@@ -140,7 +142,7 @@ public sealed class PolicyLoaderTests
     public void Every_policy_in_the_repository_is_valid()
     {
         var root = RepositoryRoot.At(RepositoryLayout.Root);
-        var (documents, errors) = DocumentDiscovery.Discover([Path.Combine(RepositoryLayout.Root, "policies")], root);
+        var (documents, errors) = new DocumentDiscovery(SecMLOps.Gates.Cli.BuiltInGates.Registry).Discover([Path.Combine(RepositoryLayout.Root, "policies")], root);
         Assert.Empty(errors);
         Assert.NotEmpty(documents);
         var validator = new DocumentValidator(root, BuiltInGates.Registry, Support.Policies.Today);

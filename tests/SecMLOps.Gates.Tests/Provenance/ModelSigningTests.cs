@@ -41,13 +41,12 @@ public sealed class ModelSigningTests
         return ModelSignatureVerifier.Verify(model.Path, model.Full("model.sig"), trust, new SigstoreVerifier());
     }
 
-    [Theory]
+    [FixtureTheory]
     [InlineData("v1.1.0-sigstore", "61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226")]
     [InlineData("v1.1.0-certificate", "61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226")]
     [InlineData("v1.1.0-elliptic-key", "92745110b1ab4368471cbe31664e10174e954b113a3df333db860317b2c6dec4")]
     public void Each_signed_model_verifies_and_its_manifest_root_is_the_stated_one(string fixture, string root)
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using var model = Copy(fixture);
         File.WriteAllText(model.Full("ignore-me"), "changing an ignored file does not matter");
         var manifest = Verify(model, Trust(fixture));
@@ -55,22 +54,20 @@ public sealed class ModelSigningTests
         Assert.Equal(["signme-1", "signme-2"], manifest.Resources.Select(r => r.Name));
     }
 
-    [Fact]
+    [FixtureFact]
     public void The_legacy_v0_2_format_is_refused_with_a_reason()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using var model = Copy("v0.2.0-certificate");
         var failure = Assert.Throws<VerificationFailure>(() => Verify(model, Trust("v0.2.0-certificate")));
         Assert.Contains("legacy", failure.Reason);
     }
 
-    [Theory]
+    [FixtureTheory]
     [InlineData("changed")]
     [InlineData("extra")]
     [InlineData("missing")]
     public void A_changed_extra_or_missing_file_fails_the_manifest(string change)
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using var model = Copy("v1.1.0-elliptic-key");
         switch (change)
         {
@@ -82,10 +79,9 @@ public sealed class ModelSigningTests
         Assert.Equal("manifest", failure.Step);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_changed_signature_or_the_wrong_method_fails()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using (var model = Copy("v1.1.0-elliptic-key"))
         {
             var text = File.ReadAllText(model.Full("model.sig"));
@@ -101,10 +97,9 @@ public sealed class ModelSigningTests
 /// <summary>The provenance rule's `models` setting over a signed model directory.</summary>
 public sealed class ModelSigningRuleTests
 {
-    [Fact]
+    [FixtureFact]
     public void A_signed_model_directory_passes_and_an_extra_file_fails_the_rule()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using var repo = new ScratchRepository();
         Directory.CreateDirectory(repo.Full("model"));
         foreach (var file in Directory.GetFiles(RepositoryLayout.Fixture("model-signing", "v1.1.0-certificate")))

@@ -47,20 +47,18 @@ public sealed class ProvenanceGateTests
         return repo;
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_signed_artifact_from_an_allowed_identity_passes()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using var repo = SignedArtifact();
         var report = Evaluate(repo);
         Assert.Equal(Verdict.Passed, report.Verdict);
         Assert.Contains("2024-03-19", Assert.Single(report.Findings).Finding.Message);
     }
 
-    [Fact]
+    [FixtureFact]
     public void One_changed_byte_of_the_artifact_fails_naming_the_step()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using var repo = SignedArtifact();
         var bytes = File.ReadAllBytes(repo.Full("model/a.txt"));
         bytes[3] ^= 0x20;
@@ -70,20 +68,18 @@ public sealed class ProvenanceGateTests
         Assert.Contains("verification failed at step tlog-body", finding.Finding.Message);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_valid_signature_by_an_identity_outside_the_allowed_list_fails()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using var repo = SignedArtifact();
         var finding = Assert.Single(Evaluate(repo, @"https://github\.com/my-org/.+").Findings);
         Assert.Equal(Outcome.Failed, finding.Outcome);
         Assert.Contains("step identity", finding.Finding.Message);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_missing_bundle_is_an_input_error()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         using var repo = SignedArtifact();
         File.Delete(repo.Full("model/a.txt.sigstore.json"));
         var report = Evaluate(repo);

@@ -68,26 +68,24 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         return new SigstoreVerifier().Verify(new BundleVerificationRequest(File.ReadAllText(Case(name, "bundle.sigstore.json")), artifact, root, identity, key, DateTimeOffset.UtcNow));
     }
 
-    [Theory]
+    [FixtureTheory]
     [MemberData(nameof(Cases))]
     public void Every_case_comes_out_as_stated(string name)
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         var mustFail = name.EndsWith("_fail", StringComparison.Ordinal);
         VerificationFailure? failure = null;
         try { Verify(name); }
         catch (VerificationFailure e) { failure = e; }
         output.WriteLine($"{name}: {(failure is null ? "verified" : $"failed at {failure.Step}: {failure.Reason}")}");
         if (mustFail)
-            Assert.Equal(FailingStep[name], Assert.IsType<VerificationFailure>(failure).Step);
+            Assert.Equal(FailingStep[name], Assert.IsAssignableFrom<VerificationFailure>(failure).Step);
         else
             Assert.Null(failure);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_valid_signature_from_another_identity_or_issuer_fails_at_the_identity_step()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         var other = Assert.Throws<VerificationFailure>(() => Verify("happy-path-v0.3", identity: new IdentityPolicy(DefaultIssuer, "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main", null)));
         Assert.Equal(VerificationStep.Identity, other.Step);
         var issuer = Assert.Throws<VerificationFailure>(() => Verify("happy-path-v0.3", identity: new IdentityPolicy("https://accounts.google.com", DefaultIdentity, null)));
@@ -95,10 +93,9 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         Verify("happy-path-v0.3", identity: new IdentityPolicy(DefaultIssuer, null, @"https://github\.com/sigstore-conformance/.+@refs/heads/main"));
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_changed_artifact_byte_fails_and_the_staging_root_is_not_trusted()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         var artifact = File.ReadAllBytes(RepositoryLayout.Fixture("sigstore", "conformance", "a.txt"));
         artifact[0] ^= 1;
         Assert.Equal(VerificationStep.TlogBody, Assert.Throws<VerificationFailure>(() => Verify("happy-path-v0.3", artifact)).Step);
@@ -133,7 +130,7 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         entry["inclusionProof"]!["checkpoint"]!["envelope"] = note.Replace(signature, Flip(signature, 30));
     }
 
-    [Theory]
+    [FixtureTheory]
     [InlineData("signature", VerificationStep.TlogBody)]
     [InlineData("certificate", VerificationStep.TlogBody)]
     [InlineData("proof-hash", VerificationStep.InclusionProof)]
@@ -141,7 +138,6 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
     [InlineData("set", VerificationStep.InclusionPromise)]
     public void One_changed_byte_in_the_bundle_fails_naming_the_step(string part, string step)
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         var failure = Assert.Throws<VerificationFailure>(() => VerifyEdited("happy-path-v0.3", bundle =>
         {
             var entry = bundle["verificationMaterial"]!["tlogEntries"]![0]!;
@@ -157,10 +153,9 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         Assert.Equal(step, failure.Step);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_rekor_v2_bundle_is_signed_at_its_rfc3161_time_and_fails_when_the_timestamp_or_the_ed25519_checkpoint_changes()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         const string name = "rekor2-happy-path";
         // The TSA's genTime (20250612120220Z), not a log's integrated time: Rekor v2 entries have none.
         Assert.Equal(new DateTimeOffset(2025, 6, 12, 12, 2, 20, TimeSpan.Zero), VerifyEdited(name, _ => { }));
@@ -195,10 +190,9 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         Assert.Equal(VerificationStep.Timestamp, unpinned.Step);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_certificate_without_an_sct_from_a_pinned_ct_log_fails_at_certificate_transparency()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         var root = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json")));
         var logs = (Newtonsoft.Json.Linq.JArray)root["ctlogs"]!;
 
@@ -214,10 +208,9 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         Assert.Equal(VerificationStep.CertificateTransparency, unpinned.Step);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_log_key_whose_pinned_validity_ended_before_the_entry_fails_at_the_inclusion_promise()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         var root = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json")));
         foreach (var log in root["tlogs"]!) log["publicKey"]!["validFor"]!["end"] = "2022-01-01T00:00:00Z";
         var expired = Assert.Throws<VerificationFailure>(() => VerifyEdited("happy-path-v0.3", _ => { }, root.ToString()));
@@ -225,10 +218,9 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         Assert.Contains("not valid at the integrated time", expired.Reason);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_dsse_in_toto_bundle_fails_for_a_tampered_artifact()
     {
-        if (!RepositoryLayout.FixturesPresent()) return;
         Verify("happy-path-intoto-in-dsse-v3");
         var artifact = File.ReadAllBytes(RepositoryLayout.Fixture("sigstore", "conformance", "a.txt"));
         artifact[^1] ^= 1;

@@ -24,7 +24,7 @@ public sealed class SarifReportWriterTests
                 - {category: S, likelihood: H, impact: severe, status: open, assessed: 2026-11-01}
         """);
 
-    [Fact]
+    [FixtureFact]
     public void Failing_report_is_valid_sarif_with_located_results_and_declared_rules()
     {
         using var repo = new ScratchRepository();
@@ -39,7 +39,7 @@ public sealed class SarifReportWriterTests
         Assert.NotNull(rule["help"]!["text"]);
     }
 
-    [Fact]
+    [FixtureFact]
     public void Error_report_is_valid_sarif_and_declares_the_engine_rule()
     {
         using var repo = new ScratchRepository();

@@ -13,7 +13,7 @@ public sealed class AttackTests
         return (randn([6, 8], generator: generator), randn([8, 3], generator: generator));
     }
 
-    private static AttackTarget Network(Tensor w1, Tensor w2) => new(x => x.matmul(w1).tanh().matmul(w2), 0, 1);
+    private static AttackTarget Network(Tensor w1, Tensor w2) => new(x => x.matmul(w1).tanh().matmul(w2), 0, 1, new TorchSharp.torch.Generator(7));
 
     [Fact]
     public void Fgsm_steps_eps_along_the_sign_of_a_finite_difference_gradient()
@@ -48,7 +48,7 @@ public sealed class AttackTests
         // Two classes, logits (w.x + b, 0): the boundary is the hyperplane w.x + b = 0.
         var w = tensor(new float[] { 0.3f, -0.4f, 0.2f, 0.1f });
         var b = -0.05f;
-        var target = new AttackTarget(x => stack([x.matmul(w) + b, zeros(x.shape[0])], 1), -10, 10);
+        var target = new AttackTarget(x => stack([x.matmul(w) + b, zeros(x.shape[0])], 1), -10, 10, new TorchSharp.torch.Generator(0));
         var x = tensor(new float[] { 0.5f, -0.2f, 0.3f, 0.4f }).unsqueeze(0);
         var y = tensor(new long[] { 0 });
         var margin = (x.matmul(w) + b).item<float>();
@@ -88,7 +88,7 @@ public sealed class AttackTests
     {
         var (w1, w2) = SmallNetwork();
         var weights = randn([3 * 8 * 8, 3], generator: new TorchSharp.torch.Generator(5));
-        var target = new AttackTarget(x => x.flatten(1).matmul(weights), 0, 1);
+        var target = new AttackTarget(x => x.flatten(1).matmul(weights), 0, 1, new TorchSharp.torch.Generator(0));
         var x = rand([32, 3, 8, 8], generator: new TorchSharp.torch.Generator(6));
         var y = target.Predict(x);
 

@@ -25,13 +25,13 @@ public sealed class ConvolutionGradientTests
         var x = rand([batch, channels, 28, 28], generator: generator);
         var y = randint(0, 10, [batch], generator: generator);
 
-        var convolution = new AttackTarget(v => nn.functional.conv2d(v, weight, padding: [padding, padding]).relu().flatten(1).matmul(readout), 0, 1);
+        var convolution = new AttackTarget(v => nn.functional.conv2d(v, weight, padding: [padding, padding]).relu().flatten(1).matmul(readout), 0, 1, generator);
         var im2col = new AttackTarget(v =>
         {
             var size = 28 + 2 * padding - kernel + 1;
             var columns = nn.functional.unfold(v, kernel, padding: padding);
             return weight.reshape(8, -1).matmul(columns).reshape(v.shape[0], 8, size, size).relu().flatten(1).matmul(readout);
-        }, 0, 1);
+        }, 0, 1, generator);
 
         var gradient = convolution.InputGradient(x, y, AttackLoss.Margin);
         var reference = im2col.InputGradient(x, y, AttackLoss.Margin);

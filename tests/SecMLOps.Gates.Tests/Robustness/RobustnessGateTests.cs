@@ -41,11 +41,12 @@ public sealed class RobustnessGateTests
             .Save(scenario.Full("model.onnx"));
         scenario.WriteCsv("eval.csv", RandomRows(50, f => f[0] < 0.4 ? 0 : 1));
 
-        var report = scenario.Evaluate(FlatModel, CsvDataset, AllWhiteBoxAttacks);
+        var report = scenario.Evaluate(FlatModel, CsvDataset, "            ensemble: false\n" + AllWhiteBoxAttacks);
 
-        var clean = RobustnessScenario.Property(report, "fgsm/eps=0.1", "cleanAccuracy");
+        var clean = RobustnessScenario.Property(report, "worst-case/eps=0.1", "cleanAccuracy");
         Assert.InRange(clean, 0.2, 0.6);
-        foreach (var subject in new[] { "fgsm/eps=0.1", "pgd/eps=0.1", "deepfool/xi=0.02/eps=0.1" })
+        Assert.Equal(clean, RobustnessScenario.Property(report, "worst-case/eps=0.1", "robustAccuracy"), 6);
+        foreach (var subject in new[] { "fgsm/eps=0.1", "pgd/eps=0.1", "deepfool/xi=0.02/eps=0.1", "square/eps=0.1" })
             Assert.Equal(clean, RobustnessScenario.Property(report, subject, "robustAccuracy"), 6);
     }
 
@@ -64,10 +65,12 @@ public sealed class RobustnessGateTests
 
         var report = scenario.Evaluate(FlatModel, CsvDataset, "        dataset: eval\n        attacks:\n          - {name: fgsm, eps: [0.2]}");
 
-        var masking = Assert.Single(report.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients");
-        Assert.Equal(Outcome.Failed, masking.Outcome);
-        Assert.Contains("gradient masking suspected", masking.Finding.Message);
-        Assert.Equal(1.0, RobustnessScenario.Property(report, "fgsm/eps=0.2", "robustAccuracy"));
+        var zero = Assert.Single(report.Findings, f => f.Finding.Subject == "gradient-masking/zero-gradients");
+        Assert.Equal(Outcome.Failed, zero.Outcome);
+        Assert.Contains("gradient masking suspected", zero.Finding.Message);
+        var operators = Assert.Single(report.Findings, f => f.Finding.Subject == "gradient-masking/operators");
+        Assert.Equal(Outcome.Failed, operators.Outcome);
+        Assert.Contains("Round (node 'levels')", operators.Finding.Message);
         Assert.Equal(Verdict.Failed, report.Verdict);
     }
 
@@ -93,8 +96,8 @@ public sealed class RobustnessGateTests
         scenario.WriteCsv("eval.csv", RandomRows(5, _ => 0));
         var report = scenario.Evaluate(FlatModel, CsvDataset, AllWhiteBoxAttacks);
         var error = Assert.Single(report.Findings);
-        Assert.Equal(EngineRules.InputMissing.Id, error.Rule.Id);
-        Assert.Contains("Erf", error.Finding.Message);
+        Assert.Equal(EngineRules.UnsupportedModelFeature.Id, error.Rule.Id);
+        Assert.Contains("operator Erf", error.Finding.Message);
         Assert.Equal(Verdict.Error, report.Verdict);
     }
 
@@ -126,6 +129,7 @@ public sealed class RobustnessGateTests
     public void An_attack_and_strength_listed_twice_is_an_error_at_the_second_entry()
     {
         using var scenario = new RobustnessScenario();
+        new OnnxBuilder(4, 3).Initializer("w", new float[12], 4, 3).Node("MatMul", ["x", "w"], "logits").Save(scenario.Full("model.onnx"));
         scenario.WriteCsv("eval.csv", RandomRows(5, _ => 0));
         var report = scenario.Evaluate(FlatModel, CsvDataset, """
                     dataset: eval

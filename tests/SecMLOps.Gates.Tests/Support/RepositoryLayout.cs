@@ -14,17 +14,13 @@ internal static class RepositoryLayout
     public static string Fixtures => Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures"));
 
     /// <summary>
-    /// The shared fixtures sit beside the repository. A user's clone may lack them, and then fixture
-    /// tests return early; under CI=true a missing folder fails, so a wrong path cannot pass silently.
+    /// Why fixture tests are skipped: the shared fixtures are not beside the repository (a user's
+    /// clone may lack them). Null when they are there, and under CI=true, where the tests then run and
+    /// fail, so that a wrong path cannot turn into silent skips.
     /// </summary>
-    public static bool FixturesPresent()
-    {
-        if (Directory.Exists(Fixtures))
-            return true;
-        if (Environment.GetEnvironmentVariable("CI") == "true")
-            throw new InvalidOperationException($"CI=true but the shared fixtures are missing at {Fixtures}");
-        return false;
-    }
+    public static string? FixturesMissingReason =>
+        Directory.Exists(Fixtures) || Environment.GetEnvironmentVariable("CI") == "true" ? null
+        : $"the shared fixtures are not at {Fixtures} (they sit beside the repository; CI=true makes their absence a failure)";
 
     public static string Fixture(params string[] parts) => Path.Combine([Fixtures, .. parts]);
 

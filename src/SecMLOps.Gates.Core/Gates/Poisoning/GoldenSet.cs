@@ -8,12 +8,11 @@ internal sealed record GoldenSet(float[] Features, int[] Labels, int Dimension, 
 {
     public int Count => Labels.Length;
 
-    public static GoldenSet Load(DatasetSpec dataset)
+    public static GoldenSet Load(DatasetSpec dataset, IDatasetReader reader, int? classes)
     {
-        var reader = DatasetReaders.Open(dataset);
         var features = new List<float>();
         var labels = new List<int>();
-        foreach (var batch in DatasetReaders.Batches(dataset, reader, 4096))
+        foreach (var batch in DatasetValues.Checked(dataset, reader, 4096, DatasetValues.RangeOf(dataset, reader, null), classes))
         {
             features.AddRange(batch.Features);
             labels.AddRange(batch.Labels);

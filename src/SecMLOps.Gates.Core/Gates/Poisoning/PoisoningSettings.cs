@@ -1,11 +1,12 @@
-using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Gates.Poisoning;
 
-/// <summary>A poisoning rule's settings with their documented defaults (schema: poisoningSettings).</summary>
+/// <summary>A poisoning rule's settings, bound when the policy loads (schema: poisoning.settings.schema.json).</summary>
 public sealed record PoisoningSettings(
-    string Training,
-    string Golden,
+    DatasetSpec Training,
+    DatasetSpec Golden,
     double MinGoldenFraction,
     string? Quarantine,
     int Seed,
@@ -18,22 +19,30 @@ public sealed record PoisoningSettings(
     double MaxPsi,
     double MinPriorShiftPValue,
     double? MinGoldenAccuracy,
-    double? MaxRecallDrop)
+    double? MaxRecallDrop,
+    ModelSpec? Model)
 {
-    public static PoisoningSettings From(JObject settings) => new(
-        (string?)settings["training"] ?? "training",
-        (string?)settings["golden"] ?? "golden",
-        (double?)settings["minGoldenFraction"] ?? 0.10,
-        (string?)settings["quarantine"],
-        (int?)settings["seed"] ?? 0,
-        (int?)settings["labelConsistency"]?["k"] ?? 10,
-        (int?)settings["labelConsistency"]?["components"] ?? 50,
-        (double?)settings["labelConsistency"]?["maxExcessFlaggedFraction"] ?? 0.03,
-        (double?)settings["duplicates"]?["nearDuplicateQuantum"] ?? 0.125,
-        (int?)settings["duplicates"]?["maxConflictingDuplicates"] ?? 0,
-        (double?)settings["distributionShift"]?["maxKsStatistic"] ?? 0.1,
-        (double?)settings["distributionShift"]?["maxPsi"] ?? 0.25,
-        (double?)settings["distributionShift"]?["minPriorShiftPValue"] ?? 0.001,
-        (double?)settings["model"]?["minGoldenAccuracy"],
-        (double?)settings["model"]?["maxRecallDrop"]);
+    public static PoisoningSettings? Bind(SettingsBinder binder)
+    {
+        var training = binder.Dataset("training");
+        var golden = binder.Dataset("golden");
+        if (training is not null && golden is not null && training.Name == golden.Name)
+            binder.Error(EngineRules.PolicyInconsistent, $"training and golden name the same dataset '{golden.Name}'; the golden set must be separate verified data", binder["golden"] ?? binder["training"]);
+        var labels = binder.Child("labelConsistency");
+        var duplicates = binder.Child("duplicates");
+        var shift = binder.Child("distributionShift");
+        var model = binder.Child("model");
+        var (minGoldenAccuracy, maxRecallDrop) = (model.OptionalNumber("minGoldenAccuracy"), model.OptionalNumber("maxRecallDrop"));
+        var spec = minGoldenAccuracy is not null || maxRecallDrop is not null ? binder.Model("checks a model on the golden set") : null;
+        if (maxRecallDrop is not null && spec is not null && spec.Baseline is null)
+            binder.Error(EngineRules.PolicyInconsistent, "maxRecallDrop compares with spec.model.baseline, which the policy does not declare", model["maxRecallDrop"]);
+        var quarantine = binder.OutputFile("quarantine", "quarantine file");
+        if (training is null || golden is null)
+            return null;
+        return new PoisoningSettings(training, golden, binder.Number("minGoldenFraction"), quarantine, binder.Integer("seed"),
+            labels.Integer("k"), labels.Integer("components"), labels.Number("maxExcessFlaggedFraction"),
+            duplicates.Number("nearDuplicateQuantum"), duplicates.Integer("maxConflictingDuplicates"),
+            shift.Number("maxKsStatistic"), shift.Number("maxPsi"), shift.Number("minPriorShiftPValue"),
+            minGoldenAccuracy, maxRecallDrop, spec);
+    }
 }

@@ -1,75 +1,65 @@
 using System.Security.Cryptography;
-using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Gates.Provenance.ModelSigning;
 using SecMLOps.Gates.Gates.Provenance.Sigstore;
+using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Gates.Provenance;
 
 /// <summary>
 /// Every listed artifact must carry a Sigstore bundle that verifies offline against the pinned
-/// trusted root, signed by an allowed identity (or by the pinned public key).
+/// trusted root, signed by an allowed identity (or by the pinned public key); a signed lineage
+/// statement must describe the artifacts and the policy's datasets; signed model folders must match
+/// their model_signing manifest.
 /// </summary>
-public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
+public sealed class ProvenanceGate(IBundleVerifier verifier) : Gate<ProvenanceSettings>
 {
+    public const string Kind = "provenance";
+
     public ProvenanceGate() : this(new SigstoreVerifier())
     {
     }
 
-    public string Kind => "provenance";
-    public string SettingsDefinition => "provenanceSettings";
-    public string Title => "Every artifact is signed by an allowed identity, and its training lineage is signed, verified offline against pinned trust material.";
-    public string Description =>
+    public override GateDescriptor Descriptor { get; } = new(
+        Kind,
+        "Every artifact is signed by an allowed identity, and its training lineage is signed, verified offline against pinned trust material.",
         "Each artifact's Sigstore bundle must verify offline against the pinned trusted root: transparency-log entry (signed entry timestamp, " +
         "inclusion proof, checkpoint, logged body), signing time within the certificate's validity, certificate chain to a pinned Fulcio CA, " +
         "an allowed OIDC issuer and subject (or the pinned public key), and the signature over the artifact or its in-toto statement. " +
-        "A signed lineage statement (DSSE, pinned ECDSA key) must name every artifact by sha256 and the policy's datasets by their digests.";
+        "A signed lineage statement (DSSE, pinned ECDSA key) must name every artifact by sha256 and the policy's datasets by their digests. " +
+        "Model folders signed with OpenSSF model_signing must match their signed manifest file for file.",
+        GateDescriptor.EmbeddedSettingsSchema(typeof(ProvenanceGate), Kind));
 
-    public IEnumerable<Finding> Evaluate(GateContext context)
+    public override ProvenanceSettings? Bind(SettingsBinder binder) => ProvenanceSettings.Bind(binder);
+
+    public override GateResult Evaluate(GateContext context, ProvenanceSettings settings)
     {
-        var settings = context.Rule.Settings;
-        if (settings["artifacts"] is null && settings["models"] is null)
-            throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} checks nothing: list artifacts (Sigstore bundles, lineage) or models (model_signing)", context.RuleLocation);
-        if (settings["artifacts"] is not null && settings["trustedRoot"] is null && settings["lineage"] is null)
-            throw new GateInputException(EngineRules.SchemaViolation, $"rule {context.Rule.Id} lists artifacts but neither trustedRoot (Sigstore bundles) nor lineage", context.RuleLocation);
-        foreach (var finding in ModelSigningCheck.Run(context, verifier))
-            yield return finding;
-        var artifactPaths = (settings["artifacts"] as JArray ?? []).Select(a => context.ResolveExistingFile((string)a["path"]!, a["path"]!, "artifact")).ToList();
-        if (settings["lineage"] is { } lineage)
-            foreach (var finding in new LineageCheck(context, lineage, artifactPaths).Run())
-                yield return finding;
-        if (settings["trustedRoot"] is null)
-            yield break;
-        var root = TrustedRoot.Parse(File.ReadAllText(context.ResolveSettingPath("trustedRoot")));
-        using var key = settings["publicKey"] is { } keySetting ? PinnedKeys.Load(context, keySetting, "publicKey") : null;
-        var identities = (settings["identities"] as JArray ?? [])
-            .Select(i => new IdentityPolicy((string)i["issuer"]!, (string?)i["subject"], (string?)i["subjectPattern"])).ToList();
-
-        foreach (var artifact in settings["artifacts"] as JArray ?? [])
-        {
-            var at = context.Policy.Document.LocationOf(artifact);
-            var path = context.ResolveExistingFile((string)artifact["path"]!, artifact["path"]!, "artifact");
-            var bundlePath = artifact["bundle"] is { } b ? context.ResolveExistingFile((string)b!, b, "bundle") : context.ResolveExistingFile((string)artifact["path"]! + ".sigstore.json", artifact["path"]!, "bundle");
-            var subject = context.Root.Relative(path);
-            yield return Verify(context.Rule.Id, subject, path, bundlePath, root, identities, key, at);
-        }
+        var findings = new List<Finding>();
+        findings.AddRange(settings.Models.Select(model => ModelSigningCheck.Run(context, settings, model, verifier)));
+        if (settings.Lineage is { } lineage)
+            findings.AddRange(new LineageCheck(context, lineage, settings.Artifacts.Select(a => a.Path).ToList()).Run());
+        if (settings.Root is { } root)
+            findings.AddRange(settings.Artifacts.Select(artifact => Verify(context, artifact, root, settings)));
+        return new GateResult(findings);
     }
 
-    private Finding Verify(string ruleId, string subject, string path, string bundlePath, TrustedRoot root, IReadOnlyList<IdentityPolicy> identities, ECDsa? key, SourceLocation at)
+    private Finding Verify(GateContext context, SignedArtifact artifact, TrustedRoot root, ProvenanceSettings settings)
     {
-        var bundle = File.ReadAllText(bundlePath);
-        var artifact = File.ReadAllBytes(path);
+        var subject = context.Root.Relative(artifact.Path);
+        var bundle = InputFiles.ReadAllText(artifact.BundlePath!, InputLimits.DocumentBytes);
+        var bytes = File.ReadAllBytes(artifact.Path);
         VerificationFailure? last = null;
         // Each allowed identity is a separate policy; the artifact passes when one of them accepts the bundle.
-        foreach (var identity in identities.Count > 0 ? identities.Cast<IdentityPolicy?>() : [null])
+        foreach (var identity in settings.Identities.Count > 0 ? settings.Identities.Cast<IdentityPolicy?>() : [null])
         {
             try
             {
-                var time = verifier.Verify(new BundleVerificationRequest(bundle, artifact, root, identity, key, DateTimeOffset.UtcNow));
-                return Finding.Passed(ruleId, subject, $"{subject} is signed ({Path.GetFileName(bundlePath)}), verified offline; signing time {time:u}", at,
-                    new Dictionary<string, object> { ["signingTime"] = time.ToString("u"), ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(artifact)) });
+                var time = verifier.Verify(new BundleVerificationRequest(bundle, bytes, root, identity, settings.PublicKey, DateTimeOffset.UtcNow));
+                return Finding.Passed(context.Rule.Id, subject, $"{subject} is signed ({Path.GetFileName(artifact.BundlePath)}), verified offline; signing time {time:u}", artifact.Location,
+                    new Dictionary<string, object> { ["signingTime"] = time.ToString("u"), ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)) });
             }
             catch (VerificationFailure failure)
             {
@@ -77,8 +67,7 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : IGate
                 if (failure.Step != VerificationStep.Identity) break;
             }
         }
-        return Finding.Failed(ruleId, subject, $"{subject}: verification failed at step {last!.Step}: {last.Reason}", at,
+        return Finding.Failed(context.Rule.Id, subject, $"{subject}: verification failed at step {last!.Step}: {last.Reason}", artifact.Location,
             new Dictionary<string, object> { ["step"] = last.Step });
     }
-
 }

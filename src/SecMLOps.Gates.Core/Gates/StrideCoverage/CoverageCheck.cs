@@ -1,55 +1,38 @@
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
+using static System.FormattableString;
 
 namespace SecMLOps.Gates.Gates.StrideCoverage;
 
-/// <summary>One run of the STRIDE coverage rules over one threat model.</summary>
-internal sealed class CoverageCheck(GateContext context, ThreatModel model, RiskLevel riskLevel, int maxAgeDays)
+/// <summary>One run of the STRIDE coverage rules over one (consistent) threat model.</summary>
+internal sealed class CoverageCheck(GateContext context, StrideCoverageSettings settings)
 {
-    private readonly Dictionary<string, Control> _controls = model.Controls.DistinctBy(c => c.Id).ToDictionary(c => c.Id);
+    private readonly ThreatModel _model = settings.Model;
+    private readonly Dictionary<string, Control> _controls = settings.Model.Controls.ToDictionary(c => c.Id);
     private readonly Dictionary<string, string?> _evidenceProblems = [];
     private string RuleId => context.Rule.Id;
+    private Enforcement UnratedEnforcement => (Enforcement)Math.Min((int)settings.ImpactNotRated, (int)context.Rule.Enforcement);
 
     public IEnumerable<Finding> Run()
     {
         var findings = new List<Finding>();
-        findings.AddRange(CheckUniqueIds());
-        foreach (var control in model.Controls.DistinctBy(c => c.Id))
+        foreach (var control in _model.Controls)
             findings.Add(CheckControl(control));
-        var ids = model.Elements.Select(e => e.Id).ToHashSet();
-        foreach (var element in model.Elements.DistinctBy(e => e.Id))
+        foreach (var element in _model.Elements)
         {
             if (element.OutOfScope)
             {
                 findings.Add(Finding.Skipped(RuleId, Subject(element), $"{Describe(element)} is out of scope", element.Location));
                 continue;
             }
-            findings.AddRange(CheckFlowEnds(element, ids));
             foreach (var category in Stride.Applicable(element))
+            {
                 findings.Add(CheckPair(element, category));
+                findings.AddRange(UnratedImpacts(element, category));
+            }
         }
         return findings;
-    }
-
-    private IEnumerable<Finding> CheckUniqueIds()
-    {
-        foreach (var group in model.Elements.GroupBy(e => e.Id).Where(g => g.Count() > 1))
-            yield return Finding.Failed(RuleId, $"{model.Path}#{group.Key}", $"element id {group.Key} is used {group.Count()} times", group.Last().Location);
-        foreach (var group in model.Controls.GroupBy(c => c.Id).Where(g => g.Count() > 1))
-            yield return Finding.Failed(RuleId, $"{model.Path}#{group.Key}", $"control id {group.Key} is declared {group.Count()} times", group.Last().Location);
-    }
-
-    private IEnumerable<Finding> CheckFlowEnds(ModelElement element, HashSet<string> ids)
-    {
-        if (element.Type != ElementType.DataFlow)
-            yield break;
-        foreach (var (end, target) in new[] { ("from", element.From), ("to", element.To) })
-        {
-            if (target is null)
-                yield return Finding.Failed(RuleId, $"{Subject(element)}/{end}", $"{Describe(element)} has no '{end}' element", element.Location);
-            else if (!ids.Contains(target))
-                yield return Finding.Failed(RuleId, $"{Subject(element)}/{end}", $"{Describe(element)} names '{target}' as '{end}', which is not an element of the model", element.Location);
-        }
     }
 
     private Finding CheckPair(ModelElement element, char category)
@@ -61,12 +44,12 @@ internal sealed class CoverageCheck(GateContext context, ThreatModel model, Risk
                 new Dictionary<string, object> { ["category"] = category.ToString() });
 
         var problems = assessments.SelectMany(Problems).ToList();
-        var worst = assessments.OrderByDescending(a => riskLevel.IsSerious(a)).First();
+        var worst = assessments.OrderByDescending(a => settings.RiskLevel.IsSerious(a)).First();
         var properties = new Dictionary<string, object>
         {
             ["category"] = category.ToString(),
             ["likelihood"] = worst.Likelihood.ToString(),
-            ["impact"] = worst.Impact.ToString().ToLowerInvariant(),
+            ["impact"] = worst.Impact.Word(),
             ["status"] = worst.Status,
         };
         if (problems.Count > 0)
@@ -76,33 +59,45 @@ internal sealed class CoverageCheck(GateContext context, ThreatModel model, Risk
             return new Finding(RuleId, Outcome.Failed, subject, $"{Describe(element)}: {Stride.Name(category)}: {string.Join("; ", problems)}",
                 [element.Location, assessment], properties);
         }
-        return Finding.Passed(RuleId, subject, $"{Describe(element)}: {Stride.Name(category)} assessed ({worst.Likelihood}/{worst.Impact.ToString().ToLowerInvariant()}, {worst.Status})", worst.Location, properties);
+        return Finding.Passed(RuleId, subject, $"{Describe(element)}: {Stride.Name(category)} assessed ({worst.Likelihood}/{worst.Impact.Word()}, {worst.Status})", worst.Location, properties);
+    }
+
+    /// <summary>An impact nobody rated is its own finding, whose enforcement the policy sets; the pair itself is judged as if it were severe.</summary>
+    private IEnumerable<Finding> UnratedImpacts(ModelElement element, char category)
+    {
+        foreach (var assessment in element.Threats.Where(t => t.Category == category && t.Impact == Impact.NotRated).Take(1))
+        {
+            yield return new Finding(RuleId, Outcome.Failed, $"{Subject(element)}/{category}/impact",
+                $"{Describe(element)}: {Stride.Name(category)}: the impact is not rated, so the pair is treated as serious" +
+                (assessment.Rationale is { } why ? $" (rationale: {why.ReplaceLineEndings(" ")})" : "") + "; rate it once it is known",
+                [assessment.Location], new Dictionary<string, object> { ["category"] = category.ToString(), ["likelihood"] = assessment.Likelihood.ToString() })
+            {
+                Enforcement = UnratedEnforcement,
+            };
+        }
     }
 
     private IEnumerable<string> Problems(Assessment assessment)
     {
         // Imported formats without assessment dates (Threat Dragon) cannot be aged; ours requires the date.
-        if (assessment.Assessed is { } assessed && context.Today.DayNumber - assessed.DayNumber > maxAgeDays)
-            yield return $"assessed on {assessed:yyyy-MM-dd}, {context.Today.DayNumber - assessed.DayNumber} days ago (at most {maxAgeDays} allowed)";
+        if (assessment.Assessed is { } assessed && context.Today.DayNumber - assessed.DayNumber > settings.MaxAgeDays)
+            yield return Invariant($"assessed on {assessed:yyyy-MM-dd}, {context.Today.DayNumber - assessed.DayNumber} days ago (at most {settings.MaxAgeDays} allowed)");
 
-        foreach (var id in assessment.Controls.Where(id => !_controls.ContainsKey(id)))
-            yield return $"control {id} is not declared in the threat model";
-
-        if (!riskLevel.IsSerious(assessment))
+        if (!settings.RiskLevel.IsSerious(assessment))
             yield break;
-        var evidenced = assessment.Controls.Where(id => _controls.ContainsKey(id) && EvidenceProblem(_controls[id]) is null).ToList();
+        var evidenced = assessment.Controls.Where(id => EvidenceProblem(_controls[id]) is null).ToList();
         var accepted = assessment.Status == "accepted" && assessment.Acceptance is { } acceptance && acceptance.Expires >= context.Today;
         if (evidenced.Count == 0 && !accepted)
         {
-            var expired = assessment.Acceptance is { } a && a.Expires < context.Today ? $" (the acceptance by {a.Owner} expired on {a.Expires:yyyy-MM-dd})" : "";
-            yield return $"likelihood {assessment.Likelihood}, impact {assessment.Impact.ToString().ToLowerInvariant()} is at or above {riskLevel} " +
+            var expired = assessment.Acceptance is { } a && a.Expires < context.Today ? Invariant($" (the acceptance by {a.Owner} expired on {a.Expires:yyyy-MM-dd})") : "";
+            yield return $"likelihood {assessment.Likelihood}, impact {assessment.Impact.Word()} is at or above {settings.RiskLevel} " +
                 $"but names no control backed by evidence and no unexpired acceptance{expired}";
         }
     }
 
     private Finding CheckControl(Control control)
     {
-        var subject = $"{model.Path}#control:{control.Id}";
+        var subject = $"{_model.Path}#control:{control.Id}";
         return EvidenceProblem(control) is { } problem
             ? Finding.Failed(RuleId, subject, $"control {control.Id}: {problem}", control.Location)
             : Finding.Passed(RuleId, subject, $"control {control.Id} is backed by {control.Evidence.Count} piece(s) of evidence", control.Location);
@@ -130,15 +125,15 @@ internal sealed class CoverageCheck(GateContext context, ThreatModel model, Risk
 
     private string? FileProblem(Evidence evidence)
     {
-        var directory = Path.GetDirectoryName(Path.Combine(context.Root.FullPath, model.Path))!;
+        var directory = Path.GetDirectoryName(Path.Combine(context.Root.FullPath, _model.Path))!;
         var full = context.Root.Resolve(directory, evidence.Value, evidence.Location);
         if (!File.Exists(full))
-            return $"evidence file {evidence.Value} does not exist";
+            return Directory.Exists(full) ? $"evidence file {evidence.Value} is a folder, not a file" : $"evidence file {evidence.Value} does not exist";
         context.RecordInput(full);
         return null;
     }
 
-    private string Subject(ModelElement element) => $"{model.Path}#{element.Id}";
+    private string Subject(ModelElement element) => $"{_model.Path}#{element.Id}";
 
     private static string Describe(ModelElement element) =>
         $"{element.Id} ({element.Name.ReplaceLineEndings(" ")}, {element.Type.Words()})";

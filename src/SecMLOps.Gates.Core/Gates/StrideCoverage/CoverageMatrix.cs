@@ -23,7 +23,7 @@ public sealed record CoverageMatrix(ThreatModel Model, IReadOnlyList<(ModelEleme
     private static MatrixCell Cell(ModelElement element, char category)
     {
         var worst = element.Threats.Where(t => t.Category == category)
-            .OrderByDescending(t => LikelihoodOrder.IndexOf(t.Likelihood)).ThenByDescending(t => t.Impact).FirstOrDefault();
+            .OrderByDescending(t => LikelihoodOrder.IndexOf(t.Likelihood)).ThenByDescending(t => t.Impact == Impact.NotRated ? int.MaxValue : (int)t.Impact).FirstOrDefault();
         if (worst is not null)
             return new MatrixCell(CellState.Assessed, worst);
         return new MatrixCell(Stride.Applicable(element).Contains(category) ? CellState.Missing : CellState.NotApplicable, null);

@@ -1,18 +1,19 @@
-using Newtonsoft.Json.Linq;
-
 namespace SecMLOps.Gates.Gates.StrideCoverage;
 
-/// <summary>A pair is serious when its likelihood or its impact reaches the level (default: likelihood H or impact severe).</summary>
+/// <summary>
+/// A pair is serious when its likelihood or its impact reaches the level (default: likelihood H or
+/// impact severe). An impact nobody rated could be severe, so it counts as serious: it is never read as low.
+/// </summary>
 public sealed record RiskLevel(char Likelihood, Impact Impact)
 {
     private const string LikelihoodOrder = "NLMH";
 
-    public static RiskLevel FromSettings(JToken? settings) => new(
-        ((string?)settings?["likelihood"] ?? "H")[0],
-        (string?)settings?["impact"] switch { "low" => Impact.Low, "medium" => Impact.Medium, _ => Impact.Severe });
+    public static Impact ParseImpact(string text) => text switch { "low" => Impact.Low, "medium" => Impact.Medium, _ => Impact.Severe };
 
     public bool IsSerious(Assessment assessment) =>
-        LikelihoodOrder.IndexOf(assessment.Likelihood) >= LikelihoodOrder.IndexOf(Likelihood) || assessment.Impact >= Impact;
+        LikelihoodOrder.IndexOf(assessment.Likelihood) >= LikelihoodOrder.IndexOf(Likelihood)
+        || assessment.Impact == Impact.NotRated
+        || assessment.Impact >= Impact;
 
-    public override string ToString() => $"likelihood {Likelihood} or impact {Impact.ToString().ToLowerInvariant()}";
+    public override string ToString() => $"likelihood {Likelihood} or impact {Impact.Word()}";
 }

@@ -1,33 +1,38 @@
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Gates.StrideCoverage;
 
 /// <summary>
 /// Checks a threat model: every applicable STRIDE category of every in-scope element is assessed,
 /// every pair at or above the risk level names a control (or an unexpired acceptance), every
-/// control is backed by evidence, and no assessment is older than maxAgeDays.
+/// control is backed by evidence, no assessment is older than maxAgeDays, and unrated impacts are reported.
 /// </summary>
-public sealed class StrideCoverageGate : IGate
+public sealed class StrideCoverageGate : Gate<StrideCoverageSettings>
 {
-    public string Kind => "stride-coverage";
-    public string SettingsDefinition => "strideCoverageSettings";
-    public string Title => "The threat model covers STRIDE for every element and mitigates every serious risk.";
-    public string Description =>
-        "Each data-flow element must be assessed for each STRIDE category that applies to it (STRIDE per element); " +
-        "each assessment at or above the policy's risk level must name a control backed by evidence (a policy rule, an existing file, or a waiver) " +
-        "or an acceptance with an owner that has not expired; assessments must be younger than maxAgeDays.";
+    public const string Kind = "stride-coverage";
+    public const string ThreatModelKind = "ThreatModel";
 
-    public IEnumerable<Finding> Evaluate(GateContext context)
+    public override GateDescriptor Descriptor { get; } = new(
+        Kind,
+        "The threat model covers STRIDE for every element and mitigates every serious risk.",
+        "Each data-flow element must be assessed for each STRIDE category that applies to it (STRIDE per element, or the element's own list); " +
+        "each assessment at or above the policy's risk level (an unrated impact counts as serious) must name a control backed by evidence " +
+        "(a policy rule, an existing file, or a waiver) or an acceptance with an owner that has not expired; assessments must be younger than maxAgeDays; " +
+        "an impact that is not rated is reported on its own.",
+        GateDescriptor.EmbeddedSettingsSchema(typeof(StrideCoverageGate), Kind))
     {
-        var path = context.ResolveSettingPath("threatModel");
-        var document = SourceDocument.Load(path, context.Root.Relative(path));
-        var (model, errors) = ThreatModelReader.Read(document, context.Setting("format", "secmlops"));
-        if (model is null)
-            return errors;
+        Documents = [new DocumentKind(ThreatModelKind, ValidateThreatModel)],
+    };
 
-        var riskLevel = RiskLevel.FromSettings(context.Rule.Settings["riskLevel"]);
-        return new CoverageCheck(context, model, riskLevel, context.Setting("maxAgeDays", 365)).Run();
-    }
+    public override StrideCoverageSettings? Bind(SettingsBinder binder) => StrideCoverageSettings.Bind(binder);
+
+    public override GateResult Evaluate(GateContext context, StrideCoverageSettings settings) =>
+        new(new CoverageCheck(context, settings).Run().ToList(), CoverageMatrixWriter.ToMarkdown(CoverageMatrix.Of(settings.Model), heading: 3));
+
+    /// <summary>What <c>validate</c> checks of a ThreatModel file on its own (dates are judged against today).</summary>
+    private static IReadOnlyList<Finding> ValidateThreatModel(SourceDocument document) =>
+        ThreatModelReader.Read(document, ThreatModelReader.SecMLOpsFormat, DateOnly.FromDateTime(DateTime.UtcNow)).Errors;
 }

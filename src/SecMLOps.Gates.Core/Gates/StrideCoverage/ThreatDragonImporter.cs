@@ -7,7 +7,8 @@ namespace SecMLOps.Gates.Gates.StrideCoverage;
 /// <summary>
 /// Imports an OWASP Threat Dragon v2 model (STRIDE diagrams). Threat Dragon records one severity per
 /// threat, read here as both likelihood and impact; its mitigations are free text, so they become
-/// controls without evidence; it has no assessment dates.
+/// controls without evidence; it has no assessment dates. A file that is not shaped like one is an
+/// error at the offending node, never a partial import.
 /// </summary>
 public static class ThreatDragonImporter
 {
@@ -17,42 +18,50 @@ public static class ThreatDragonImporter
             return (null, [Finding.Error(EngineRules.SchemaViolation.Id, document.Path,
                 "not a Threat Dragon v2 model: expected 'version' and 'detail.diagrams'", new SourceLocation(document.Path, 1, 1))]);
 
+        var errors = new List<Finding>();
         var elements = new List<ModelElement>();
         var controls = new List<Control>();
-        foreach (var cell in diagrams.SelectMany(d => d["cells"] as JArray ?? []))
+        foreach (var cell in diagrams.SelectMany(d => d["cells"] as JArray ?? []).OfType<JObject>())
         {
-            var data = cell["data"];
-            if (ElementTypeOf((string?)data?["type"]) is not { } type)
+            if (cell["data"] is not JObject data || ElementTypeOf(Text(data["type"])) is not { } type)
                 continue;
-            var id = (string)cell["id"]!;
-            var threats = new List<Assessment>();
-            foreach (var threat in data!["threats"] as JArray ?? [])
+            if (Text(cell["id"]) is not { } id)
             {
-                if (CategoryOf((string?)threat["type"]) is not { } category)
+                errors.Add(Finding.Error(EngineRules.SchemaViolation.Id, document.Path, "a diagram cell has no id", document.LocationOf(cell)));
+                continue;
+            }
+            var threats = new List<Assessment>();
+            foreach (var threat in (data["threats"] as JArray ?? []).OfType<JObject>())
+            {
+                if (CategoryOf(Text(threat["type"])) is not { } category)
                     continue;
-                var severity = (string?)threat["severity"] ?? "Medium";
-                var status = ((string?)threat["status"] ?? "Open").ToLowerInvariant() switch { "mitigated" => "mitigated", "na" => "accepted", _ => "open" };
+                var severity = Text(threat["severity"]) is { Length: > 0 } given ? given : "Medium";
+                var status = (Text(threat["status"]) ?? "Open").ToLowerInvariant() switch { "mitigated" => "mitigated", "na" => "accepted", _ => "open" };
                 var controlIds = new List<string>();
-                if (!string.IsNullOrWhiteSpace((string?)threat["mitigation"]))
+                if (Text(threat["mitigation"]) is { } mitigation && !string.IsNullOrWhiteSpace(mitigation))
                 {
-                    var controlId = $"mitigation:{threat["id"]}";
-                    controls.Add(new Control(controlId, (string)threat["mitigation"]!, [], document.LocationOf(threat["mitigation"]!.Parent!)));
+                    var controlId = $"mitigation:{Text(threat["id"]) ?? $"{id}-{threats.Count}"}";
+                    controls.Add(new Control(controlId, mitigation, [], document.LocationOf(threat["mitigation"]!)));
                     controlIds.Add(controlId);
                 }
-                threats.Add(new Assessment(category, severity[0], ImpactOf(severity), status, null, controlIds, null,
-                    (string?)threat["title"], document.LocationOf(threat)));
+                threats.Add(new Assessment(category, char.ToUpperInvariant(severity[0]) is var letter && "HMLN".Contains(letter) ? letter : 'M',
+                    ImpactOf(severity), status, null, controlIds, null, Text(threat["title"]), document.LocationOf(threat)));
             }
             elements.Add(new ModelElement(
-                id, (string?)data["name"] ?? id, type,
-                (string?)cell["source"]?["cell"], (string?)cell["target"]?["cell"],
+                id, Text(data["name"]) ?? id, type,
+                Text(cell["source"]?["cell"]), Text(cell["target"]?["cell"]),
                 HoldsAuditLogs: false,
-                OutOfScope: (bool?)data["outOfScope"] ?? false,
+                OutOfScope: data["outOfScope"] is JValue { Type: JTokenType.Boolean } scope && (bool)scope,
                 ApplicableOverride: null,
                 threats,
                 document.LocationOf(cell)));
         }
-        return (new ThreatModel(document.Path, (string?)document.Root["summary"]?["title"] ?? document.Path, elements, controls), []);
+        if (errors.Count > 0)
+            return (null, errors);
+        return (new ThreatModel(document.Path, Text(document.Root["summary"]?["title"]) ?? document.Path, elements, controls), []);
     }
+
+    private static string? Text(JToken? token) => token is JValue { Type: JTokenType.String } value ? (string?)value : null;
 
     private static ElementType? ElementTypeOf(string? type) => type switch
     {
@@ -78,6 +87,7 @@ public static class ThreatDragonImporter
     {
         "high" or "critical" => Impact.Severe,
         "medium" => Impact.Medium,
-        _ => Impact.Low,
+        "low" => Impact.Low,
+        _ => Impact.NotRated,
     };
 }

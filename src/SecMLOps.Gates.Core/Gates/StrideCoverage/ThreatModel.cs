@@ -21,11 +21,24 @@ public static class ElementTypeNames
     };
 }
 
+/// <summary>How bad a threat would be. <see cref="NotRated"/> is a rating nobody has made: never read as low.</summary>
 public enum Impact
 {
     Low,
     Medium,
     Severe,
+    NotRated,
+}
+
+public static class ImpactNames
+{
+    public static string Word(this Impact impact) => impact switch
+    {
+        Impact.Low => "low",
+        Impact.Medium => "medium",
+        Impact.Severe => "severe",
+        _ => "not-rated",
+    };
 }
 
 /// <summary>A threat model in memory, whatever file format it came from.</summary>
@@ -53,11 +66,21 @@ public sealed record Assessment(
     IReadOnlyList<string> Controls,
     Acceptance? Acceptance,
     string? Title,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>Why the pair is rated as it is (e.g. the sentence of the source it rests on).</summary>
+    public string? Rationale { get; init; }
+}
 
 public sealed record Acceptance(string Owner, string Reason, DateOnly Expires);
 
-public sealed record Control(string Id, string Description, IReadOnlyList<Evidence> Evidence, SourceLocation Location);
+public sealed record Control(string Id, string Description, IReadOnlyList<Evidence> Evidence, SourceLocation Location)
+{
+    public string? Name { get; init; }
+
+    /// <summary>What the control serves (e.g. integrity, availability), as the model groups it.</summary>
+    public string? Group { get; init; }
+}
 
 /// <summary>What backs a control: a policy rule id, a file that exists, or a policy waiver.</summary>
 public sealed record Evidence(EvidenceKind Kind, string Value, SourceLocation Location);

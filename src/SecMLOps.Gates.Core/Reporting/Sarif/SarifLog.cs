@@ -12,10 +12,14 @@ public sealed record SarifLog(
 
 public sealed record SarifRun(
     SarifTool Tool,
+    SarifRunAutomationDetails AutomationDetails,
     IReadOnlyList<SarifInvocation> Invocations,
     IReadOnlyDictionary<string, SarifArtifactLocation> OriginalUriBaseIds,
     IReadOnlyList<SarifResult> Results,
     string ColumnKind = "unicodeCodePoints");
+
+/// <summary>Identifies the analysis: "category/" (code scanning keeps one set of alerts per category).</summary>
+public sealed record SarifRunAutomationDetails(string Id);
 
 public sealed record SarifTool(SarifDriver Driver);
 
@@ -23,6 +27,7 @@ public sealed record SarifDriver(
     string Name,
     string Version,
     string SemanticVersion,
+    string InformationUri,
     IReadOnlyList<SarifReportingDescriptor> Rules);
 
 public sealed record SarifReportingDescriptor(
@@ -31,6 +36,7 @@ public sealed record SarifReportingDescriptor(
     SarifMessage ShortDescription,
     SarifMessage FullDescription,
     SarifMultiformatMessage Help,
+    string HelpUri,
     SarifConfiguration DefaultConfiguration,
     IReadOnlyDictionary<string, object> Properties);
 
@@ -49,7 +55,6 @@ public sealed record SarifResult(
     string Level,
     SarifMessage Message,
     IReadOnlyList<SarifLocation> Locations,
-    IReadOnlyList<SarifLocation>? RelatedLocations,
     IReadOnlyDictionary<string, string> PartialFingerprints,
     IReadOnlyList<SarifSuppression>? Suppressions,
     IReadOnlyDictionary<string, object>? Properties);

@@ -23,9 +23,12 @@ public static class SarifReportWriter
         WriteIndented = true,
     };
 
-    public static string ToJson(EvaluationReport report) => JsonSerializer.Serialize(Build(report), Options) + "\n";
+    /// <summary>The analysis category of the gate's results; the policy diff uploads its own.</summary>
+    public const string GateCategory = "secmlops-gate";
 
-    public static SarifLog Build(EvaluationReport report)
+    public static string ToJson(EvaluationReport report, string category = GateCategory) => JsonSerializer.Serialize(Build(report, category), Options) + "\n";
+
+    public static SarifLog Build(EvaluationReport report, string category = GateCategory)
     {
         var rules = report.Rules.ToList();
         var index = rules.Select((r, i) => (r.Id, i)).ToDictionary(p => p.Id, p => p.i);
@@ -33,9 +36,10 @@ public static class SarifReportWriter
             .Where(f => f.Outcome is Outcome.Failed or Outcome.Error)
             .Select(f => Result(f, index[f.Rule.Id]))
             .ToList();
-        var driver = new SarifDriver(ToolInfo.Name, ToolInfo.Version, ToolInfo.Version, rules.Select(Descriptor).ToList());
+        var driver = new SarifDriver(ToolInfo.Name, ToolInfo.Version, ToolInfo.Version, ToolInfo.InformationUri, rules.Select(Descriptor).ToList());
         var run = new SarifRun(
             new SarifTool(driver),
+            new SarifRunAutomationDetails($"{category}/"),
             [new SarifInvocation(report.Verdict != Verdict.Error, report.ExitCode)],
             new Dictionary<string, SarifArtifactLocation>
             {
@@ -50,7 +54,8 @@ public static class SarifReportWriter
         rule.Name,
         new SarifMessage(rule.ShortDescription),
         new SarifMessage(rule.FullDescription),
-        new SarifMultiformatMessage(rule.Help, rule.Help),
+        new SarifMultiformatMessage(rule.Help, $"{rule.Help}\n\n[Documentation]({rule.HelpUri})"),
+        rule.HelpUri,
         new SarifConfiguration("error"),
         new SortedDictionary<string, object>(StringComparer.Ordinal)
         {
@@ -64,8 +69,7 @@ public static class SarifReportWriter
         "fail",
         finding.Level,
         new SarifMessage(finding.Finding.Message),
-        finding.Finding.Locations.Take(1).Select(l => Location(l)).ToList(),
-        finding.Finding.Locations.Count > 1 ? finding.Finding.Locations.Skip(1).Select((l, i) => Location(l, i + 1)).ToList() : null,
+        finding.Finding.Locations.Select((l, i) => Location(l, i)).ToList(),
         new Dictionary<string, string> { [FingerprintKey] = Fingerprint(finding.Finding) },
         finding.IsWaived
             ? [new SarifSuppression("external", "accepted",
@@ -73,7 +77,7 @@ public static class SarifReportWriter
             : null,
         Properties(finding));
 
-    private static SarifLocation Location(SourceLocation location, int? id = null) => new(new SarifPhysicalLocation(
+    private static SarifLocation Location(SourceLocation location, int id) => new(new SarifPhysicalLocation(
         new SarifArtifactLocation(Uri: Uri.EscapeDataString(location.Path).Replace("%2F", "/"), UriBaseId: SourceRoot),
         location.Line > 0 ? new SarifRegion(location.Line, Math.Max(location.Column, 1)) : null), id);
 

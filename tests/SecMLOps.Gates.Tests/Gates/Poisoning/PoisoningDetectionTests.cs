@@ -54,11 +54,9 @@ public sealed class PoisoningDetectionTests(ITestOutputHelper output)
         Assert.True(recall >= TargetedRecall - Margin, $"recall {recall:0.000}");
     }
 
-    [Fact]
+    [FixtureFact]
     public void Digits_with_ten_percent_random_flips()
     {
-        if (!RepositoryLayout.FixturesPresent())
-            return;
         using var scenario = new PoisoningScenario();
         var rows = ReadDigits();
         var random = new Random(7);

@@ -6,14 +6,14 @@ namespace SecMLOps.Gates.Tests.Gates.Poisoning;
 
 public sealed class PoisoningGateTests
 {
-    private static string SampleDatasets(PoisoningScenario scenario, string trainingLabels = "train-labels.idx.gz")
+    private static string SampleDatasets(PoisoningScenario scenario, string trainingLabels = "train-labels.idx.gz", bool pinTraining = true)
     {
         scenario.CopySample("train-images-idx3-ubyte.gz", "train-images.idx.gz");
         if (!File.Exists(scenario.Full(trainingLabels)))
             scenario.CopySample("train-labels-idx1-ubyte.gz", trainingLabels);
         scenario.CopySample("golden-images-idx3-ubyte.gz", "golden-images.idx.gz");
         scenario.CopySample("golden-labels-idx1-ubyte.gz", "golden-labels.idx.gz");
-        return scenario.Dataset("training", "train-images.idx.gz", "idx", trainingLabels)
+        return scenario.Dataset("training", "train-images.idx.gz", "idx", trainingLabels, pin: pinTraining)
             + scenario.Dataset("golden", "golden-images.idx.gz", "idx", "golden-labels.idx.gz");
     }
 
@@ -27,7 +27,7 @@ public sealed class PoisoningGateTests
     }
 
     [Fact]
-    public void A_golden_file_whose_digest_does_not_match_names_both_digests()
+    public void A_golden_file_whose_digest_does_not_match_is_an_integrity_error_naming_both_digests()
     {
         using var scenario = new PoisoningScenario();
         var datasets = SampleDatasets(scenario);
@@ -38,10 +38,10 @@ public sealed class PoisoningGateTests
         var actual = global::SecMLOps.Gates.Data.FileDigest.Sha256(scenario.Full("golden-labels.idx.gz"));
 
         var report = scenario.Evaluate(datasets);
-        var finding = PoisoningScenario.Check(report, "integrity/golden/golden-labels.idx.gz");
-        Assert.Equal(Outcome.Failed, finding.Outcome);
-        Assert.Contains($"expected sha256 {pinned}, actual {actual}", finding.Finding.Message);
-        Assert.Equal(Verdict.Failed, report.Verdict);
+        var error = Assert.Single(report.Findings, f => f.Outcome == Outcome.Error);
+        Assert.Equal(EngineRules.InputIntegrity.Id, error.Rule.Id);
+        Assert.Contains($"expected {pinned}, actual {actual}", error.Finding.Message);
+        Assert.Equal(Verdict.Error, report.Verdict);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class PoisoningGateTests
         var small = datasets[..datasets.IndexOf("    golden:")] + scenario.Dataset("golden", "small-images.idx", "idx", "small-labels.idx");
         var finding = PoisoningScenario.Check(scenario.Evaluate(small), "coverage");
         Assert.Equal(Outcome.Failed, finding.Outcome);
-        Assert.Contains("the golden set has 500 rows, only 8.3 % of the 6000 training rows", finding.Finding.Message);
+        Assert.Contains("the golden set has 500 rows, 8.3 % of the 6000 training rows (at least 0.1 required)", finding.Finding.Message);
     }
 
     [Fact]
@@ -73,12 +73,12 @@ public sealed class PoisoningGateTests
     public void A_truncated_dataset_is_an_input_error()
     {
         using var scenario = new PoisoningScenario();
-        var datasets = SampleDatasets(scenario);
+        var datasets = SampleDatasets(scenario, pinTraining: false);
         var bytes = File.ReadAllBytes(scenario.Full("train-images.idx.gz"));
         File.WriteAllBytes(scenario.Full("train-images.idx.gz"), bytes[..(bytes.Length / 2)]);
         var report = scenario.Evaluate(datasets);
         Assert.Equal(Verdict.Error, report.Verdict);
-        Assert.Contains(report.Findings, f => f.Rule.Id == EngineRules.InputMissing.Id && f.Finding.Message.Contains("dataset training"));
+        Assert.Contains(report.Findings, f => f.Rule.Id == EngineRules.InputMalformed.Id && f.Finding.Message.Contains("dataset training"));
     }
 
     [Fact]

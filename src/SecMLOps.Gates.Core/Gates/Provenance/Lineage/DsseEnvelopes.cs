@@ -26,21 +26,26 @@ public static class DsseEnvelopes
         return envelope.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
-    /// <summary>Returns the payload when a signature verifies with the key; otherwise fails at the signature step.</summary>
-    public static byte[] Verify(string envelopeJson, string payloadType, ECDsa publicKey)
+    /// <summary>Reads an envelope; one that does not parse is <see cref="MalformedMaterial"/>.</summary>
+    public static DsseEnvelope Parse(string envelopeJson)
     {
-        DsseEnvelope envelope;
         try
         {
             using var document = JsonDocument.Parse(envelopeJson);
             var root = document.RootElement;
-            envelope = new DsseEnvelope(root.GetProperty("payloadType").GetString()!, Convert.FromBase64String(root.GetProperty("payload").GetString()!),
+            return new DsseEnvelope(root.GetProperty("payloadType").GetString()!, Convert.FromBase64String(root.GetProperty("payload").GetString()!),
                 root.GetProperty("signatures").EnumerateArray().Select(s => Convert.FromBase64String(s.GetProperty("sig").GetString()!)).ToList());
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or ArgumentException)
         {
-            throw new VerificationFailure(VerificationStep.Bundle, $"the envelope is malformed: {e.Message}");
+            throw new MalformedMaterial(VerificationStep.Bundle, $"the envelope is malformed: {e.Message}");
         }
+    }
+
+    /// <summary>Returns the payload when a signature verifies with the key; otherwise fails at the signature step.</summary>
+    public static byte[] Verify(string envelopeJson, string payloadType, ECDsa publicKey)
+    {
+        var envelope = Parse(envelopeJson);
         if (envelope.PayloadType != payloadType)
             throw new VerificationFailure(VerificationStep.Bundle, $"payload type {envelope.PayloadType} is not {payloadType}");
         var signed = SignatureSteps.PreAuthenticationEncoding(envelope.PayloadType, envelope.Payload);

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.Provenance.Sigstore;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Gates.Provenance.Lineage;
 
@@ -11,21 +11,18 @@ namespace SecMLOps.Gates.Gates.Provenance.Lineage;
 /// The signed lineage statement: its signature (pinned key), its subjects against every artifact on
 /// disk (all of them, both ways), its dataset digests against the policy's datasets, and its required fields.
 /// </summary>
-internal sealed class LineageCheck(GateContext context, JToken settings, IReadOnlyList<string> artifacts)
+internal sealed class LineageCheck(GateContext context, LineageSpec settings, IReadOnlyList<string> artifacts)
 {
-    private static readonly string[] AllFields = ["datasets", "hyperparameters", "codeRevision", "trainingEnvironment"];
     private string RuleId => context.Rule.Id;
-    private SourceLocation At => context.Policy.Document.LocationOf(settings);
+    private SourceLocation At => settings.Location;
 
     public IEnumerable<Finding> Run()
     {
-        var envelopePath = Resolve("statement");
-        using var key = PinnedKeys.Load(context, settings["publicKey"]!, "lineage.publicKey");
-
+        var key = settings.Key;
         LineageStatement statement;
         try
         {
-            statement = LineageStatement.Parse(DsseEnvelopes.Verify(File.ReadAllText(envelopePath), DsseEnvelopes.InTotoPayloadType, key));
+            statement = LineageStatement.Parse(DsseEnvelopes.Verify(InputFiles.ReadAllText(settings.StatementPath, InputLimits.DocumentBytes), DsseEnvelopes.InTotoPayloadType, key));
         }
         catch (VerificationFailure failure)
         {
@@ -93,7 +90,7 @@ internal sealed class LineageCheck(GateContext context, JToken settings, IReadOn
 
     private Finding Fields(LineageStatement statement)
     {
-        var required = settings["requiredFields"]?.Values<string>().Select(f => f!).ToArray() ?? AllFields;
+        var required = settings.RequiredFields;
         var missing = required.Where(f => statement.Predicate[f] switch
         {
             null => true,
@@ -105,6 +102,4 @@ internal sealed class LineageCheck(GateContext context, JToken settings, IReadOn
             ? Finding.Passed(RuleId, "lineage/fields", $"the lineage records {string.Join(", ", required)}", At)
             : Finding.Failed(RuleId, "lineage/fields", $"the lineage lacks {string.Join(", ", missing)}", At);
     }
-
-    private string Resolve(string key) => context.ResolveExistingFile((string)settings[key]!, settings[key]!, $"lineage.{key}");
 }

@@ -79,9 +79,9 @@ public sealed record SigstoreBundle(
             }
             return new SigstoreBundle(mediaType, chain.FirstOrDefault(), chain, usesKey, entries, digest, signature, envelope, timestamps);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or ArgumentException or OverflowException or System.Security.Cryptography.CryptographicException)
         {
-            throw new VerificationFailure(VerificationStep.Bundle, $"the bundle is malformed: {e.Message}");
+            throw new MalformedMaterial(VerificationStep.Bundle, $"the bundle is malformed: {e.Message}");
         }
     }
 

@@ -58,9 +58,9 @@ public sealed class TrustedRoot
             var timestampAuthorities = root.TryGetProperty("timestampAuthorities", out var tsas) ? tsas.EnumerateArray().Select(ParseAuthority).ToList() : [];
             return new TrustedRoot(logs, certificateTransparencyLogs, authorities, timestampAuthorities);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or CryptographicException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or CryptographicException or InvalidOperationException or ArgumentException or OverflowException)
         {
-            throw new VerificationFailure(VerificationStep.TrustedRoot, $"the trusted root cannot be read: {e.Message}");
+            throw new MalformedMaterial(VerificationStep.TrustedRoot, $"the trusted root cannot be read: {e.Message}");
         }
     }
 

@@ -19,8 +19,14 @@ public static class VerificationStep
 }
 
 /// <summary>A failed verification step and why.</summary>
-public sealed class VerificationFailure(string step, string reason) : Exception($"{step}: {reason}")
+public class VerificationFailure(string step, string reason) : Exception($"{step}: {reason}")
 {
     public string Step { get; } = step;
     public string Reason { get; } = reason;
 }
+
+/// <summary>
+/// Trust material or a signature file that does not parse (not JSON, truncated, bad base64): a bad
+/// input rather than a signature that fails to verify, so the gate reports it as an input error.
+/// </summary>
+public sealed class MalformedMaterial(string step, string reason) : VerificationFailure(step, reason);

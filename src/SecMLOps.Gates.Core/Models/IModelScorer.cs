@@ -1,6 +1,6 @@
 using SecMLOps.Gates.Policies;
 
-namespace SecMLOps.Gates.Gates.Poisoning;
+namespace SecMLOps.Gates.Models;
 
 /// <summary>Per-class results of a model on a labelled dataset.</summary>
 public sealed record ClassScores(IReadOnlyList<long> Correct, IReadOnlyList<long> Total)
@@ -15,4 +15,7 @@ public interface IModelScorer
 {
     /// <summary>Scores the policy's model, or <paramref name="file"/> (e.g. the baseline) with the model's input settings.</summary>
     ClassScores Score(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset);
+
+    /// <summary>How many classes the policy's model scores (the width of its output).</summary>
+    int ClassCount(ModelSpec model);
 }

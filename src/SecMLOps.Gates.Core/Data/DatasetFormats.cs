@@ -1,0 +1,35 @@
+using SecMLOps.Gates.Policies;
+
+namespace SecMLOps.Gates.Data;
+
+/// <summary>A dataset format: its name in policies, the keys only it takes, and how its reader opens.</summary>
+/// <param name="OwnKeys">Dataset keys that only this format reads (besides path, format, digests, valueRange and layout).</param>
+/// <param name="LabelsFile">Whether the labels come in a file of their own (the `labels` key, then required).</param>
+/// <param name="Folder">Whether `path` names a folder rather than a file.</param>
+public sealed record DatasetFormat(string Name, string Description, IReadOnlyList<string> OwnKeys, bool LabelsFile, bool Folder, Func<DatasetSpec, IDatasetReader> Open);
+
+/// <summary>
+/// Every dataset format the engine reads, in one explicit list: the policy schema's format enum comes
+/// from it, and a name not listed is an error at its line, never a fallback to another reader.
+/// </summary>
+public static class DatasetFormats
+{
+    public static IReadOnlyList<DatasetFormat> All { get; } =
+    [
+        new("idx", "MNIST-style IDX files (gzipped or not), unsigned bytes or float32, with a labels file", ["labels"], LabelsFile: true, Folder: false,
+            d => new IdxDatasetReader(d.Path, d.LabelsPath!)),
+        new("csv", "one sample a line, numbers only (gzipped or not), the label in labelColumn; a first line that is not numeric is a header", ["labelColumn"], LabelsFile: false, Folder: false,
+            d => new CsvDatasetReader(d.Path, d.LabelColumn)),
+        new("npy", "a NumPy .npy array of features and one of labels", ["labels"], LabelsFile: true, Folder: false,
+            d => NpyDatasetReader.FromFiles(d.Path, d.LabelsPath!)),
+        new("npz", "a NumPy .npz archive holding the features and the labels arrays", ["featuresArray", "labelsArray"], LabelsFile: false, Folder: false,
+            d => NpyDatasetReader.FromArchive(d.Path, d.FeaturesArray, d.LabelsArray)),
+        new("image-folder", "a folder with one subfolder a class (in name order) of PNG or JPEG images of one size", ["channels"], LabelsFile: false, Folder: true,
+            d => new ImageFolderDatasetReader(d.Path, d.Channels)),
+    ];
+
+    /// <summary>Keys every format takes.</summary>
+    public static IReadOnlyList<string> CommonKeys { get; } = ["path", "format", "sha256", "labelsSha256", "valueRange", "layout"];
+
+    public static DatasetFormat? Find(string name) => All.FirstOrDefault(f => f.Name == name);
+}

@@ -1,0 +1,32 @@
+using SecMLOps.Gates.Policies;
+
+namespace SecMLOps.Gates.Gates.StrideCoverage;
+
+/// <summary>A stride-coverage rule's settings, bound when the policy loads (schema: stride-coverage.settings.schema.json).</summary>
+/// <param name="Model">The threat model, read and checked for consistency when the policy loaded.</param>
+/// <param name="ImpactNotRated">How findings about unrated impacts block: the weaker of this and the rule's enforcement.</param>
+public sealed record StrideCoverageSettings(ThreatModel Model, RiskLevel RiskLevel, int MaxAgeDays, Enforcement ImpactNotRated)
+{
+    public static StrideCoverageSettings? Bind(SettingsBinder binder)
+    {
+        var path = binder.InputFile("threatModel", "threat model");
+        var risk = binder.Child("riskLevel");
+        var riskLevel = new RiskLevel(risk.Text("likelihood")[0], RiskLevel.ParseImpact(risk.Text("impact")));
+        var impactNotRated = binder.Text("impactNotRated") switch
+        {
+            "advisory" => Enforcement.Advisory,
+            "soft-mandatory" => Enforcement.SoftMandatory,
+            _ => Enforcement.HardMandatory,
+        };
+        if (path is null)
+            return null;
+        var model = binder.Read(() =>
+        {
+            var document = Documents.SourceDocument.Load(path, binder.Root.Relative(path));
+            var (read, errors) = ThreatModelReader.Read(document, binder.Text("format"), binder.Today);
+            binder.Errors(errors);
+            return read;
+        });
+        return model is null ? null : new StrideCoverageSettings(model, riskLevel, binder.Integer("maxAgeDays"), impactNotRated);
+    }
+}

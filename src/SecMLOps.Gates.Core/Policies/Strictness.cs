@@ -1,0 +1,86 @@
+using Newtonsoft.Json.Linq;
+
+namespace SecMLOps.Gates.Policies;
+
+/// <summary>
+/// Which way a setting is stricter, as its schema states it in <c>x-stricter</c>. Every setting of
+/// every gate carries one (a test walks the schemas); the policy diff reads them to tell a reviewer
+/// whether a change weakens or strengthens a rule.
+/// </summary>
+public enum Strictness
+{
+    /// <summary>No direction: paths, names, seeds, devices.</summary>
+    Neutral,
+
+    /// <summary>A larger number is stricter (a minimum, a count of steps).</summary>
+    Higher,
+
+    /// <summary>A smaller number is stricter (a maximum, a tolerance).</summary>
+    Lower,
+
+    /// <summary>Setting it adds a check (a pinned digest, an optional limit); removing it weakens.</summary>
+    Present,
+
+    /// <summary>Setting it trusts more (an extra key); removing it strengthens.</summary>
+    Absent,
+
+    /// <summary>A list whose removed entries weaken (attacks, strengths, required fields).</summary>
+    MoreItems,
+
+    /// <summary>A list whose added entries weaken (allowed identities, accepted exceptions).</summary>
+    FewerItems,
+
+    /// <summary>An enum listed from weakest to strictest.</summary>
+    EnumOrder,
+
+    /// <summary>A boolean whose true is stricter.</summary>
+    True,
+
+    /// <summary>A boolean whose false is stricter.</summary>
+    False,
+}
+
+public static class StrictnessAnnotation
+{
+    public const string Keyword = "x-stricter";
+
+    /// <summary>For lists of objects: the item properties that identify an entry across revisions.</summary>
+    public const string KeyKeyword = "x-key";
+
+    private static readonly Dictionary<string, Strictness> Words = new(StringComparer.Ordinal)
+    {
+        ["neutral"] = Strictness.Neutral,
+        ["higher"] = Strictness.Higher,
+        ["lower"] = Strictness.Lower,
+        ["present"] = Strictness.Present,
+        ["absent"] = Strictness.Absent,
+        ["more-items"] = Strictness.MoreItems,
+        ["fewer-items"] = Strictness.FewerItems,
+        ["enum-order"] = Strictness.EnumOrder,
+        ["true"] = Strictness.True,
+        ["false"] = Strictness.False,
+    };
+
+    public static IReadOnlyCollection<string> Vocabulary => Words.Keys;
+
+    /// <summary>The annotation of a schema node; null when it has none (or an unknown word).</summary>
+    public static Strictness? Of(JObject? schema) =>
+        schema?[Keyword] is JValue { Type: JTokenType.String } value && Words.TryGetValue((string)value!, out var strictness) ? strictness : null;
+
+    public static string Word(Strictness strictness) => Words.First(p => p.Value == strictness).Key;
+
+    /// <summary>What a reader of the docs sees in the "stricter when" column.</summary>
+    public static string Explain(Strictness strictness, JObject schema) => strictness switch
+    {
+        Strictness.Higher => "higher",
+        Strictness.Lower => "lower",
+        Strictness.Present => "set",
+        Strictness.Absent => "not set",
+        Strictness.MoreItems => "more entries",
+        Strictness.FewerItems => "fewer entries",
+        Strictness.EnumOrder => string.Join(" < ", (schema["enum"] as JArray ?? []).Select(v => $"`{v}`")),
+        Strictness.True => "`true`",
+        Strictness.False => "`false`",
+        _ => "neither (neutral)",
+    };
+}

@@ -1,0 +1,73 @@
+using Newtonsoft.Json.Linq;
+
+namespace SecMLOps.Gates.Robustness.Attacks;
+
+/// <summary>One configured attack's options, with the catalogue's defaults filled in.</summary>
+public sealed record AttackOptions(
+    double Eps, double Xi, PerturbationNorm Norm, int Steps, double StepSize, bool RandomStart, int Restarts,
+    int MaxIterations, int Queries, double PInit, int Targets, AttackLoss Loss);
+
+/// <summary>
+/// An attack as policies name it: what it takes (each option with its default), whether it needs
+/// gradients, where it runs in the ensemble, and how it is made from its options.
+/// </summary>
+/// <param name="Order">Position in the ensemble at one strength: iterative white-box attacks first,
+/// then the single-step FGSM, then the black-box Square, so that a later, weaker attack that still
+/// breaks samples exposes a sanity or masking problem.</param>
+public sealed record AttackDefinition(string Name, string Description, bool WhiteBox, int Order, JObject Defaults, Func<AttackOptions, Attack> Create)
+{
+    /// <summary>The keys an entry of this attack may have.</summary>
+    public IEnumerable<string> Keys => new[] { "name", "eps" }.Concat(Defaults.Properties().Select(p => p.Name));
+}
+
+/// <summary>A named ensemble, run at each strength the rule lists.</summary>
+public sealed record AttackSuite(string Name, string Description, IReadOnlyList<(string Attack, JObject Options)> Attacks);
+
+/// <summary>
+/// Every attack and suite the robustness gate runs, in one explicit list: the settings schema's
+/// attack names come from it, and a name not listed is an error at its line, never a fallback.
+/// </summary>
+public static class AttackCatalogue
+{
+    public static IReadOnlyList<AttackDefinition> All { get; } =
+    [
+        new("pgd", "projected gradient descent (L-inf) with random start, best iterate and restarts", true, 1,
+            new JObject { ["steps"] = 10, ["stepSize"] = 0.25, ["randomStart"] = true, ["restarts"] = 1 },
+            o => new Pgd(o.Eps, o.Steps, o.StepSize, o.RandomStart, o.Restarts, o.Loss)),
+        new("apgd-ce", "Auto-PGD with the cross-entropy loss (Croce and Hein 2020)", true, 2,
+            new JObject { ["steps"] = 100, ["restarts"] = 1 },
+            o => new Apgd("apgd-ce", o.Eps, AttackLoss.CrossEntropy, o.Steps, o.Restarts)),
+        new("apgd-dlr", "Auto-PGD with the difference-of-logits-ratio loss (invariant to the logits' scale)", true, 3,
+            new JObject { ["steps"] = 100, ["restarts"] = 1 },
+            o => new Apgd("apgd-dlr", o.Eps, AttackLoss.Dlr, o.Steps, o.Restarts)),
+        new("apgd-t", "targeted Auto-PGD with the targeted DLR loss, towards each of the next most likely classes in turn", true, 4,
+            new JObject { ["steps"] = 100, ["restarts"] = 1, ["targets"] = 9 },
+            o => new Apgd("apgd-t", o.Eps, AttackLoss.Dlr, o.Steps, o.Restarts, o.Targets)),
+        new("deepfool", "DeepFool's minimal perturbation (overshoot xi), projected onto the eps-ball and tested there", true, 5,
+            new JObject { ["xi"] = new JArray(0.02), ["norm"] = "linf", ["maxIterations"] = 50 },
+            o => new DeepFool(o.Xi, o.MaxIterations, o.Norm)),
+        new("fgsm", "the fast gradient sign method: one step of eps", true, 6,
+            new JObject(),
+            o => new Fgsm(o.Eps, o.Loss)),
+        new("square", "Square Attack, score-based and gradient-free (black-box)", false, 7,
+            new JObject { ["queries"] = 1000, ["pInit"] = 0.8 },
+            o => new SquareAttack(o.Eps, o.Queries, o.PInit)),
+    ];
+
+    public static IReadOnlyList<AttackSuite> Suites { get; } =
+    [
+        new("autoattack-standard", "AutoAttack's standard version: APGD-CE (100 iterations), APGD-T with the targeted DLR loss (9 target classes, 100 iterations each) and Square (5000 queries); its fourth attack, FAB-T, is left out",
+        [
+            ("apgd-ce", new JObject { ["steps"] = 100 }),
+            ("apgd-t", new JObject { ["steps"] = 100, ["targets"] = 9 }),
+            ("square", new JObject { ["queries"] = 5000, ["pInit"] = 0.8 }),
+        ]),
+    ];
+
+    /// <summary>Every option any attack takes, for the settings schema.</summary>
+    public static IReadOnlySet<string> Options => All.SelectMany(a => a.Keys).ToHashSet();
+
+    public static AttackDefinition? Find(string name) => All.FirstOrDefault(a => a.Name == name);
+
+    public static AttackSuite? FindSuite(string name) => Suites.FirstOrDefault(s => s.Name == name);
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using SecMLOps.Gates.Robustness.Attacks;
+using static SecMLOps.Gates.Robustness.HeldScalars;
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Robustness.Evaluation;
+
+/// <summary>What one attack at one strength did: which samples it broke, of those it attacked.</summary>
+/// <param name="Broken">Per sample of the evaluation set: broken by this attack (a sample misclassified clean is never counted).</param>
+public sealed record AttackResult(Gate.PlannedAttack Attack, bool[] Broken, int Attacked, double? MedianLinf, double? MedianL2)
+{
+    public int BrokenCount => Broken.Count(b => b);
+}
+
+/// <summary>
+/// The evaluation set, the model's clean predictions and the attack targets, shared by every check
+/// of one rule: runs an attack over a set of samples in batches (with progress) and decides, on the
+/// model's reference runtime, which samples it broke. One generator serves the whole rule.
+/// </summary>
+internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, bool[] cleanCorrect, double low, double high, int batchSize, Generator generator, int gradientSamples, Action<string> progress)
+{
+    public ModelUnderTest Model => model;
+    public EvaluationSet Set => set;
+    public int Count => cleanCorrect.Length;
+    public bool[] CleanCorrect => cleanCorrect;
+    public double Low => low;
+    public double High => high;
+    public int BatchSize => batchSize;
+
+    public AttackTarget WhiteBox { get; } = model.WhiteBoxTarget(low, high, generator, gradientSamples);
+    public AttackTarget BlackBox { get; } = model.BlackBoxTarget(low, high, generator);
+
+    /// <summary>Runs the attack on the given samples; a sample counts as broken when it was classified right and the attacked point is not.</summary>
+    public AttackResult Run(Gate.PlannedAttack planned, IReadOnlyList<int> samples)
+    {
+        var attack = planned.Create();
+        var target = attack.WhiteBox ? WhiteBox : BlackBox;
+        var broken = new bool[Count];
+        var (linf, l2) = (new List<float>(), new List<float>());
+        foreach (var (indices, x, y) in Batches(samples, planned.Subject))
+        {
+            var adversarial = Finite(attack.Run(target, x, y), planned.Subject);
+            var judged = Finite(attack.WithinBudget(target, x, adversarial, planned.Eps), planned.Subject);
+            var wrong = model.Predict(judged, batchSize).ne(y.cpu()).data<bool>().ToArray();
+            for (var j = 0; j < indices.Length; j++)
+                broken[indices[j]] = wrong[j] && cleanCorrect[indices[j]];
+            if (!attack.MeasuresMinimalPerturbation)
+                continue;
+            var flipped = model.Predict(adversarial, batchSize).ne(y.cpu());
+            var delta = (adversarial - x).flatten(1).cpu().div(Held(high - low));
+            linf.AddRange(delta.abs().amax([1])[flipped].data<float>().ToArray());
+            l2.AddRange(delta.norm(1, keepdim: false)[flipped].data<float>().ToArray());
+        }
+        return new AttackResult(planned, broken, samples.Count, Median(linf), Median(l2));
+    }
+
+    /// <summary>Fails closed: a non-finite adversarial input could be judged robust by mistake.</summary>
+    private static Tensor Finite(Tensor adversarial, string attack) =>
+        adversarial.isfinite().all().item<bool>() ? adversarial
+        : throw new InvalidOperationException($"the attack {attack} produced non-finite inputs; its results cannot be trusted");
+
+    private static double? Median(List<float> values) => values.Count == 0 ? null : values.Order().ElementAt(values.Count / 2);
+
+    /// <summary>The given samples in batches on the model's device, each batch's temporaries freed when it is done.</summary>
+    public IEnumerable<(int[] Indices, Tensor X, Tensor Y)> Batches(IReadOnlyList<int> samples, string label, bool report = true)
+    {
+        var watch = Stopwatch.StartNew();
+        var total = (samples.Count + batchSize - 1) / batchSize;
+        for (var index = 0; index < total; index++)
+        {
+            var indices = samples.Skip(index * batchSize).Take(batchSize).ToArray();
+            using var scope = NewDisposeScope();
+            var rows = tensor(indices.Select(i => (long)i).ToArray());
+            yield return (indices, set.Inputs.index_select(0, rows).to(model.Device), set.Labels.index_select(0, rows).to(model.Device));
+            if (!report) continue;
+            var done = Math.Min((index + 1) * batchSize, samples.Count);
+            var rate = done / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+            progress($"{label}: batch {index + 1}/{total}, {rate:0.0} samples/s, ETA {(samples.Count - done) / rate:0} s");
+        }
+    }
+}

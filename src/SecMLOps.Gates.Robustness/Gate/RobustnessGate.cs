@@ -1,0 +1,193 @@
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
+using SecMLOps.Gates.Robustness.Attacks;
+using SecMLOps.Gates.Robustness.Evaluation;
+using static System.FormattableString;
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Robustness.Gate;
+
+/// <summary>
+/// Attacks the candidate model on the evaluation set and requires, at every strength, a worst-case
+/// robust accuracy (a sample is robust only if no attack at that strength or below breaks it) of at
+/// least minRatioOfBaseline x the baseline accuracy. Fails when the white-box numbers cannot be
+/// trusted: operators that block gradients, zero gradients, randomness, a black-box attack beating
+/// the white-box ones, or failed sanity checks; stops when its executor disagrees with ONNX Runtime.
+/// </summary>
+public sealed class RobustnessGate : Gate<RobustnessSettings>
+{
+    public const string Kind = "robustness";
+
+    public override GateDescriptor Descriptor { get; } = new(
+        Kind,
+        "The model keeps its accuracy under adversarial attack, in the worst case over every attack.",
+        "FGSM, PGD (best iterate, restarts), APGD-CE, APGD-DLR, targeted APGD, DeepFool (its perturbation projected onto the budget and tested there) and Square Attack " +
+        "run against the candidate model as an ensemble; at each strength a sample is robust only if it was classified right and no attack at that strength or below broke it. " +
+        "That worst-case robust accuracy must be at least minRatioOfBaseline times the baseline accuracy (by default its 95 % lower bound when fewer than 1000 samples are evaluated). " +
+        "Operators that block gradients, vanishing gradients, a randomised model, a black-box attack that beats the white-box ones, or failed sanity checks " +
+        "(FGSM beating iterative attacks, accuracy rising with eps, accuracy at a very large eps) fail the rule unless the policy accepts them.",
+        SettingsSchema());
+
+    public override RobustnessSettings? Bind(SettingsBinder binder) => RobustnessSettings.Bind(binder);
+
+    public override GateResult Evaluate(GateContext context, RobustnessSettings settings)
+    {
+        var spec = settings.Model;
+        var device = SelectDevice(settings.Device, context.RuleLocation);
+        var at = new[] { context.RuleLocation, new SourceLocation(context.Root.Relative(spec.Path), 0, 0) };
+        context.Progress($"device {device.type}, model {Path.GetFileName(spec.Path)} ({spec.Format})");
+        manual_seed(settings.Seed);
+        using var model = ModelUnderTest.Load(spec.Path, spec.Format, spec, device, spec.Location);
+        var (reader, integrity) = context.OpenDataset(settings.Dataset);
+        var set = EvaluationSet.Load(settings.Dataset, reader, spec, model.InputShape, settings.SampleCount, settings.Seed);
+        var findings = new List<Finding>(integrity);
+        var masking = new MaskingChecks(context.Rule.Id, settings, at);
+
+        var clean = CleanPass.Run(model, set, settings.BatchSize, spec.Location);
+        RequireLabelsWithinClasses(settings, set, clean.Classes);
+        var randomised = CleanPass.IsRandomised(model, set, settings.BatchSize);
+        findings.Add(Agreement(context, settings, clean, randomised, at));
+        if (clean.Probabilities)
+            model.AttackLogOfOutputs();
+        masking.ProbabilityOutputs(clean.Probabilities);
+        masking.Randomised(randomised);
+        masking.GradientBlocking(model.GradientBlocking);
+        RequireEnoughClasses(settings, clean.Classes, context.RuleLocation);
+
+        var labels = set.Labels.data<long>().ToArray();
+        var cleanCorrect = clean.Predictions.Select((p, i) => p == labels[i]).ToArray();
+        var cleanAccuracy = (double)cleanCorrect.Count(c => c) / cleanCorrect.Length;
+        var baseline = settings.BaselineModel ? BaselineAccuracy(context, settings, set, device) : cleanAccuracy;
+        context.Progress(Invariant($"clean accuracy {cleanAccuracy:P2} on {set.Count} samples; baseline {baseline:P2}"));
+
+        var (low, high) = spec.ValueRange ?? (0, 1);
+        var generator = new Generator((ulong)settings.Seed, device);
+        var session = new AttackSession(model, set, cleanCorrect, low, high, settings.BatchSize, generator,
+            randomised ? settings.Masking.EotSamples : 1, context.Progress);
+
+        var (fraction, zero, counted, loss) = ZeroGradients(session, settings, clean.Classes);
+        masking.Zero(fraction, zero, counted, loss);
+
+        var strengths = EnsembleRunner.Run(session, settings.Attacks, settings.Ensemble);
+        foreach (var strength in strengths)
+        {
+            masking.BlackBox(strength, session.Count);
+            masking.SingleStep(strength, session.Count);
+        }
+        Sanity(session, settings, masking);
+
+        var verdicts = new RobustnessVerdicts(context.Rule.Id, settings, cleanAccuracy, baseline, session.Count, at);
+        findings.AddRange(strengths.Select(verdicts.WorstCase));
+        findings.AddRange(strengths.SelectMany(s => s.Attacks.Select(a => verdicts.Attack(a))));
+        findings.AddRange(masking.Findings);
+
+        if (settings.Plot is { } plot)
+            context.WriteOutput(plot, temporary => RobustnessPlot.Save(temporary, $"{context.Rule.Id}: {Path.GetFileName(spec.Path)}", strengths, session.Count, settings, baseline));
+        return new GateResult(findings, RobustnessReport.ToMarkdown(context.Rule.Id, settings, strengths, cleanAccuracy, baseline, session.Count));
+    }
+
+    /// <summary>The settings schema, with the attack and suite names filled in from the catalogue.</summary>
+    private static JObject SettingsSchema()
+    {
+        var schema = GateDescriptor.EmbeddedSettingsSchema(typeof(RobustnessGate), Kind);
+        schema["properties"]!["suite"]!["enum"] = new JArray(AttackCatalogue.Suites.Select(s => s.Name));
+        schema["properties"]!["suite"]!["description"] = "A named ensemble of attacks, run at each strength of `eps`: " +
+            string.Join("; ", AttackCatalogue.Suites.Select(s => $"{s.Name}: {s.Description}"));
+        var attack = schema["properties"]!["attacks"]!["items"]!;
+        attack["properties"]!["name"]!["enum"] = new JArray(AttackCatalogue.All.Select(a => a.Name));
+        attack["properties"]!["name"]!["description"] = "The attack: " + string.Join("; ", AttackCatalogue.All.Select(a => $"{a.Name}: {a.Description}"));
+        foreach (var option in ((JObject)attack["properties"]!).Properties().Where(p => p.Name is not ("name" or "eps")))
+        {
+            var defaults = AttackCatalogue.All.Where(a => a.Defaults[option.Name] is not null)
+                .Select(a => $"{a.Name} {a.Defaults[option.Name]!.ToString(Newtonsoft.Json.Formatting.None)}");
+            option.Value["description"] = $"{option.Value["description"]} Default: {string.Join(", ", defaults)}.";
+        }
+        return schema;
+    }
+
+    private static Device SelectDevice(string requested, SourceLocation at) => requested switch
+    {
+        "cpu" => CPU,
+        "cuda" when cuda.is_available() => CUDA,
+        "cuda" => throw new GateInputException(EngineRules.UnsupportedModelFeature, "device: cuda was requested but libtorch sees no CUDA device (build with -p:SecMLOpsTorchBackend=cuda on a GPU machine)", at),
+        _ => cuda.is_available() ? CUDA : CPU,
+    };
+
+    private static void RequireLabelsWithinClasses(RobustnessSettings settings, EvaluationSet set, int classes)
+    {
+        var labels = set.Labels.data<long>().ToArray();
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] >= classes)
+                throw new GateInputException(EngineRules.InputMalformed,
+                    $"dataset {settings.Dataset.Name}: row {set.Rows[i]} has label {labels[i]}, but the model scores {classes} classes (0 to {classes - 1})", settings.Dataset.Location);
+        }
+    }
+
+    private static void RequireEnoughClasses(RobustnessSettings settings, int classes, SourceLocation at)
+    {
+        foreach (var attack in settings.Attacks.Where(a => a.Create() is Apgd apgd && classes < apgd.MinimumClasses))
+            throw new GateInputException(EngineRules.UnsupportedModelFeature,
+                $"{attack.Subject} needs a model with at least {((Apgd)attack.Create()).MinimumClasses} classes; this one has {classes}", attack.Location);
+    }
+
+    /// <summary>ONNX models: the executor's gradients attack the function ONNX Runtime computes only when the two agree.</summary>
+    private static Finding Agreement(GateContext context, RobustnessSettings settings, CleanPass clean, bool randomised, SourceLocation[] at)
+    {
+        if (clean.Disagreement is not { } worst)
+            return new Finding(context.Rule.Id, Outcome.Passed, "executor-agreement", "the model runs in one runtime (TorchScript), which computes both the outputs and their gradients", at);
+        if (randomised)
+            return new Finding(context.Rule.Id, Outcome.Informational, "executor-agreement",
+                Invariant($"the model is randomised, so the executor's and ONNX Runtime's outputs are compared by the randomness check, not one to one (largest difference {worst.Relative:0.###e+0})"), at);
+        var text = Invariant($"the gate's ONNX executor and ONNX Runtime differ by at most {worst.Relative:0.###e+0} of the outputs' size (row {worst.Sample}, class {worst.Class}: {worst.Executor:G6} against {worst.Reference:G6})");
+        if (worst.Relative > settings.ExecutorTolerance)
+            throw new GateInputException(EngineRules.ModelExecutorsDisagree,
+                Invariant($"{text}; more than the tolerance {settings.ExecutorTolerance}: its gradients would attack another function than the model's, so nothing is concluded"), settings.Model.Location);
+        return new Finding(context.Rule.Id, Outcome.Passed, "executor-agreement", Invariant($"{text} (tolerance {settings.ExecutorTolerance})"), at,
+            new Dictionary<string, object> { ["relativeDifference"] = worst.Relative, ["executorTolerance"] = settings.ExecutorTolerance });
+    }
+
+    private static double BaselineAccuracy(GateContext context, RobustnessSettings settings, EvaluationSet set, Device device)
+    {
+        var baseline = settings.Model.Baseline!;
+        context.RecordInput(baseline.Path);
+        using var model = ModelUnderTest.Load(baseline.Path, baseline.Format, settings.Model, device, baseline.Location);
+        return model.Predict(set.Inputs, settings.BatchSize).eq(set.Labels).to_type(ScalarType.Float32).mean().item<float>();
+    }
+
+    /// <summary>The largest share of correctly classified samples whose input gradient is all zero, over the losses the white-box attacks use.</summary>
+    private static (double Fraction, int Zero, int Counted, AttackLoss Loss) ZeroGradients(AttackSession session, RobustnessSettings settings, int classes)
+    {
+        var losses = settings.Attacks.Where(a => a.Definition.WhiteBox)
+            .Select(a => a.Name switch { "apgd-ce" => AttackLoss.CrossEntropy, "apgd-dlr" or "apgd-t" => AttackLoss.Dlr, "deepfool" => AttackLoss.Margin, _ => a.Options.Loss })
+            .Append(settings.Loss).Where(l => l != AttackLoss.Dlr || classes >= 3).Distinct().ToList();
+        var correct = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i]).ToList();
+        var worst = (Fraction: 0.0, Zero: 0, Counted: correct.Count, Loss: settings.Loss);
+        foreach (var loss in losses)
+        {
+            var zero = 0;
+            foreach (var (_, x, y) in session.Batches(correct, $"gradient check ({loss})", report: false))
+                zero += (int)session.WhiteBox.InputGradient(x, y, loss).abs().flatten(1).amax([1]).eq(HeldScalars.Held(0)).sum().item<long>();
+            var fraction = correct.Count == 0 ? 0 : (double)zero / correct.Count;
+            if (fraction > worst.Fraction)
+                worst = (fraction, zero, correct.Count, loss);
+        }
+        return worst;
+    }
+
+    /// <summary>PGD alone on a sample of correctly classified inputs, at every gated strength and at a very large one.</summary>
+    private static void Sanity(AttackSession session, RobustnessSettings settings, MaskingChecks masking)
+    {
+        var sample = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i]).Take(settings.Sanity.Samples).ToList();
+        if (sample.Count == 0)
+            return;
+        var pgd = AttackCatalogue.Find("pgd")!;
+        var runs = settings.Strengths.Append(settings.Sanity.LargeEps).Distinct().Order()
+            .Select(eps => (eps, session.Run(new PlannedAttack(pgd, new AttackOptions(eps, 0, PerturbationNorm.Linf, 20, 0.25, true, 1, 0, 0, 0, 0, settings.Loss),
+                PlannedAttack.SubjectOf("sanity-pgd", eps, null), "gate", new SourceLocation("", 0, 0)), sample)))
+            .ToList();
+        masking.Strengths(runs, sample);
+    }
+}
