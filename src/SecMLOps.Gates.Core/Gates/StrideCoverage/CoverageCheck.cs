@@ -12,7 +12,7 @@ internal sealed class CoverageCheck(GateContext context, StrideCoverageSettings 
     private readonly Dictionary<string, Control> _controls = settings.Model.Controls.ToDictionary(c => c.Id);
     private readonly Dictionary<string, string?> _evidenceProblems = [];
     private string RuleId => context.Rule.Id;
-    private Enforcement UnratedEnforcement => (Enforcement)Math.Min((int)settings.ImpactNotRated, (int)context.Rule.Enforcement);
+    private Enforcement UnstatedEnforcement => (Enforcement)Math.Min((int)settings.Unstated, (int)context.Rule.Enforcement);
 
     public IEnumerable<Finding> Run()
     {
@@ -26,6 +26,7 @@ internal sealed class CoverageCheck(GateContext context, StrideCoverageSettings 
                 findings.Add(Finding.Skipped(RuleId, Subject(element), $"{Describe(element)} is out of scope", element.Location));
                 continue;
             }
+            findings.AddRange(UnstatedFlowEnds(element));
             foreach (var category in Stride.Applicable(element))
             {
                 findings.Add(CheckPair(element, category));
@@ -72,9 +73,21 @@ internal sealed class CoverageCheck(GateContext context, StrideCoverageSettings 
                 (assessment.Rationale is { } why ? $" (rationale: {why.ReplaceLineEndings(" ")})" : "") + "; rate it once it is known",
                 [assessment.Location], new Dictionary<string, object> { ["category"] = category.ToString(), ["likelihood"] = assessment.Likelihood.ToString() })
             {
-                Enforcement = UnratedEnforcement,
+                Enforcement = UnstatedEnforcement,
             };
         }
+    }
+
+    /// <summary>A data flow whose end is not given cannot be checked to connect the model's elements.</summary>
+    private IEnumerable<Finding> UnstatedFlowEnds(ModelElement element)
+    {
+        if (element.Type != ElementType.DataFlow)
+            yield break;
+        foreach (var (end, target) in new[] { ("from", element.From), ("to", element.To) }.Where(e => e.Item2 is null))
+            yield return new Finding(RuleId, Outcome.Failed, $"{Subject(element)}/{end}", $"{Describe(element)} has no '{end}' element: the model does not say what the flow connects", [element.Location])
+            {
+                Enforcement = UnstatedEnforcement,
+            };
     }
 
     private IEnumerable<string> Problems(Assessment assessment)
@@ -116,8 +129,12 @@ internal sealed class CoverageCheck(GateContext context, StrideCoverageSettings 
 
     private string? Check(Evidence evidence) => evidence.Kind switch
     {
-        EvidenceKind.Rule => context.Policy.Rules.Any(r => r.Id == evidence.Value)
-            ? null : $"evidence rule {evidence.Value} is not a rule of policy {context.Policy.Name}",
+        EvidenceKind.Rule => context.Policy.Rules.FirstOrDefault(r => r.Id == evidence.Value) switch
+        {
+            null => $"evidence rule {evidence.Value} is not a rule of policy {context.Policy.Name}",
+            { Enforcement: Enforcement.Advisory } => $"evidence rule {evidence.Value} is advisory: it never blocks, so it cannot back a control",
+            _ => null,
+        },
         EvidenceKind.Waiver => context.Policy.Waivers.Any(w => w.RuleId == evidence.Value && w.Expires >= context.Today)
             ? null : $"evidence waiver for {evidence.Value} is not an unexpired waiver of policy {context.Policy.Name}",
         _ => FileProblem(evidence),

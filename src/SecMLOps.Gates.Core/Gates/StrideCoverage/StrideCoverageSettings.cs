@@ -4,15 +4,15 @@ namespace SecMLOps.Gates.Gates.StrideCoverage;
 
 /// <summary>A stride-coverage rule's settings, bound when the policy loads (schema: stride-coverage.settings.schema.json).</summary>
 /// <param name="Model">The threat model, read and checked for consistency when the policy loaded.</param>
-/// <param name="ImpactNotRated">How findings about unrated impacts block: the weaker of this and the rule's enforcement.</param>
-public sealed record StrideCoverageSettings(ThreatModel Model, RiskLevel RiskLevel, int MaxAgeDays, Enforcement ImpactNotRated)
+/// <param name="Unstated">How findings about what the model leaves unstated (an impact not rated, a flow end) block: the weaker of this and the rule's enforcement.</param>
+public sealed record StrideCoverageSettings(ThreatModel Model, RiskLevel RiskLevel, int MaxAgeDays, Enforcement Unstated)
 {
     public static StrideCoverageSettings? Bind(SettingsBinder binder)
     {
         var path = binder.InputFile("threatModel", "threat model");
         var risk = binder.Child("riskLevel");
         var riskLevel = new RiskLevel(risk.Text("likelihood")[0], RiskLevel.ParseImpact(risk.Text("impact")));
-        var impactNotRated = binder.Text("impactNotRated") switch
+        var unstated = binder.Text("unstated") switch
         {
             "advisory" => Enforcement.Advisory,
             "soft-mandatory" => Enforcement.SoftMandatory,
@@ -27,6 +27,6 @@ public sealed record StrideCoverageSettings(ThreatModel Model, RiskLevel RiskLev
             binder.Errors(errors);
             return read;
         });
-        return model is null ? null : new StrideCoverageSettings(model, riskLevel, binder.Integer("maxAgeDays"), impactNotRated);
+        return model is null ? null : new StrideCoverageSettings(model, riskLevel, binder.Integer("maxAgeDays"), unstated);
     }
 }

@@ -10,7 +10,7 @@ namespace SecMLOps.Gates.Gates.StrideCoverage;
 /// Threat Dragon v2 file. Then the checks a schema cannot make, as errors (a model that breaks them
 /// is malformed, not merely incomplete): dates are real calendar dates, no assessment is dated in the
 /// future, ids are unique, and every id the model mentions (flow ends, trust boundaries, controls)
-/// is declared.
+/// is declared. What a model leaves unstated (an unrated impact, a flow end) is the coverage rule's to report.
 /// </summary>
 public static class ThreatModelReader
 {
@@ -59,15 +59,11 @@ public static class ThreatModelReader
         var controls = model.Controls.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var element in model.Elements)
         {
-            if (element.Type == ElementType.DataFlow)
+            // An endpoint that is stated must be an element; one that is not stated is the coverage rule's finding.
+            foreach (var (end, target) in new[] { ("from", element.From), ("to", element.To) })
             {
-                foreach (var (end, target) in new[] { ("from", element.From), ("to", element.To) })
-                {
-                    if (target is null)
-                        errors.Add(Finding.Error(EngineRules.PolicyInconsistent.Id, document.Path, $"data flow {element.Id} has no '{end}' element", element.Location));
-                    else if (!ids.Contains(target))
-                        errors.Add(Finding.Error(EngineRules.PolicyInconsistent.Id, document.Path, $"data flow {element.Id} names '{target}' as '{end}', which is not an element of the model", element.Location));
-                }
+                if (target is not null && !ids.Contains(target))
+                    errors.Add(Finding.Error(EngineRules.PolicyInconsistent.Id, document.Path, $"data flow {element.Id} names '{target}' as '{end}', which is not an element of the model", element.Location));
             }
             foreach (var threat in element.Threats)
                 foreach (var control in threat.Controls.Where(c => !controls.Contains(c)))
