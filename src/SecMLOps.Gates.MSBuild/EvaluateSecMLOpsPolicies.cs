@@ -1,13 +1,13 @@
-using System.Text.Json;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.MSBuild;
 
 /// <summary>
 /// Runs <c>secmlops-gate evaluate</c> as a child process (so libtorch never loads into the build
-/// node) and logs each finding from its JSON summary as an MSBuild diagnostic whose code is the rule id.
-/// The verdict is the CLI's by construction.
+/// node) and logs each finding of its JSON summary as an MSBuild diagnostic whose code is the rule
+/// id. The verdict is the CLI's by construction.
 /// </summary>
 public sealed class EvaluateSecMLOpsPolicies : ToolTask
 {
@@ -21,13 +21,22 @@ public sealed class EvaluateSecMLOpsPolicies : ToolTask
     /// <summary>Where to record the files the evaluation read, one absolute path a line, for incremental builds.</summary>
     [Required] public string InputsOutput { get; set; } = "";
 
+    /// <summary>Where to record the last day the verdict holds (YYYY-MM-DD), so a remembered pass does not outlive a waiver.</summary>
+    [Required] public string ValidUntilOutput { get; set; } = "";
+
     public string? SarifOutput { get; set; }
 
     public string? SummaryOutput { get; set; }
 
     public string? RepositoryRoot { get; set; }
 
+    /// <summary>The date waivers and ages are judged against (YYYY-MM-DD); default today.</summary>
+    public string? AsOf { get; set; }
+
     protected override string ToolName => "dotnet";
+
+    // The gate prints progress (attack, batch, rate, ETA) for minutes at a time: show it at normal verbosity.
+    protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
 
     protected override string GenerateFullPathToTool() => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
@@ -41,6 +50,7 @@ public sealed class EvaluateSecMLOpsPolicies : ToolTask
         builder.AppendSwitchIfNotNull("--sarif ", SarifOutput);
         builder.AppendSwitchIfNotNull("--summary ", SummaryOutput);
         builder.AppendSwitchIfNotNull("--repo-root ", RepositoryRoot);
+        builder.AppendSwitchIfNotNull("--as-of ", AsOf);
         return builder.ToString();
     }
 
@@ -53,39 +63,35 @@ public sealed class EvaluateSecMLOpsPolicies : ToolTask
             Log.LogError(null, "SMG0000", null, null, 0, 0, 0, 0, $"secmlops-gate exited with code {exitCode} and wrote no results; see the messages above.");
             return exitCode;
         }
-        using var summary = JsonDocument.Parse(File.ReadAllText(JsonOutput));
-        var root = summary.RootElement.GetProperty("repositoryRoot").GetString()!;
-        foreach (var finding in summary.RootElement.GetProperty("findings").EnumerateArray())
-            LogFinding(finding, root);
-        File.WriteAllLines(InputsOutput, summary.RootElement.GetProperty("inputs").EnumerateArray().Select(i => Path.Combine(root, i.GetString()!)));
+        var summary = JsonSummaryFormat.Read(File.ReadAllText(JsonOutput));
+        foreach (var finding in summary.Findings)
+            LogFinding(finding, summary.RepositoryRoot);
+        File.WriteAllLines(InputsOutput, summary.Inputs.Select(i => Path.Combine(summary.RepositoryRoot, i)));
+        File.WriteAllText(ValidUntilOutput, summary.ValidUntil ?? "");
         if (exitCode != 0 && !Log.HasLoggedErrors)
             Log.LogError(null, "SMG0000", null, null, 0, 0, 0, 0, $"secmlops-gate exited with code {exitCode}.");
         return exitCode;
     }
 
-    private void LogFinding(JsonElement finding, string root)
+    private void LogFinding(JsonFinding finding, string root)
     {
-        var outcome = finding.GetProperty("outcome").GetString();
-        if (outcome is not ("failed" or "error"))
+        if (finding.Outcome is not ("failed" or "error"))
             return;
-        var ruleId = finding.GetProperty("ruleId").GetString();
-        var message = finding.GetProperty("message").GetString()!;
-        var location = finding.GetProperty("locations").EnumerateArray().FirstOrDefault();
-        var file = location.ValueKind == JsonValueKind.Object ? Path.GetFullPath(Path.Combine(root, location.GetProperty("path").GetString()!)) : null;
-        var line = location.ValueKind == JsonValueKind.Object ? location.GetProperty("line").GetInt32() : 0;
-        var column = location.ValueKind == JsonValueKind.Object ? location.GetProperty("column").GetInt32() : 0;
-        if (finding.TryGetProperty("waiver", out var waiver))
-            Log.LogMessage(MessageImportance.High, $"{file}({line},{column}): waived {ruleId}: {message} (waived by {waiver.GetProperty("owner").GetString()} until {waiver.GetProperty("expires").GetString()})");
-        else if (finding.GetProperty("blocks").GetBoolean())
-            Log.LogError(null, ruleId, null, file, line, column, 0, 0, message);
+        var location = finding.Locations.FirstOrDefault();
+        var file = location is null ? null : Path.GetFullPath(Path.Combine(root, location.Path));
+        var (line, column) = location is null ? (0, 0) : (location.Line, location.Column);
+        if (finding.Waiver is { } waiver)
+            Log.LogMessage(MessageImportance.High, $"{file}({line},{column}): waived {finding.RuleId}: {finding.Message} (waived by {waiver.Owner} until {waiver.Expires})");
+        else if (finding.Blocks)
+            Log.LogError(null, finding.RuleId, null, file, line, column, 0, 0, finding.Message);
         else
-            Log.LogWarning(null, ruleId, null, file, line, column, 0, 0, message);
+            Log.LogWarning(null, finding.RuleId, null, file, line, column, 0, 0, finding.Message);
     }
 
     // The CLI prints findings in compiler form; the JSON summary is the source of diagnostics, so
     // its text output is shown as plain messages rather than parsed a second time.
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
-        Log.LogMessage(MessageImportance.Normal, singleLine);
+        Log.LogMessage(messageImportance, singleLine);
 
     protected override bool HandleTaskExecutionErrors() => !Log.HasLoggedErrors;
 }

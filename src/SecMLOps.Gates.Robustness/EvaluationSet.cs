@@ -10,7 +10,8 @@ namespace SecMLOps.Gates.Robustness;
 /// ([N, ...inputShape]), with labels; a stratified sample when the rule limits the count.
 /// </summary>
 /// <param name="Rows">Each sample's row in the dataset (counting from 0).</param>
-public sealed record EvaluationSet(Tensor Inputs, Tensor Labels, IReadOnlyList<int> Rows)
+/// <param name="LargestLabel">The largest label of the whole dataset, sampled or not, and its row.</param>
+public sealed record EvaluationSet(Tensor Inputs, Tensor Labels, IReadOnlyList<int> Rows, (long Label, int Row) LargestLabel)
 {
     public long Count => Labels.shape[0];
 
@@ -50,7 +51,8 @@ public sealed record EvaluationSet(Tensor Inputs, Tensor Labels, IReadOnlyList<i
             inputs = tensor(values, [rows.Count, inputShape[1], inputShape[2], inputShape[0]]).permute(0, 3, 1, 2).contiguous();
         else if (dataset.Layout is "CHW" && model.InputLayout is "NHWC" && inputShape.Length == 3)
             inputs = tensor(values, [rows.Count, inputShape[2], inputShape[0], inputShape[1]]).permute(0, 2, 3, 1).contiguous();
-        return new EvaluationSet(inputs, tensor(rows.Select(r => labels[r]).ToArray()), rows);
+        var largest = labels.Select((label, row) => (label, row)).MaxBy(p => p.label);
+        return new EvaluationSet(inputs, tensor(rows.Select(r => labels[r]).ToArray()), rows, largest);
     }
 
     /// <summary>All rows, or a per-class proportional sample drawn with a fixed seed (rows kept in file order).</summary>

@@ -46,7 +46,8 @@ public static class SchemaValidator
     private static string ReadablePath(string prefix, string? schemaPath)
     {
         var relative = (schemaPath ?? "").TrimStart('#', '/');
-        if (prefix.Length == 0) return relative;
+        // NJsonSchema names errors of a nested node by the node's path in the whole document already.
+        if (prefix.Length == 0 || relative.StartsWith(prefix, StringComparison.Ordinal)) return relative;
         return relative.Length == 0 ? prefix : relative.StartsWith('[') ? prefix + relative : $"{prefix}.{relative}";
     }
 

@@ -105,7 +105,9 @@ public sealed partial class SourceDocument
         var named = YamlMark().Match(message);
         if (named.Success && (e.Start.Line <= 1 || int.Parse(named.Groups[1].Value, CultureInfo.InvariantCulture) > e.Start.Line))
             return new SourceLocation(path, int.Parse(named.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(named.Groups[2].Value, CultureInfo.InvariantCulture));
-        return new SourceLocation(path, Math.Max((int)e.Start.Line, 1), Math.Max((int)e.Start.Column, 1));
+        // For a tab YamlDotNet marks where the scalar began and puts the tab itself at the end mark.
+        var mark = message.Contains("tab character", StringComparison.Ordinal) ? e.End : e.Start;
+        return new SourceLocation(path, Math.Max((int)mark.Line, 1), Math.Max((int)mark.Column, 1));
     }
 
     private static SourceLocation LocationOf(string path, JsonReader reader) =>

@@ -24,7 +24,7 @@ public sealed class DocumentDiscovery(GateRegistry gates)
         var errors = new List<Finding>();
         foreach (var path in paths)
         {
-            var at = new SourceLocation(path, 0, 0);
+            var at = new SourceLocation(!path.Contains('\0') && root.Contains(Path.GetFullPath(path)) ? root.Relative(Path.GetFullPath(path)) : path, 0, 0);
             if (path.Contains('\0'))
             {
                 errors.Add(Finding.Error(EngineRules.PathRefused.Id, path, "the path contains a NUL character", at));

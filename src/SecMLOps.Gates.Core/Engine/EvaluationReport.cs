@@ -12,6 +12,12 @@ public sealed record EvaluationReport(
     /// <summary>Each gate's own Markdown section, by rule, in rule order.</summary>
     public IReadOnlyList<RuleReportSection> Sections { get; init; } = [];
 
+    /// <summary>
+    /// The last day this verdict holds with the same inputs: the earliest waiver expiry, acceptance
+    /// expiry or assessment ageing out. A build that remembers a pass forgets it after this day.
+    /// </summary>
+    public DateOnly? ValidUntil { get; init; }
+
     /// <summary>Report files the engine refused to let the front end write (they would overwrite an input).</summary>
     public IReadOnlySet<string> RefusedOutputs { get; init; } = new HashSet<string>();
 

@@ -2,12 +2,11 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>What a gate may see and use while it evaluates one rule.</summary>
-public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRoot root, DateOnly today, EvaluationInputs inputs, DatasetIntegrity integrity, TextWriter progress)
+public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRoot root, DateOnly today, EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs outputs, TextWriter progress)
 {
     public GatePolicy Policy { get; } = policy;
     public PolicyRule Rule { get; } = rule;
@@ -34,12 +33,15 @@ public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRo
             new Dictionary<string, object> { ["sha256"] = v.Sha256 })).ToList());
     }
 
-    /// <summary>Writes a file the rule declared as an output (checked when the policy loaded), whole or not at all.</summary>
+    /// <summary>
+    /// Writes a file the rule declared as an output (checked when the policy loaded): whole, and only
+    /// put in place when the evaluation reaches a verdict.
+    /// </summary>
     public void WriteOutput(string fullPath, Action<string> writeTemporary)
     {
         if (!Rule.Outputs.Any(o => o.FullPath == fullPath))
             throw new InvalidOperationException($"{fullPath} is not an output the rule declared");
-        AtomicFile.Write(fullPath, writeTemporary);
+        outputs.Stage(fullPath, writeTemporary);
     }
 
     /// <summary>Reports progress of a long check (stderr for the CLI, messages in MSBuild).</summary>

@@ -39,16 +39,19 @@ public sealed class GateEngine(GateRegistry gates)
                     outputs.AddInput(input);
         }
         var refusedReports = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var report in request.ReportOutputs)
+        foreach (var file in request.ReportOutputs)
         {
-            if (outputs.Problem(Path.GetFullPath(report)) is { } problem)
+            if (outputs.Problem(Path.GetFullPath(file)) is { } problem)
             {
-                refusedReports.Add(report);
-                findings.Add(EngineFinding(Finding.Error(EngineRules.OutputRefused.Id, report, $"report file {report} {problem}; nothing was written", new SourceLocation(report, 0, 0))));
+                refusedReports.Add(file);
+                var named = request.Root.Contains(file) ? request.Root.Relative(file) : file;
+                findings.Add(EngineFinding(Finding.Error(EngineRules.OutputRefused.Id, named, $"report file {named} {problem}; nothing was written", new SourceLocation(named, 0, 0))));
             }
         }
 
         var integrity = new DatasetIntegrity();
+        var staged = new StagedOutputs();
+        var validUntil = loaded.Policies.SelectMany(p => p.Waivers).Select(w => (DateOnly?)w.Expires).DefaultIfEmpty(null).Min();
         foreach (var policy in loaded.Policies)
         {
             inputs.Add(policy.Document.Path);
@@ -63,17 +66,19 @@ public sealed class GateEngine(GateRegistry gates)
                         $"{request.Root.Relative(p.o.FullPath)} {p.Item2}; rule {rule.Id} was not run and wrote nothing", p.o.Location))));
                     continue;
                 }
-                var (produced, section) = EvaluateRule(policy, rule, request, inputs, integrity, rules);
+                var (produced, section, until) = EvaluateRule(policy, rule, request, inputs, integrity, staged, rules);
                 findings.AddRange(produced);
                 if (section is not null)
                     sections.Add(new RuleReportSection(rule.Id, section));
+                if (until is { } day && (validUntil is null || day < validUntil))
+                    validUntil = day;
             }
         }
 
         foreach (var finding in findings)
             rules.TryAdd(finding.Rule.Id, finding.Rule);
 
-        return new EvaluationReport(
+        var report = new EvaluationReport(
             loaded.Summaries,
             findings.OrderBy(f => f.Finding.Locations.FirstOrDefault()?.Path, StringComparer.Ordinal)
                 .ThenBy(f => f.Finding.Locations.FirstOrDefault()?.Line)
@@ -87,7 +92,13 @@ public sealed class GateEngine(GateRegistry gates)
         {
             Sections = sections,
             RefusedOutputs = refusedReports,
+            ValidUntil = validUntil,
         };
+        if (report.Verdict is Verdict.Passed or Verdict.Failed)
+            staged.Commit();
+        else
+            staged.Discard();
+        return report;
     }
 
     private sealed record LoadedPolicies(List<GatePolicy> Policies, List<EvaluatedPolicy> Summaries, IReadOnlyList<DiscoveredDocument> Documents);
@@ -101,8 +112,10 @@ public sealed class GateEngine(GateRegistry gates)
         var policyFiles = documents.Where(d => d.Kind == GateRegistry.GatePolicyKind).Select(d => d.FullPath).ToList();
         if (policyFiles.Count == 0 && discoveryErrors.Count == 0)
         {
-            var named = string.Join(" ", request.Paths);
-            findings.Add(EngineFinding(Finding.Error(EngineRules.InputMissing.Id, named, "no policy files found", new SourceLocation(named, 0, 0))));
+            var named = string.Join(" ", request.Paths.Select(p => request.Root.Contains(Path.GetFullPath(p)) ? request.Root.Relative(Path.GetFullPath(p)) : p));
+            var others = documents.Select(d => $"{request.Root.Relative(d.FullPath)} is a {d.Kind}").ToList();
+            findings.Add(EngineFinding(Finding.Error(EngineRules.InputMissing.Id, named,
+                $"no policy files found{(others.Count > 0 ? $" ({string.Join("; ", others)}: evaluate names policies, and policies name their threat models)" : "")}", new SourceLocation(named, 0, 0))));
         }
 
         var policies = new List<GatePolicy>();
@@ -138,8 +151,8 @@ public sealed class GateEngine(GateRegistry gates)
         new[] { policy.Model?.Path, policy.Model?.Baseline?.Path }.OfType<string>()
             .Concat(policy.Datasets.Values.SelectMany(d => d.Files));
 
-    private (IReadOnlyList<ReportedFinding> Findings, string? Section) EvaluateRule(GatePolicy policy, PolicyRule rule, EvaluationRequest request,
-        EvaluationInputs inputs, DatasetIntegrity integrity, Dictionary<string, RuleDescriptor> rules)
+    private (IReadOnlyList<ReportedFinding> Findings, string? Section, DateOnly? ValidUntil) EvaluateRule(GatePolicy policy, PolicyRule rule, EvaluationRequest request,
+        EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs staged, Dictionary<string, RuleDescriptor> rules)
     {
         var gate = gates.Find(rule.Kind)!;
         var descriptor = Describe(policy, rule, gate.Descriptor);
@@ -147,7 +160,7 @@ public sealed class GateEngine(GateRegistry gates)
         foreach (var input in rule.Inputs)
             inputs.Add(request.Root.Relative(input));
         var waiver = policy.Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
-        var context = new GateContext(policy, rule, request.Root, request.Today, inputs, integrity, request.Progress ?? TextWriter.Null);
+        var context = new GateContext(policy, rule, request.Root, request.Today, inputs, integrity, staged, request.Progress ?? TextWriter.Null);
         try
         {
             var result = gate.Evaluate(context, rule.Settings);
@@ -156,16 +169,16 @@ public sealed class GateEngine(GateRegistry gates)
                 produced.Add(Finding.Error(EngineRules.GateCrashed.Id, rule.Id, $"the {rule.Kind} gate checked nothing for rule {rule.Id}", rule.Location));
             return (produced.Select(f => f.RuleId == rule.Id
                 ? new ReportedFinding(f, descriptor, f.Enforcement ?? rule.Enforcement, waiver)
-                : EngineFinding(f)).ToList(), result.ReportSection);
+                : EngineFinding(f)).ToList(), result.ReportSection, result.ValidUntil);
         }
         catch (GateInputException e)
         {
-            return ([EngineFinding(e.ToFinding(rule.Id))], null);
+            return ([EngineFinding(e.ToFinding(rule.Id))], null, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return ([EngineFinding(Finding.Error(EngineRules.GateCrashed.Id, rule.Id,
-                $"the {rule.Kind} gate failed on rule {rule.Id} ({e.GetType().Name}: {e.Message}); this is a defect of the tool, please report it", rule.Location))], null);
+                $"the {rule.Kind} gate failed on rule {rule.Id} ({e.GetType().Name}: {e.Message}); this is a defect of the tool, please report it", rule.Location))], null, null);
         }
     }
 

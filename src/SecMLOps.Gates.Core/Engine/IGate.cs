@@ -67,4 +67,8 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
 public sealed record DocumentKind(string Name, Func<SourceDocument, IReadOnlyList<Finding>> Validate);
 
 /// <summary>What a gate concluded about one rule, and its own section of the Markdown report (null when it has none).</summary>
-public sealed record GateResult(IReadOnlyList<Finding> Findings, string? ReportSection = null);
+public sealed record GateResult(IReadOnlyList<Finding> Findings, string? ReportSection = null)
+{
+    /// <summary>The last day the result holds when nothing else changes (an assessment ages out, an acceptance expires); null when it does not date.</summary>
+    public DateOnly? ValidUntil { get; init; }
+}

@@ -12,7 +12,7 @@ public static class AtomicFile
         if (Directory.Exists(full))
             throw new IOException($"{path} is a folder");
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var temporary = TemporaryBeside(full);
         try
         {
             writeTemporary(temporary);
@@ -23,4 +23,8 @@ public static class AtomicFile
             File.Delete(temporary);
         }
     }
+
+    /// <summary>A hidden file name in the target's folder (so the final move is a rename on one file system).</summary>
+    public static string TemporaryBeside(string fullPath) =>
+        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 
@@ -11,15 +10,8 @@ namespace SecMLOps.Gates.Reporting;
 /// </summary>
 public static class JsonSummaryWriter
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-    };
-
     public static string ToJson(EvaluationReport report, RepositoryRoot root) =>
-        JsonSerializer.Serialize(Build(report, root), Options) + "\n";
+        JsonSerializer.Serialize(Build(report, root), JsonSummaryFormat.Options) + "\n";
 
     public static JsonSummary Build(EvaluationReport report, RepositoryRoot root) => new(
         ToolInfo.Name,
@@ -40,21 +32,6 @@ public static class JsonSummaryWriter
             f.Finding.Locations.Select(l => new JsonLocation(l.Path, l.Line, l.Column)).ToList(),
             f.Finding.Properties,
             f.IsWaived ? new JsonWaiver(f.Waiver!.Owner, f.Waiver.Reason, f.Waiver.Ticket, f.Waiver.Expires.ToString("yyyy-MM-dd")) : null)).ToList(),
-        report.Inputs);
+        report.Inputs,
+        report.ValidUntil?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
 }
-
-public sealed record JsonSummary(
-    string Tool, string Version, string Verdict, int ExitCode, string RepositoryRoot,
-    JsonCounts Counts, IReadOnlyList<JsonPolicy> Policies, IReadOnlyList<JsonFinding> Findings, IReadOnlyList<string> Inputs);
-
-public sealed record JsonCounts(int Passed, int Failed, int Skipped, int Errors, int Waived, int Informational);
-
-public sealed record JsonPolicy(string Path, string? Name, string? Version);
-
-public sealed record JsonFinding(
-    string RuleId, string Outcome, string Level, bool Blocks, string Subject, string Message,
-    IReadOnlyList<JsonLocation> Locations, IReadOnlyDictionary<string, object>? Properties, JsonWaiver? Waiver);
-
-public sealed record JsonLocation(string Path, int Line, int Column);
-
-public sealed record JsonWaiver(string Owner, string Reason, string? Ticket, string Expires);

@@ -110,6 +110,12 @@ internal sealed class MaskingChecks(string ruleId, RobustnessSettings settings, 
             new Dictionary<string, object> { ["eps"] = largeEps, ["samples"] = sample.Count, ["robust"] = survived, ["maxLargeEpsAccuracy"] = settings.Sanity.MaxLargeEpsAccuracy });
     }
 
+    /// <summary>A model no better than always answering the most frequent class keeps its accuracy under any attack: a ratio to it proves nothing.</summary>
+    public void AboveChance(double clean, double majority) => Add(Sanity, "sanity/above-chance", clean <= majority,
+        Invariant($"clean accuracy {clean:P1} against {majority:P1} for always answering the most frequent class") +
+            (clean <= majority ? ": the model does no better than chance, so its robustness ratio means nothing" : ""),
+        new Dictionary<string, object> { ["cleanAccuracy"] = Math.Round(clean, 6), ["majorityClassShare"] = Math.Round(majority, 6) });
+
     private void Add(string kind, string subject, bool problem, string message, IReadOnlyDictionary<string, object> properties)
     {
         var accepted = problem && settings.Masking.Accepted.Contains(kind);

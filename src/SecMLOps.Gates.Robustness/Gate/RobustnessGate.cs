@@ -59,6 +59,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         var labels = set.Labels.data<long>().ToArray();
         var cleanCorrect = clean.Predictions.Select((p, i) => p == labels[i]).ToArray();
         var cleanAccuracy = (double)cleanCorrect.Count(c => c) / cleanCorrect.Length;
+        masking.AboveChance(cleanAccuracy, labels.GroupBy(l => l).Max(g => g.Count()) / (double)labels.Length);
         var baseline = settings.BaselineModel ? BaselineAccuracy(context, settings, set, device) : cleanAccuracy;
         context.Progress(Invariant($"clean accuracy {cleanAccuracy:P2} on {set.Count} samples; baseline {baseline:P2}"));
 
@@ -115,15 +116,13 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         _ => cuda.is_available() ? CUDA : CPU,
     };
 
+    /// <summary>Every row of the dataset, sampled or not, must be labelled with one of the model's classes.</summary>
     private static void RequireLabelsWithinClasses(RobustnessSettings settings, EvaluationSet set, int classes)
     {
-        var labels = set.Labels.data<long>().ToArray();
-        for (var i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] >= classes)
-                throw new GateInputException(EngineRules.InputMalformed,
-                    $"dataset {settings.Dataset.Name}: row {set.Rows[i]} has label {labels[i]}, but the model scores {classes} classes (0 to {classes - 1})", settings.Dataset.Location);
-        }
+        var (label, row) = set.LargestLabel;
+        if (label >= classes)
+            throw new GateInputException(EngineRules.InputMalformed,
+                $"dataset {settings.Dataset.Name}: row {row} has label {label}, but the model scores {classes} classes (0 to {classes - 1})", settings.Dataset.Location);
     }
 
     private static void RequireEnoughClasses(RobustnessSettings settings, int classes, SourceLocation at)

@@ -144,3 +144,34 @@ public sealed class PolicyDiffTests
         Assert.Contains("| 🔻 weakening | `rule ROB-1.settings.minRatioOfBaseline lowered` | `0.8` | `0.7` |", markdown);
     }
 }
+
+/// <summary>The diff through the real command line, on the sample's own policies: it classifies, it never crashes.</summary>
+public sealed class PolicyDiffCommandTests
+{
+    [Fact]
+    public void Diffing_the_samples_policies_exits_0_or_1_and_classifies_every_change()
+    {
+        using var repo = new ScratchGitRepository();
+        var passing = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "policies", "samples", "model-service.yaml"));
+        var violated = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "policies", "samples", "model-service-violated.yaml"));
+        Assert.Contains("inputShape: [1, 28, 28]", passing);
+        repo.Write("policies/model-service.yaml", passing);
+        repo.Commit("passing");
+        repo.Write("policies/model-service.yaml", violated);
+        repo.Commit("violated");
+        repo.Write("policies/model-service.yaml", violated.Replace("inputShape: [1, 28, 28]", "inputShape: [1, 28, 28, 28]").Replace("eps: [0.01, 0.03]", "eps: [0.03, 0.03]"));
+
+        foreach (var (from, to) in new[] { ("HEAD~1", "HEAD"), ("HEAD", (string?)null), ("HEAD~1", null) })
+        {
+            var output = new StringWriter();
+            string[] args = to is null ? ["diff", from, "--repo-root", repo.Path] : ["diff", from, to, "--repo-root", repo.Path];
+            var exit = SecMLOps.Gates.Cli.GateCommandLine.Run(args, output, output);
+            Assert.True(exit is 0 or 1, $"diff {from} {to}: exit {exit}\n{output}");
+            Assert.Contains("| effect | change | old | new |", output.ToString());
+        }
+        var repeated = new StringWriter();
+        SecMLOps.Gates.Cli.GateCommandLine.Run(["diff", "HEAD", "--repo-root", repo.Path], repeated, repeated);
+        Assert.Contains("inputShape changed", repeated.ToString());
+        Assert.Contains("eps: 0.01 removed", repeated.ToString());
+    }
+}

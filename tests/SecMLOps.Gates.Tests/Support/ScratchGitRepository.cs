@@ -15,6 +15,8 @@ internal sealed class ScratchGitRepository : IDisposable
 
     public void Write(string relativePath, string contents) => _files.Write(relativePath, contents);
 
+    public string FullPath(string relativePath) => _files.Full(relativePath);
+
     public void Commit(string message)
     {
         Git("add", "-A");

@@ -30,7 +30,16 @@ public sealed class StrideCoverageGate : Gate<StrideCoverageSettings>
     public override StrideCoverageSettings? Bind(SettingsBinder binder) => StrideCoverageSettings.Bind(binder);
 
     public override GateResult Evaluate(GateContext context, StrideCoverageSettings settings) =>
-        new(new CoverageCheck(context, settings).Run().ToList(), CoverageMatrixWriter.ToMarkdown(CoverageMatrix.Of(settings.Model), heading: 3));
+        new(new CoverageCheck(context, settings).Run().ToList(), CoverageMatrixWriter.ToMarkdown(CoverageMatrix.Of(settings.Model), heading: 3))
+        {
+            ValidUntil = ValidUntil(settings),
+        };
+
+    /// <summary>The day the first assessment ages out or the first acceptance expires.</summary>
+    private static DateOnly? ValidUntil(StrideCoverageSettings settings) =>
+        settings.Model.Elements.SelectMany(e => e.Threats)
+            .SelectMany(t => new[] { t.Assessed?.AddDays(settings.MaxAgeDays), t.Acceptance?.Expires })
+            .Where(d => d is not null).DefaultIfEmpty(null).Min();
 
     /// <summary>What <c>validate</c> checks of a ThreatModel file on its own (dates are judged against today).</summary>
     private static IReadOnlyList<Finding> ValidateThreatModel(SourceDocument document) =>

@@ -21,6 +21,11 @@ public static class ThreatDragonImporter
         var errors = new List<Finding>();
         var elements = new List<ModelElement>();
         var controls = new List<Control>();
+        foreach (var diagram in diagrams)
+        {
+            if (diagram is not JObject || diagram["cells"] is not JArray)
+                errors.Add(Finding.Error(EngineRules.SchemaViolation.Id, document.Path, "a diagram of a Threat Dragon v2 model must be an object with a list of cells", document.LocationOf(diagram)));
+        }
         foreach (var cell in diagrams.SelectMany(d => d["cells"] as JArray ?? []).OfType<JObject>())
         {
             if (cell["data"] is not JObject data || ElementTypeOf(Text(data["type"])) is not { } type)
@@ -56,6 +61,8 @@ public static class ThreatDragonImporter
                 threats,
                 document.LocationOf(cell)));
         }
+        if (errors.Count == 0 && elements.Count == 0)
+            errors.Add(Finding.Error(EngineRules.SchemaViolation.Id, document.Path, "the Threat Dragon model has no elements (actors, processes, stores or flows) to check", new SourceLocation(document.Path, 1, 1)));
         if (errors.Count > 0)
             return (null, errors);
         return (new ThreatModel(document.Path, Text(document.Root["summary"]?["title"]) ?? document.Path, elements, controls), []);

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SecMLOps.Gates.Reporting;
+
+// The JSON summary's contract: the CLI writes it, the MSBuild task (which compiles this file too, so
+// the two cannot drift) reads it. Only the BCL here: the task must not load the engine's dependencies.
+
+/// <param name="Inputs">Repository-relative paths of every file the evaluation read.</param>
+/// <param name="ValidUntil">The last day (YYYY-MM-DD) the verdict holds with the same inputs (a waiver or acceptance expires, an assessment ages out).</param>
+public sealed record JsonSummary(
+    string Tool, string Version, string Verdict, int ExitCode, string RepositoryRoot,
+    JsonCounts Counts, IReadOnlyList<JsonPolicy> Policies, IReadOnlyList<JsonFinding> Findings, IReadOnlyList<string> Inputs, string? ValidUntil);
+
+public sealed record JsonCounts(int Passed, int Failed, int Skipped, int Errors, int Waived, int Informational);
+
+public sealed record JsonPolicy(string Path, string? Name, string? Version);
+
+public sealed record JsonFinding(
+    string RuleId, string Outcome, string Level, bool Blocks, string Subject, string Message,
+    IReadOnlyList<JsonLocation> Locations, IReadOnlyDictionary<string, object>? Properties, JsonWaiver? Waiver);
+
+public sealed record JsonLocation(string Path, int Line, int Column);
+
+public sealed record JsonWaiver(string Owner, string Reason, string? Ticket, string Expires);
+
+/// <summary>How the summary is written and read: camelCase, nulls left out, indented.</summary>
+public static class JsonSummaryFormat
+{
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    public static JsonSummary Read(string json) =>
+        JsonSerializer.Deserialize<JsonSummary>(json, Options) ?? throw new JsonException("the JSON summary is empty");
+}
