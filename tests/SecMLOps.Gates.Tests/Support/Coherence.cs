@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Tests.Support;
@@ -29,6 +30,9 @@ internal static partial class Coherence
         foreach (var page in Directory.EnumerateFiles(Path.Combine(repository, "docs", "rules"), "*.md"))
             if (!kinds.Contains(Path.GetFileNameWithoutExtension(page)))
                 problems.Add($"docs/rules/{Path.GetFileName(page)} documents a rule kind no gate has");
+        var diagnostics = File.ReadAllText(Path.Combine(repository, "docs", "diagnostics.md"));
+        foreach (var rule in EngineRules.All.Where(r => !diagnostics.Contains($"<a id=\"{r.Id.ToLowerInvariant()}\"></a>{r.Id} | {r.Name} |", StringComparison.Ordinal)))
+            problems.Add($"docs/diagnostics.md lacks {rule.Id} {rule.Name}");
         var listed = RuleKindRows(File.ReadAllLines(Path.Combine(repository, "README.md")))
             .Select(row => (Match: RuleKindCell().Match(row), Row: row)).Where(r => r.Match.Success).ToDictionary(r => r.Match.Groups[1].Value, r => r.Row);
         foreach (var kind in kinds.Where(k => !listed.ContainsKey(k)))
