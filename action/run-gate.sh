@@ -1,40 +1,40 @@
 #!/usr/bin/env bash
-# The GitHub Action's logic: build the CLI from the action's own checkout, evaluate the policies,
-# append the Markdown summary to the job summary and write the step outputs. It exits 0 whenever it
-# produced a verdict, so the SARIF upload still runs; the action's last step fails the job on
-# should-fail=true. It exits non-zero only when no verdict could be produced.
+# The GitHub Action's gate step: evaluate the policies with the installed tool, keep every report
+# (SARIF, JSON, Markdown) and every file the rules wrote (plots, quarantine files) in one folder for
+# the workflow artifact, append the Markdown to the job summary and write the step outputs. It exits
+# 0 whenever the tool reached a verdict or reported an input error, so the SARIF upload still runs;
+# the action's last step fails the job on should-fail=true.
 #
-# Inputs (environment): INPUT_POLICY, INPUT_SARIF_FILE, INPUT_FAIL_ON, INPUT_TORCH_BACKEND;
-# GITHUB_WORKSPACE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY. SECMLOPS_GATE_CLI may name a built
-# secmlops-gate.dll to use instead of building one.
+# Inputs (environment, never interpolated into the script): INPUT_POLICY, INPUT_FAIL_ON,
+# INPUT_BASELINE, INPUT_RULES, INPUT_SARIF_FILE; SECMLOPS_GATE (the tool's executable, or a built
+# secmlops-gate.dll); REPORT_DIR; GITHUB_WORKSPACE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
 set -euo pipefail
 
-action_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 workspace=${GITHUB_WORKSPACE:?GITHUB_WORKSPACE is not set}
-sarif=${INPUT_SARIF_FILE:-secmlops-gate.sarif}
-fail_on=${INPUT_FAIL_ON:-violation}
-backend=${INPUT_TORCH_BACKEND:-cpu}
+tool=${SECMLOPS_GATE:?SECMLOPS_GATE is not set}
+reports=${REPORT_DIR:?REPORT_DIR is not set}
+fail_on=${INPUT_FAIL_ON:-low}
+command -v jq >/dev/null || { echo "::error::jq is required (it is on GitHub's runners)"; exit 2; }
 
-case "$fail_on" in violation|error|never) ;; *) echo "::error::fail-on must be violation, error or never, not '$fail_on'"; exit 2 ;; esac
-case "$backend" in cpu|cuda) ;; *) echo "::error::torch-backend must be cpu or cuda, not '$backend'"; exit 2 ;; esac
+case "$fail_on" in
+  critical|high|medium|low) severity=$fail_on ;;
+  never) severity=low ;;
+  *) echo "::error::fail-on must be critical, high, medium, low or never, not '$fail_on'"; exit 2 ;;
+esac
 [ -n "${INPUT_POLICY:-}" ] || { echo "::error::the policy input is empty"; exit 2; }
 
-cli=${SECMLOPS_GATE_CLI:-}
-if [ -z "$cli" ]; then
-  out="$action_root/artifacts/action-cli"
-  dotnet build "$action_root/src/SecMLOps.Gates.Cli/SecMLOps.Gates.Cli.csproj" -c Release -o "$out" \
-    -p:SecMLOpsTorchBackend="$backend" -nologo -v:quiet >&2
-  cli="$out/secmlops-gate.dll"
-fi
+case "$tool" in *.dll) run=(dotnet "$tool") ;; *) run=("$tool") ;; esac
+mkdir -p "$reports"
+sarif=${INPUT_SARIF_FILE:-$reports/secmlops-gate.sarif}
+case "$sarif" in /*) ;; *) sarif="$workspace/$sarif" ;; esac
 
-case "$sarif" in /*) sarif_path=$sarif ;; *) sarif_path="$workspace/$sarif" ;; esac
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+read -r -a policies <<<"$(printf '%s' "$INPUT_POLICY" | tr '\n' ' ')"
+options=(--repo-root "$workspace" --fail-on "$severity" --sarif "$sarif" --summary "$reports/summary.md" --json "$reports/summary.json")
+[ -n "${INPUT_BASELINE:-}" ] && options+=(--baseline "$INPUT_BASELINE")
+for rule in $(printf '%s' "${INPUT_RULES:-}" | tr '\n,' '  '); do options+=(--rule "$rule"); done
 
-read -r -a policies <<<"$(echo "$INPUT_POLICY" | tr '\n' ' ')"
 set +e
-(cd "$workspace" && dotnet "$cli" evaluate "${policies[@]}" --repo-root "$workspace" \
-  --sarif "$sarif_path" --summary "$work/summary.md" --json "$work/summary.json")
+(cd "$workspace" && "${run[@]}" evaluate "${policies[@]}" "${options[@]}")
 code=$?
 set -e
 
@@ -42,22 +42,27 @@ case $code in
   0) result=pass ;;
   1) result=fail ;;
   2) result=error ;;
-  *) echo "::error::secmlops-gate failed with exit code $code"; exit "$code" ;;
+  *) echo "::error::secmlops-gate failed with exit code $code"; result=error ;;
 esac
-
 should_fail=false
-case "$fail_on" in
-  violation) [ "$code" -ne 0 ] && should_fail=true ;;
-  error) [ "$code" -eq 2 ] && should_fail=true ;;
-esac
+[ "$fail_on" != never ] && [ "$code" -ne 0 ] && should_fail=true
 
-if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$work/summary.md" ]; then
-  cat "$work/summary.md" >>"$GITHUB_STEP_SUMMARY"
+# The files the rules wrote go beside the reports, under their repository paths.
+if [ -f "$reports/summary.json" ]; then
+  while IFS= read -r output; do
+    [ -n "$output" ] && [ -f "$workspace/$output" ] || continue
+    mkdir -p "$reports/outputs/$(dirname "$output")"
+    cp "$workspace/$output" "$reports/outputs/$output"
+  done < <(jq -r '.outputs // [] | .[]' "$reports/summary.json")
+fi
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$reports/summary.md" ]; then
+  cat "$reports/summary.md" >>"$GITHUB_STEP_SUMMARY"
 fi
 {
   echo "result=$result"
   echo "exit-code=$code"
   echo "should-fail=$should_fail"
-  if [ -f "$sarif_path" ]; then echo "sarif-file=$sarif_path"; else echo "sarif-file="; fi
+  if [ -f "$sarif" ]; then echo "sarif-file=$sarif"; else echo "sarif-file="; fi
+  echo "report-dir=$reports"
 } >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
 echo "secmlops-gate: $result (exit code $code, fail-on $fail_on)"

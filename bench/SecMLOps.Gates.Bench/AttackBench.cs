@@ -25,7 +25,7 @@ internal static class AttackBench
         set_num_threads(2);
         using var classifier = TorchScriptModel.Load(model);
         var x = LoadImages(images);
-        var target = new AttackTarget(classifier.Logits, 0, 1);
+        var target = new AttackTarget(classifier.Logits, 0, 1, new Generator(0));
         var y = target.Predict(x);
         var attacks = new (string Name, Attack Attack)[] { ("fgsm", new Fgsm(0.03)), ("pgd-10", new Pgd(0.03, 10)), ("deepfool", new DeepFool(0.02, 50)) };
 

@@ -19,6 +19,8 @@ public static class GateCommandLine
             SignCommand.Create(output, error),
             SchemaCommand.Create(output, error),
             RulesCommand.Create(output, error),
+            BaselineCommand.Create(output, error),
+            InitCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -81,7 +81,7 @@ public sealed class EvaluateSecMLOpsPolicies : ToolTask
         var file = location is null ? null : Path.GetFullPath(Path.Combine(root, location.Path));
         var (line, column) = location is null ? (0, 0) : (location.Line, location.Column);
         if (finding.Waiver is { } waiver)
-            Log.LogMessage(MessageImportance.High, $"{file}({line},{column}): waived {finding.RuleId}: {finding.Message} (waived by {waiver.Owner} until {waiver.Expires})");
+            Log.LogMessage(MessageImportance.High, $"{file}({line},{column}): waived {finding.RuleId}: {finding.Message} ({(waiver.Baseline is null ? "waived" : $"accepted in baseline {waiver.Baseline}")} by {waiver.Owner} until {waiver.Expires})");
         else if (finding.Blocks)
             Log.LogError(null, finding.RuleId, null, file, line, column, 0, 0, finding.Message);
         else

@@ -17,6 +17,30 @@ internal static class CommonOptions
         Description = "Judge waiver expiry and assessment age as of this date (YYYY-MM-DD). Default: today (UTC).",
     };
 
+    public static Option<string> FailOn()
+    {
+        var option = new Option<string>("--fail-on")
+        {
+            Description = "The least severity whose failures fail the run: critical, high, medium or low (default: low, every failure). Errors always fail.",
+            DefaultValueFactory = _ => "low",
+        };
+        option.AcceptOnlyFromAmong("critical", "high", "medium", "low");
+        return option;
+    }
+
+    public static Findings.Severity Severity(string name) => Enum.Parse<Findings.Severity>(name, ignoreCase: true);
+
+    public static Option<string[]> Rule() => new("--rule")
+    {
+        Description = "Run only this rule (repeatable); a rule id the policies do not declare is an error.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<string?> Baseline() => new("--baseline")
+    {
+        Description = "A baseline file (kind GateBaseline) of accepted findings: each accepted failure of a soft-mandatory rule stops failing the run until its entry expires.",
+    };
+
     public static RepositoryRoot ResolveRoot(DirectoryInfo? option) =>
         option is null ? Engine.RepositoryRoot.Discover(Directory.GetCurrentDirectory()) : Engine.RepositoryRoot.At(option.FullName);
 

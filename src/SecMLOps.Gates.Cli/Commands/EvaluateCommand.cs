@@ -7,7 +7,20 @@ using SecMLOps.Gates.Reporting.Sarif;
 namespace SecMLOps.Gates.Cli.Commands;
 
 /// <summary>Options of one evaluation, as every front end fills them.</summary>
-internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today, string? Sarif, string? Summary, string? Json);
+internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today, string? Sarif, string? Summary, string? Json)
+{
+    public Severity FailOn { get; init; } = Severity.Low;
+    public IReadOnlySet<string>? RuleIds { get; init; }
+    public string? Baseline { get; init; }
+
+    public EvaluationRequest Request(TextWriter progress, IReadOnlyList<string> reports) => new(Paths, Root, Today, progress)
+    {
+        ReportOutputs = reports,
+        FailOn = FailOn,
+        RuleIds = RuleIds,
+        Baseline = Baseline,
+    };
+}
 
 /// <summary>secmlops-gate evaluate: runs every rule of the policies and writes the reports.</summary>
 internal static class EvaluateCommand
@@ -24,9 +37,10 @@ internal static class EvaluateCommand
         var json = new Option<string?>("--json") { Description = "Write a JSON summary (verdict, every finding, input files) to this file." };
         var repoRoot = CommonOptions.RepositoryRoot();
         var asOf = CommonOptions.AsOf();
-        var command = new Command("evaluate", "Run every rule of the given policies against the model and its data; exit 0 pass, 1 violation, 2 input error.")
+        var (failOn, rule, baseline) = (CommonOptions.FailOn(), CommonOptions.Rule(), CommonOptions.Baseline());
+        var command = new Command("evaluate", "Run every rule of the given policies against the model and its data; exit 0 pass, 1 violation, 2 input error, 3 internal error.")
         {
-            paths, sarif, summary, json, repoRoot, asOf,
+            paths, sarif, summary, json, repoRoot, asOf, failOn, rule, baseline,
         };
         command.SetAction(parsed =>
         {
@@ -36,7 +50,12 @@ internal static class EvaluateCommand
                 return ExitCodes.InputError;
             }
             var options = new EvaluateOptions(parsed.GetValue(paths)!, CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), today,
-                parsed.GetValue(sarif), parsed.GetValue(summary), parsed.GetValue(json));
+                parsed.GetValue(sarif), parsed.GetValue(summary), parsed.GetValue(json))
+            {
+                FailOn = CommonOptions.Severity(parsed.GetValue(failOn)!),
+                RuleIds = parsed.GetValue(rule) is { Length: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null,
+                Baseline = parsed.GetValue(baseline),
+            };
             return Run(options, output, error);
         });
         return command;
@@ -45,10 +64,10 @@ internal static class EvaluateCommand
     private static int Run(EvaluateOptions options, TextWriter output, TextWriter progress)
     {
         var reports = new[] { options.Sarif, options.Json, options.Summary }.OfType<string>().ToList();
-        var report = new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest(options.Paths, options.Root, options.Today, progress) { ReportOutputs = reports });
+        var report = new GateEngine(BuiltInGates.Registry).Evaluate(options.Request(progress, reports));
 
         foreach (var finding in report.Findings.Where(f => f.Outcome is Outcome.Failed or Outcome.Error))
-            FindingPrinter.Print(output, finding.IsWaived ? "waived" : finding.Level, finding.Finding);
+            FindingPrinter.Print(output, finding.IsWaived ? finding.Waiver!.Baseline is null ? "waived" : "accepted" : finding.Level, finding.Finding);
 
         // Reports are written whole or not at all, and never onto a path the engine refused (an input, a tracked file, a folder).
         void Write(string? path, Func<string> render)

@@ -1,26 +1,33 @@
 using System.CommandLine;
 using SecMLOps.Gates.Documents;
-using SecMLOps.Gates.Engine;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Cli.Commands;
 
-/// <summary>secmlops-gate schema: prints the policy schema as this version assembles it (for editors and for policies/schema).</summary>
+/// <summary>secmlops-gate schema: prints a document kind's JSON Schema as this version has it (for editors and for policies/schema).</summary>
 internal static class SchemaCommand
 {
+    private static readonly Dictionary<string, Func<string>> Schemas = new(StringComparer.Ordinal)
+    {
+        ["policy"] = () => BuiltInGates.Registry.Schema.ToText(),
+        ["threat-model"] = () => SchemaCatalog.ReadText(SchemaCatalog.ThreatModel),
+        ["baseline"] = () => SchemaCatalog.ReadText(SchemaCatalog.Baseline),
+    };
+
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var threatModel = new Option<bool>("--threat-model") { Description = "Print the threat-model schema instead of the policy schema." };
-        var file = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
-        var command = new Command("schema", "Print the JSON Schema of policies (assembled from every gate's settings) or of threat models, for editor completion.")
+        var document = new Argument<string>("document")
         {
-            threatModel, file,
+            Description = "Which schema: policy (assembled from every gate's settings), threat-model or baseline.",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => "policy",
         };
-        command.SetAction(parsed =>
+        document.AcceptOnlyFromAmong([.. Schemas.Keys]);
+        var file = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
+        var command = new Command("schema", "Print the JSON Schema of policies, threat models or baselines, for editor completion.")
         {
-            var text = parsed.GetValue(threatModel) ? SchemaCatalog.ReadText(SchemaCatalog.ThreatModel) : BuiltInGates.Registry.Schema.ToText();
-            return Output.Write(parsed.GetValue(file), text, output, error);
-        });
+            document, file,
+        };
+        command.SetAction(parsed => Output.Write(parsed.GetValue(file), Schemas[parsed.GetValue(document)!](), output, error));
         return command;
     }
 }

@@ -3,10 +3,11 @@ using NJsonSchema;
 
 namespace SecMLOps.Gates.Documents;
 
-/// <summary>The JSON Schemas published as they are under policies/schema (the threat model's), embedded in this assembly.</summary>
+/// <summary>The JSON Schemas published as they are under policies/schema (the threat model's and the baseline's), embedded in this assembly.</summary>
 public static class SchemaCatalog
 {
     public const string ThreatModel = "threat-model.v1.schema.json";
+    public const string Baseline = "gate-baseline.v1.schema.json";
 
     private static readonly ConcurrentDictionary<string, JsonSchema> Loaded = new();
 

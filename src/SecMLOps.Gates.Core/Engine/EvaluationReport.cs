@@ -18,6 +18,9 @@ public sealed record EvaluationReport(
     /// </summary>
     public DateOnly? ValidUntil { get; init; }
 
+    /// <summary>Repository-relative paths of the files the rules wrote (plots, quarantine files); none unless the evaluation reached a verdict.</summary>
+    public IReadOnlyList<string> Outputs { get; init; } = [];
+
     /// <summary>Report files the engine refused to let the front end write (they would overwrite an input).</summary>
     public IReadOnlySet<string> RefusedOutputs { get; init; } = new HashSet<string>();
 

@@ -1,4 +1,5 @@
 using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 
@@ -10,8 +11,14 @@ public sealed record EvaluationRequest(IReadOnlyList<string> Paths, RepositoryRo
     /// <summary>The report files the front end will write: they get the same checks as a gate's outputs.</summary>
     public IReadOnlyList<string> ReportOutputs { get; init; } = [];
 
-    /// <summary>Run only these rules (every rule when null); the others are reported as skipped.</summary>
+    /// <summary>Run only these rules (every rule when null); the others are left out of the report.</summary>
     public IReadOnlySet<string>? RuleIds { get; init; }
+
+    /// <summary>The least severity whose failures block; failures of less severe rules are reported as warnings.</summary>
+    public Severity FailOn { get; init; } = Severity.Low;
+
+    /// <summary>A baseline file (kind GateBaseline) of accepted findings, or null.</summary>
+    public string? Baseline { get; init; }
 }
 
 /// <summary>
@@ -30,7 +37,18 @@ public sealed class GateEngine(GateRegistry gates)
         var sections = new List<RuleReportSection>();
         var loaded = LoadPolicies(request, findings);
 
+        // A misspelt --rule would otherwise run nothing and pass.
+        if (request.RuleIds is { } selected && loaded.Summaries.Count > 0)
+        {
+            var declared = loaded.Policies.SelectMany(p => p.Rules).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var unknown in selected.Where(id => !declared.Contains(id)).Order(StringComparer.Ordinal))
+                findings.Add(EngineFinding(Finding.Error(EngineRules.InputMissing.Id, unknown, $"--rule {unknown}: no rule with this id in the given policies",
+                    new SourceLocation(loaded.Summaries[0].Path, 0, 0))));
+        }
+        var baseline = LoadBaseline(request, findings);
         var outputs = new OutputCheck(request.Root, loaded.Documents);
+        if (request.Baseline is not null)
+            outputs.AddInput(Path.GetFullPath(request.Baseline));
         foreach (var policy in loaded.Policies)
         {
             outputs.AddInput(policy.FullPath);
@@ -51,7 +69,10 @@ public sealed class GateEngine(GateRegistry gates)
 
         var integrity = new DatasetIntegrity();
         var staged = new StagedOutputs();
-        var validUntil = loaded.Policies.SelectMany(p => p.Waivers).Select(w => (DateOnly?)w.Expires).DefaultIfEmpty(null).Min();
+        var validUntil = loaded.Policies.SelectMany(p => p.Waivers).Concat(baseline?.Entries ?? [])
+            .Select(w => (DateOnly?)w.Expires).DefaultIfEmpty(null).Min();
+        if (baseline is not null)
+            inputs.Add(baseline.Path);
         foreach (var policy in loaded.Policies)
         {
             inputs.Add(policy.Document.Path);
@@ -67,7 +88,7 @@ public sealed class GateEngine(GateRegistry gates)
                     continue;
                 }
                 var (produced, section, until) = EvaluateRule(policy, rule, request, inputs, integrity, staged, rules);
-                findings.AddRange(produced);
+                findings.AddRange(produced.Select(f => Accept(f, baseline) with { FailOn = request.FailOn }));
                 if (section is not null)
                     sections.Add(new RuleReportSection(rule.Id, section));
                 if (until is { } day && (validUntil is null || day < validUntil))
@@ -94,11 +115,12 @@ public sealed class GateEngine(GateRegistry gates)
             RefusedOutputs = refusedReports,
             ValidUntil = validUntil,
         };
-        if (report.Verdict is Verdict.Passed or Verdict.Failed)
-            staged.Commit();
-        else
+        if (report.Verdict is not (Verdict.Passed or Verdict.Failed))
+        {
             staged.Discard();
-        return report;
+            return report;
+        }
+        return report with { Outputs = staged.Commit().Select(request.Root.Relative).Order(StringComparer.Ordinal).ToList() };
     }
 
     private sealed record LoadedPolicies(List<GatePolicy> Policies, List<EvaluatedPolicy> Summaries, IReadOnlyList<DiscoveredDocument> Documents);
@@ -146,6 +168,49 @@ public sealed class GateEngine(GateRegistry gates)
         }
         return new LoadedPolicies(policies.Where(p => !clashing.Contains(p)).ToList(), summaries, documents);
     }
+
+    /// <summary>Reads the baseline the request names; its errors are the evaluation's (an unreadable baseline accepts nothing and fails the run).</summary>
+    private static FindingBaseline? LoadBaseline(EvaluationRequest request, List<ReportedFinding> findings)
+    {
+        if (request.Baseline is not { } path)
+            return null;
+        var full = Path.GetFullPath(path);
+        var named = request.Root.Contains(full) ? request.Root.Relative(full) : path;
+        var at = new SourceLocation(named, 0, 0);
+        if (!request.Root.Contains(full))
+        {
+            findings.Add(EngineFinding(Finding.Error(EngineRules.PathRefused.Id, named, $"the baseline {path} lies outside the repository root {request.Root.FullPath}", at)));
+            return null;
+        }
+        if (!File.Exists(full))
+        {
+            findings.Add(EngineFinding(Finding.Error(EngineRules.InputMissing.Id, named, $"no such baseline file: {named}", at)));
+            return null;
+        }
+        try
+        {
+            var document = SourceDocument.Load(full, named);
+            if ((string?)document.Root["kind"] is { } kind && kind != FindingBaseline.Kind)
+            {
+                findings.Add(EngineFinding(Finding.Error(EngineRules.SchemaViolation.Id, named, $"{named} is a {kind}, not a {FindingBaseline.Kind}", document.LocationOf(document.Root["kind"]!))));
+                return null;
+            }
+            var (baseline, errors) = FindingBaseline.Read(document, request.Today);
+            findings.AddRange(errors.Select(EngineFinding));
+            return baseline;
+        }
+        catch (GateInputException e)
+        {
+            findings.Add(EngineFinding(e.ToFinding(named)));
+            return null;
+        }
+    }
+
+    /// <summary>A failure the baseline accepts carries its entry as a waiver (which counts only under soft-mandatory enforcement).</summary>
+    private static ReportedFinding Accept(ReportedFinding finding, FindingBaseline? baseline) =>
+        finding.Waiver is null && finding.Outcome == Outcome.Failed && baseline?.Accepting(finding.Finding) is { } entry && entry.RuleId == finding.Rule.Id
+            ? finding with { Waiver = entry }
+            : finding;
 
     private static IEnumerable<string> DeclaredFiles(GatePolicy policy) =>
         new[] { policy.Model?.Path, policy.Model?.Baseline?.Path }.OfType<string>()

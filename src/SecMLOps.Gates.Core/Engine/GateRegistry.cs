@@ -22,7 +22,9 @@ public sealed class GateRegistry
             if (!_byKind.TryAdd(gate.Descriptor.Kind, gate))
                 throw new ArgumentException($"two gates claim the rule kind '{gate.Descriptor.Kind}'", nameof(gates));
         }
-        DocumentKinds = All.SelectMany(g => g.Descriptor.Documents).ToList();
+        DocumentKinds = All.SelectMany(g => g.Descriptor.Documents)
+            .Append(new DocumentKind(FindingBaseline.Kind, document => FindingBaseline.Read(document, DateOnly.FromDateTime(DateTime.UtcNow)).Errors))
+            .ToList();
         if (DocumentKinds.Select(d => d.Name).Append(GatePolicyKind).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"the document kind '{twice.Key}' is claimed twice", nameof(gates));
         _schema = new Lazy<PolicySchema>(() => new PolicySchema(All.Select(g => g.Descriptor).ToList()));
@@ -31,7 +33,7 @@ public sealed class GateRegistry
     /// <summary>In registration order.</summary>
     public IReadOnlyList<IGate> All { get; }
 
-    /// <summary>The document kinds the gates own (e.g. ThreatModel), besides GatePolicy.</summary>
+    /// <summary>The document kinds besides GatePolicy: those the gates own (e.g. ThreatModel) and the engine's GateBaseline.</summary>
     public IReadOnlyList<DocumentKind> DocumentKinds { get; }
 
     public PolicySchema Schema => _schema.Value;

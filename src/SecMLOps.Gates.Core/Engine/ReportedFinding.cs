@@ -11,19 +11,25 @@ public sealed record ReportedFinding(Finding Finding, RuleDescriptor Rule, Enfor
     /// <summary>Only a failure can be waived, and only under soft-mandatory enforcement (the loader refuses waivers of hard-mandatory rules).</summary>
     public bool IsWaived => Waiver is not null && Outcome == Outcome.Failed && Enforcement == Enforcement.SoftMandatory;
 
-    /// <summary>Errors always block; failures block unless advisory or waived.</summary>
+    /// <summary>The least severity whose failures block (--fail-on); errors block whatever their rule.</summary>
+    public Severity FailOn { get; init; } = Severity.Low;
+
+    /// <summary>A failure of a rule less severe than --fail-on: reported, never blocking.</summary>
+    public bool IsBelowFailOn => Outcome == Outcome.Failed && Rule.Severity < FailOn;
+
+    /// <summary>Errors always block; failures block unless advisory, waived or below --fail-on.</summary>
     public bool Blocks => Outcome == Outcome.Error
-        || (Outcome == Outcome.Failed && Enforcement != Enforcement.Advisory && !IsWaived);
+        || (Outcome == Outcome.Failed && Enforcement != Enforcement.Advisory && !IsWaived && !IsBelowFailOn);
 
     /// <summary>
-    /// SARIF level: error for what blocks, warning for advisory failures, note for waived ones (with
-    /// their suppression, so code scanning can list them as dismissed), none for the rest.
+    /// SARIF level: error for what blocks, warning for advisory failures and those below --fail-on,
+    /// note for waived ones (with their suppression, so code scanning can list them as dismissed), none for the rest.
     /// </summary>
     public string Level => Outcome switch
     {
         Outcome.Error => "error",
         Outcome.Failed when IsWaived => "note",
-        Outcome.Failed when Enforcement == Enforcement.Advisory => "warning",
+        Outcome.Failed when Enforcement == Enforcement.Advisory || IsBelowFailOn => "warning",
         Outcome.Failed => "error",
         _ => "none",
     };

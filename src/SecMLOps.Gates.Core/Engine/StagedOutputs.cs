@@ -29,11 +29,14 @@ public sealed class StagedOutputs
         lock (_staged) _staged.Add((temporary, full));
     }
 
-    public void Commit()
+    /// <summary>Moves every staged file into place; returns their full paths.</summary>
+    public IReadOnlyList<string> Commit()
     {
         foreach (var (temporary, target) in _staged)
             File.Move(temporary, target, overwrite: true);
+        var written = _staged.Select(s => s.Target).ToList();
         _staged.Clear();
+        return written;
     }
 
     public void Discard()

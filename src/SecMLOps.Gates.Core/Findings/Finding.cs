@@ -18,6 +18,10 @@ public sealed record Finding(
     /// </summary>
     public Policies.Enforcement? Enforcement { get; init; }
 
+    /// <summary>sha256 of the rule id and the subject, never a line number, so that a finding keeps its identity (in code scanning, in a baseline) when the file is edited.</summary>
+    public string Fingerprint =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{RuleId}\n{Subject}")));
+
     public static Finding Passed(string ruleId, string subject, string message, SourceLocation location, IReadOnlyDictionary<string, object>? properties = null) =>
         new(ruleId, Outcome.Passed, subject, message, [location], properties);
 

@@ -45,7 +45,18 @@ public sealed record PolicyRule(
 /// <summary>A file a rule writes (a plot, a quarantine file), where the policy declares it.</summary>
 public sealed record DeclaredOutput(string FullPath, SourceLocation Location);
 
-public sealed record Waiver(string RuleId, string Owner, string Reason, string? Ticket, DateOnly Expires, SourceLocation Location);
+/// <summary>
+/// A soft-mandatory rule's failures accepted until <see cref="Expires"/>: every failure of the rule
+/// when the policy declares it, one failure (by fingerprint) when a baseline file does.
+/// </summary>
+public sealed record Waiver(string RuleId, string Owner, string Reason, string? Ticket, DateOnly Expires, SourceLocation Location)
+{
+    /// <summary>The baseline file that accepted the one finding; null for a policy's waiver.</summary>
+    public string? Baseline { get; init; }
+
+    public string Justification =>
+        $"{(Baseline is null ? "Waived" : $"Accepted in baseline {Baseline}")} by {Owner} until {Expires:yyyy-MM-dd}: {Reason}{(Ticket is { } t ? $" ({t})" : "")}";
+}
 
 /// <summary>The candidate model. Paths are absolute, already checked to lie inside the repository.</summary>
 public sealed record ModelSpec(

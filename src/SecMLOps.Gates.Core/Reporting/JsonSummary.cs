@@ -7,10 +7,12 @@ namespace SecMLOps.Gates.Reporting;
 // the two cannot drift) reads it. Only the BCL here: the task must not load the engine's dependencies.
 
 /// <param name="Inputs">Repository-relative paths of every file the evaluation read.</param>
+/// <param name="Outputs">Repository-relative paths of the files the rules wrote (plots, quarantine files).</param>
 /// <param name="ValidUntil">The last day (YYYY-MM-DD) the verdict holds with the same inputs (a waiver or acceptance expires, an assessment ages out).</param>
 public sealed record JsonSummary(
     string Tool, string Version, string Verdict, int ExitCode, string RepositoryRoot,
-    JsonCounts Counts, IReadOnlyList<JsonPolicy> Policies, IReadOnlyList<JsonFinding> Findings, IReadOnlyList<string> Inputs, string? ValidUntil);
+    JsonCounts Counts, IReadOnlyList<JsonPolicy> Policies, IReadOnlyList<JsonFinding> Findings, IReadOnlyList<string> Inputs, string? ValidUntil,
+    IReadOnlyList<string>? Outputs = null);
 
 public sealed record JsonCounts(int Passed, int Failed, int Skipped, int Errors, int Waived, int Informational);
 
@@ -22,7 +24,8 @@ public sealed record JsonFinding(
 
 public sealed record JsonLocation(string Path, int Line, int Column);
 
-public sealed record JsonWaiver(string Owner, string Reason, string? Ticket, string Expires);
+/// <param name="Baseline">The baseline file that accepted this one finding; absent for a policy's waiver of the whole rule.</param>
+public sealed record JsonWaiver(string Owner, string Reason, string? Ticket, string Expires, string? Baseline = null);
 
 /// <summary>How the summary is written and read: camelCase, nulls left out, indented.</summary>
 public static class JsonSummaryFormat

@@ -31,7 +31,8 @@ public static class JsonSummaryWriter
             f.Finding.Message,
             f.Finding.Locations.Select(l => new JsonLocation(l.Path, l.Line, l.Column)).ToList(),
             f.Finding.Properties,
-            f.IsWaived ? new JsonWaiver(f.Waiver!.Owner, f.Waiver.Reason, f.Waiver.Ticket, f.Waiver.Expires.ToString("yyyy-MM-dd")) : null)).ToList(),
+            f.IsWaived ? new JsonWaiver(f.Waiver!.Owner, f.Waiver.Reason, f.Waiver.Ticket, f.Waiver.Expires.ToString("yyyy-MM-dd"), f.Waiver.Baseline) : null)).ToList(),
         report.Inputs,
-        report.ValidUntil?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        report.ValidUntil?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        report.Outputs);
 }

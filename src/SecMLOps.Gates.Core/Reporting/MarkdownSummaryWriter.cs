@@ -34,7 +34,10 @@ public static class MarkdownSummaryWriter
             text.AppendLine("| --- | --- | --- | --- | --- |");
             foreach (var finding in problems)
             {
-                var mark = finding.IsWaived ? "waived" : finding.Blocks ? "**blocks**" : finding.Level;
+                var mark = finding.IsWaived ? finding.Waiver!.Baseline is null ? "waived" : "accepted (baseline)"
+                    : finding.Blocks ? "**blocks**"
+                    : finding.IsBelowFailOn ? "below --fail-on"
+                    : finding.Level;
                 text.AppendLine($"| {mark} | {finding.Rule.Id} | {Cell(finding.Finding.Subject)} | `{finding.Finding.Locations.FirstOrDefault()}` | {Cell(finding.Finding.Message)} |");
             }
         }

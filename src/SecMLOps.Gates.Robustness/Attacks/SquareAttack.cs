@@ -18,7 +18,8 @@ public sealed class SquareAttack(double eps, int queries = 1000, double pInit = 
     public override Tensor Run(AttackTarget target, Tensor x, Tensor y)
     {
         var images = x.dim() == 2 ? x.reshape(x.shape[0], 1, 1, x.shape[1]) : x;
-        var result = RunOnImages(new AttackTarget(i => target.Logits(i.reshape(x.shape)), target.Low, target.High, target.Generator), images, y);
+        var sample = x.shape[1..];
+        var result = RunOnImages(new AttackTarget(i => target.Logits(i.reshape([-1, .. sample])), target.Low, target.High, target.Generator), images, y);
         return result.reshape(x.shape);
     }
 
@@ -37,20 +38,22 @@ public sealed class SquareAttack(double eps, int queries = 1000, double pInit = 
 
         for (var query = 1; query < queries; query++)
         {
-            var alive = loss.lt(Held(0));
-            if (!alive.any().item<bool>()) break;
+            // Only the samples not yet misclassified are queried: a broken one is done.
+            var alive = loss.lt(Held(0)).nonzero().flatten();
+            if (alive.shape[0] == 0) break;
             var (sideHeight, sideWidth) = WindowSize(Fraction(query), height, width);
             var top = (int)randint(0, height - sideHeight + 1, [1], generator: generator, device: x.device).item<long>();
             var left = (int)randint(0, width - sideWidth + 1, [1], generator: generator, device: x.device).item<long>();
-            var candidateDelta = (adversarial - x).clone();
+            var (clean, current) = (x.index_select(0, alive), adversarial.index_select(0, alive));
+            var candidateDelta = current - clean;
             var window = Window(candidateDelta, top, left, sideHeight, sideWidth, channelAxis);
-            window.copy_(RandomSigns(WindowSignShape(x, channels, channelAxis), x, generator).mul(Held(radius)).expand_as(window));
-            var candidate = target.Clip(x.Plus(candidateDelta));
-            var candidateLoss = AttackTarget.Loss(target.Logits(candidate), y, AttackLoss.Margin);
-            var improved = candidateLoss.gt(loss).logical_and(alive);
+            window.copy_(RandomSigns(WindowSignShape(clean, channels, channelAxis), clean, generator).mul(Held(radius)).expand_as(window));
+            var candidate = target.Clip(clean.Plus(candidateDelta));
+            var candidateLoss = AttackTarget.Loss(target.Logits(candidate), y.index_select(0, alive), AttackLoss.Margin);
+            var improved = candidateLoss.gt(loss.index_select(0, alive));
             var mask = improved.reshape(new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray());
-            adversarial = where(mask, candidate, adversarial);
-            loss = where(improved, candidateLoss, loss);
+            adversarial = adversarial.index_copy(0, alive, where(mask, candidate, current));
+            loss = loss.index_copy(0, alive, where(improved, candidateLoss, loss.index_select(0, alive)));
             scope.DisposeEverythingBut(adversarial, loss);
         }
         return adversarial.MoveToOuterDisposeScope();

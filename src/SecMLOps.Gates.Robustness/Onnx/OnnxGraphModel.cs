@@ -30,12 +30,10 @@ public sealed class OnnxGraphModel : IClassifierModel
         if (unsupported.Count > 0)
             throw new NotSupportedException($"the ONNX model uses what the gate's executor does not implement (it would run it differently from ONNX Runtime): {string.Join("; ", unsupported.Take(10))}");
         _initializers = _graph.Initializer.ToDictionary(t => t.Name, OnnxTensors.ToTorch);
-        var inputs = _graph.Input.Where(i => !_initializers.ContainsKey(i.Name)).ToList();
-        if (inputs.Count != 1 || _graph.Output.Count < 1)
-            throw new NotSupportedException($"the ONNX model must have one data input and an output; it has {inputs.Count} inputs and {_graph.Output.Count} outputs");
-        _input = inputs[0].Name;
+        var input = DataInput(_graph);
+        _input = input.Name;
         _output = _graph.Output[0].Name;
-        InputShape = inputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.HasDimValue ? d.DimValue : -1).ToArray() ?? [];
+        InputShape = Shape(input);
         Opset = _opset;
     }
 
@@ -66,19 +64,34 @@ public sealed class OnnxGraphModel : IClassifierModel
 
     public bool Differentiable => true;
 
-    public static OnnxGraphModel Load(string path)
+    public static OnnxGraphModel Load(string path) => new(Parse(path));
+
+    /// <summary>The declared input shape of the model at <paramref name="path"/>, batch included, without loading its weights.</summary>
+    public static long[] ReadInputShape(string path) =>
+        Parse(path).Graph is { } graph ? Shape(DataInput(graph)) : throw new InvalidDataException("the ONNX model has no graph");
+
+    private static ModelProto Parse(string path)
     {
-        ModelProto model;
         try
         {
-            model = ModelProto.Parser.ParseFrom(InputFiles.ReadAllBytes(path, InputLimits.ModelBytes));
+            return ModelProto.Parser.ParseFrom(InputFiles.ReadAllBytes(path, InputLimits.ModelBytes));
         }
         catch (Google.Protobuf.InvalidProtocolBufferException e)
         {
             throw new InvalidDataException($"{Path.GetFileName(path)} is not a valid ONNX model: {e.Message}");
         }
-        return new OnnxGraphModel(model);
     }
+
+    private static ValueInfoProto DataInput(GraphProto graph)
+    {
+        var weights = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var inputs = graph.Input.Where(i => !weights.Contains(i.Name)).ToList();
+        if (inputs.Count != 1 || graph.Output.Count < 1)
+            throw new NotSupportedException($"the ONNX model must have one data input and an output; it has {inputs.Count} inputs and {graph.Output.Count} outputs");
+        return inputs[0];
+    }
+
+    private static long[] Shape(ValueInfoProto input) => input.Type?.TensorType?.Shape?.Dim.Select(d => d.HasDimValue ? d.DimValue : -1).ToArray() ?? [];
 
     public Tensor Logits(Tensor input)
     {

@@ -28,24 +28,16 @@ public sealed class ActionDiffScriptTests
         repo.Commit("base");
         repo.Write("policies/classifier.yaml", Policy.Replace("VERSION", newVersion).Replace("RATIO", "0.7"));
         repo.Commit("lower the threshold");
-        using var scratch = new ScratchRepository();
-        var outputFile = scratch.Full("github-output");
-        var summaryFile = scratch.Full("summary.md");
+        using var action = new ActionScript();
 
-        var run = ProcessRunner.Run("bash", [Path.Combine(RepositoryLayout.Root, "action", "run-diff.sh")], repo.Path, new Dictionary<string, string>
-        {
-            ["GITHUB_WORKSPACE"] = repo.Path,
-            ["GITHUB_OUTPUT"] = outputFile,
-            ["GITHUB_STEP_SUMMARY"] = summaryFile,
-            ["BASE_REF"] = "HEAD~1",
-            ["SECMLOPS_GATE_CLI"] = RepositoryLayout.CliDll,
-        });
+        var run = action.Diff(repo.Path, "HEAD~1");
 
         Assert.True(run.ExitCode == 0, run.All);
-        var outputs = File.ReadAllLines(outputFile).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var outputs = action.Outputs();
         Assert.Equal("1", outputs["weakenings"]);
         Assert.Equal(shouldFail, outputs["should-fail"]);
-        Assert.Contains("| 🔻 weakening | `rule ROB-1.settings.minRatioOfBaseline lowered` | `0.8` | `0.7` |", File.ReadAllText(summaryFile));
+        Assert.Contains("| 🔻 weakening | `rule ROB-1.settings.minRatioOfBaseline lowered` | `0.8` | `0.7` |", File.ReadAllText(action.SummaryFile));
         SarifSchema.AssertValid(File.ReadAllText(outputs["sarif-file"]));
+        Assert.True(File.Exists(Path.Combine(action.ReportDir, "policy-diff.md")));
     }
 }

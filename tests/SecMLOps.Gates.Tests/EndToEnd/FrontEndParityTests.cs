@@ -21,13 +21,13 @@ public sealed class FrontEndParityTests
         Assert.Equal(exitCode == 0, build.ExitCode == 0);
 
         using var action = new ActionScript();
-        Assert.Equal(0, action.Run(policy).ExitCode);
+        Assert.Equal(0, action.Gate(RepositoryLayout.Root, policy).ExitCode);
         Assert.Equal(result, action.Outputs()["result"]);
 
         var expected = File.ReadAllText(cliSarif);
         SarifSchema.AssertValid(expected);
         Assert.Equal(expected, File.ReadAllText(msbuildSarif));
-        Assert.Equal(expected, File.ReadAllText(action.SarifFile));
+        Assert.Equal(expected, File.ReadAllText(action.Outputs()["sarif-file"]));
     }
 
     [Fact]
@@ -39,9 +39,11 @@ public sealed class FrontEndParityTests
         var results = Newtonsoft.Json.Linq.JToken.Parse(File.ReadAllText(scratch.Full("v.sarif")))["runs"]![0]!["results"]!
             .Where(r => (string?)r["ruleId"] == "SAMPLE-ROB-STRICT").ToList();
         Assert.NotEmpty(results);
-        var pgd = Assert.Single(results, r => (string?)r["properties"]!["subject"] == "pgd/eps=0.03");
-        Assert.True((double)pgd["properties"]!["cleanAccuracy"]! > 0.8);
-        Assert.True((double)pgd["properties"]!["robustAccuracy"]! < 0.8 * (double)pgd["properties"]!["cleanAccuracy"]!);
+        var worst = Assert.Single(results, r => (string?)r["properties"]!["subject"] == "worst-case/eps=0.03");
+        Assert.True((double)worst["properties"]!["cleanAccuracy"]! > 0.8);
+        Assert.True((double)worst["properties"]!["robustAccuracy"]! < 0.8 * (double)worst["properties"]!["cleanAccuracy"]!);
+        // The second location is the model the finding is about.
+        Assert.Equal("samples/ModelService/models/classifier-undefended.onnx", (string?)worst["locations"]![1]!["physicalLocation"]!["artifactLocation"]!["uri"]);
 
         var passing = ProcessRunner.Cli(RepositoryLayout.Root, "evaluate", SampleBuild.PassingPolicy, "--json", scratch.Full("p.json"));
         Assert.True(passing.ExitCode == 0, passing.All);

@@ -16,7 +16,7 @@ public sealed class MSBuildTaskTests
         Assert.Contains($"{threatModel}(15,7): error SAMPLE-STRIDE-STRICT: EE-1 (Data scientist, external entity): Repudiation", violated.Output);
         Assert.Contains($"{threatModel}(60,7): error SAMPLE-STRIDE-STRICT: control SC-3", violated.Output);
         var violatedPolicy = Path.Combine(RepositoryLayout.Root, SampleBuild.ViolatedPolicy);
-        Assert.Contains($"{violatedPolicy}(38,7): error SAMPLE-ROB-STRICT: pgd (eps=0.03): robust accuracy", violated.Output);
+        Assert.Contains($"{violatedPolicy}(38,7): error SAMPLE-ROB-STRICT: at eps=0.03, worst case over", violated.Output);
 
         var passing = SampleBuild.Build(SampleBuild.PassingPolicy);
         Assert.True(passing.ExitCode == 0, passing.Output);
@@ -57,5 +57,28 @@ public sealed class MSBuildTaskTests
         var second = SampleBuild.Build(SampleBuild.PassingPolicy);
         Assert.True(second.ExitCode == 0, second.Output);
         Assert.Contains(GateRan, second.Output);
+    }
+
+    [Fact]
+    public void A_design_time_build_never_runs_the_gate()
+    {
+        var build = SampleBuild.Build(SampleBuild.ViolatedPolicy, null, "-p:DesignTimeBuild=true");
+        Assert.True(build.ExitCode == 0, build.All);
+        Assert.DoesNotContain(GateRan, build.Output);
+    }
+
+    [Fact]
+    public void A_remembered_pass_is_forgotten_after_its_valid_until_day_and_progress_shows_at_normal_verbosity()
+    {
+        var first = SampleBuild.Build(SampleBuild.PassingPolicy);
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.Equal("2028-11-19", File.ReadAllText(Path.Combine(SampleBuild.StateDirectory, "valid-until")).Trim());
+
+        // As if the day the verdict held until (a waiver's expiry) had passed.
+        File.WriteAllText(Path.Combine(SampleBuild.StateDirectory, "valid-until"), "2000-01-01");
+        var expired = SampleBuild.Build(SampleBuild.PassingPolicy, null, "-v:n");
+        Assert.True(expired.ExitCode == 0, expired.All);
+        Assert.Contains(GateRan, expired.Output);
+        Assert.Contains("SAMPLE-ROB-1: clean accuracy", expired.Output);
     }
 }

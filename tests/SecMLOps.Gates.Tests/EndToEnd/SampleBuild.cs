@@ -10,13 +10,17 @@ internal static class SampleBuild
 
     public static string ProjectDirectory => Path.Combine(RepositoryLayout.Root, "samples", "ModelService");
 
-    public static ProcessResult Build(string repositoryRelativePolicy, string? sarifOutput = null)
+    /// <summary>The folder where the targets keep what they remember between builds.</summary>
+    public static string StateDirectory => Path.Combine(ProjectDirectory, "obj", RepositoryLayout.Configuration, "net10.0", "secmlops-gate");
+
+    public static ProcessResult Build(string repositoryRelativePolicy, string? sarifOutput = null, params string[] extra)
     {
         string[] arguments =
         [
             "build", ProjectDirectory, "-c", RepositoryLayout.Configuration, "-nologo", "-nodeReuse:false", "--disable-build-servers",
             $"-p:SecMLOpsPolicy={Path.Combine(RepositoryLayout.Root, repositoryRelativePolicy)}",
             .. sarifOutput is null ? Array.Empty<string>() : [$"-p:SecMLOpsSarifOutput={sarifOutput}"],
+            .. extra,
         ];
         return ProcessRunner.Run("dotnet", arguments, RepositoryLayout.Root);
     }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SecMLOps.Gates.Engine;
@@ -70,10 +68,9 @@ public static class SarifReportWriter
         finding.Level,
         new SarifMessage(finding.Finding.Message),
         finding.Finding.Locations.Select((l, i) => Location(l, i)).ToList(),
-        new Dictionary<string, string> { [FingerprintKey] = Fingerprint(finding.Finding) },
+        new Dictionary<string, string> { [FingerprintKey] = finding.Finding.Fingerprint },
         finding.IsWaived
-            ? [new SarifSuppression("external", "accepted",
-                $"Waived by {finding.Waiver!.Owner} until {finding.Waiver.Expires:yyyy-MM-dd}: {finding.Waiver.Reason}{(finding.Waiver.Ticket is { } t ? $" ({t})" : "")}")]
+            ? [new SarifSuppression("external", "accepted", finding.Waiver!.Justification)]
             : null,
         Properties(finding));
 
@@ -92,8 +89,4 @@ public static class SarifReportWriter
             properties[key] = value;
         return properties;
     }
-
-    /// <summary>Rule id + subject, never a line number, so an alert keeps its identity when the file is edited.</summary>
-    public static string Fingerprint(Finding finding) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{finding.RuleId}\n{finding.Subject}")));
 }

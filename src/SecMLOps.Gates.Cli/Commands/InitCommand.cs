@@ -1,0 +1,302 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Documents;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Reporting;
+using SecMLOps.Gates.Robustness.Onnx;
+
+namespace SecMLOps.Gates.Cli.Commands;
+
+/// <summary>
+/// secmlops-gate init: scaffolds a commented policy, a threat-model skeleton, their schemas (for
+/// editor completion) and a pull-request workflow for one model. The scaffold is meant to fail until it is filled in: the threat model's
+/// elements carry no assessment yet, so the coverage rule lists every category still to assess.
+/// Nothing is overwritten unless --force says so.
+/// </summary>
+internal static class InitCommand
+{
+    private const string PolicyFile = "gate-policy.yaml";
+    private const string ThreatModelFile = "threat-model.yaml";
+    private const string WorkflowFile = ".github/workflows/secmlops-gate.yml";
+    private const string PolicySchemaFile = "schema/gate-policy.v1.schema.json";
+    private const string ThreatModelSchemaFile = "schema/" + SchemaCatalog.ThreatModel;
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Option<string>("--model") { Description = "The model file (ONNX or TorchScript), relative to the current folder.", Required = true };
+        var inputShape = new Option<string?>("--input-shape") { Description = "One sample's shape without the batch, e.g. 1,28,28 (read from an ONNX model when not given)." };
+        var data = new Option<string?>("--evaluation-data") { Description = "Labelled data the robustness rule attacks (idx, csv, npy, npz); without it the rule is left commented out." };
+        var labels = new Option<string?>("--evaluation-labels") { Description = "The labels file, for idx and npy data." };
+        var directory = new Option<string>("--directory", "-d") { Description = "Where the policy and threat model go.", DefaultValueFactory = _ => "policies" };
+        var name = new Option<string?>("--name") { Description = "The policy's name (lower case, digits and dashes). Default: the model file's name." };
+        var force = new Option<bool>("--force") { Description = "Overwrite files that exist." };
+        var repoRoot = CommonOptions.RepositoryRoot();
+        var command = new Command("init", $"Write a commented policy ({PolicyFile}), a threat-model skeleton ({ThreatModelFile}) and a pull-request workflow ({WorkflowFile}) for a model.")
+        {
+            model, inputShape, data, labels, directory, name, force, repoRoot,
+        };
+        command.SetAction(parsed =>
+        {
+            var root = CommonOptions.ResolveRoot(parsed.GetValue(repoRoot));
+            try
+            {
+                var scaffold = new Scaffold(root, Path.GetFullPath(parsed.GetValue(directory)!), Path.GetFullPath(parsed.GetValue(model)!),
+                    parsed.GetValue(inputShape), parsed.GetValue(data) is { } d ? Path.GetFullPath(d) : null,
+                    parsed.GetValue(labels) is { } l ? Path.GetFullPath(l) : null, parsed.GetValue(name));
+                return scaffold.Write(parsed.GetValue(force), output);
+            }
+            catch (InitException e)
+            {
+                error.WriteLine($"secmlops-gate: {e.Message}");
+                return ExitCodes.InputError;
+            }
+        });
+        return command;
+    }
+
+    private sealed class InitException(string message) : Exception(message);
+
+    private sealed class Scaffold
+    {
+        private readonly RepositoryRoot _root;
+        private readonly string _directory;
+        private readonly string _model;
+        private readonly string _format;
+        private readonly string _name;
+        private readonly IReadOnlyList<long> _shape;
+        private readonly (string Path, string? Labels, string Format)? _evaluation;
+
+        public Scaffold(RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? name)
+        {
+            _root = root;
+            _directory = Inside(directory, "--directory");
+            _model = Existing(model, "--model");
+            _format = Path.GetExtension(model).ToLowerInvariant() switch
+            {
+                ".onnx" => "onnx",
+                ".pt" or ".pth" or ".torchscript" => "torchscript",
+                var other => throw new InitException($"--model {Path.GetFileName(model)}: the extension '{other}' names neither an ONNX (.onnx) nor a TorchScript (.pt) model"),
+            };
+            _shape = inputShape is not null ? ParseShape(inputShape) : ShapeFromModel();
+            _name = name ?? PolicyName(Path.GetFileNameWithoutExtension(model));
+            if (data is not null)
+                _evaluation = Evaluation(Existing(data, "--evaluation-data"), labels is null ? null : Existing(labels, "--evaluation-labels"));
+        }
+
+        public int Write(bool force, TextWriter output)
+        {
+            var files = new Dictionary<string, string>
+            {
+                [Path.Combine(_directory, PolicyFile)] = Policy(),
+                [Path.Combine(_directory, ThreatModelFile)] = ThreatModel(),
+                [Path.Combine(_root.FullPath, WorkflowFile)] = Workflow(),
+                // Editors complete and check the two files from these copies (`secmlops-gate schema` rewrites them after an upgrade).
+                [Path.Combine(_directory, PolicySchemaFile)] = BuiltInGates.Registry.Schema.ToText(),
+                [Path.Combine(_directory, ThreatModelSchemaFile)] = SchemaCatalog.ReadText(SchemaCatalog.ThreatModel),
+            };
+            var existing = files.Keys.Where(File.Exists).Select(_root.Relative).ToList();
+            if (existing.Count > 0 && !force)
+                throw new InitException($"{string.Join(", ", existing)} exist(s); nothing was written (--force overwrites)");
+            foreach (var (path, text) in files)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                AtomicFile.WriteAllText(path, text);
+                output.WriteLine($"wrote {_root.Relative(path)}");
+            }
+            output.WriteLine($"next: assess the threat model's elements, then run `secmlops-gate validate {_root.Relative(_directory)}` and `secmlops-gate evaluate {_root.Relative(_directory)}`");
+            return ExitCodes.Passed;
+        }
+
+        private string Inside(string path, string option) =>
+            _root.Contains(path) ? path : throw new InitException($"{option} {path} lies outside the repository root {_root.FullPath}");
+
+        private string Existing(string path, string option) =>
+            File.Exists(Inside(path, option)) ? path : throw new InitException($"{option}: no such file: {path}");
+
+        /// <summary>Paths in a policy are relative to the policy file, with forward slashes.</summary>
+        private string FromPolicy(string path) => Path.GetRelativePath(_directory, path).Replace(Path.DirectorySeparatorChar, '/');
+
+        private static IReadOnlyList<long> ParseShape(string text)
+        {
+            var parts = text.Split(',', StringSplitOptions.TrimEntries);
+            return parts.All(p => long.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d > 0)
+                ? parts.Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToList()
+                : throw new InitException($"--input-shape '{text}' is not a list of positive dimensions such as 1,28,28");
+        }
+
+        private IReadOnlyList<long> ShapeFromModel()
+        {
+            if (_format != "onnx")
+                throw new InitException("a TorchScript model does not declare its input shape: give --input-shape (without the batch), e.g. 3,32,32");
+            long[] shape;
+            try
+            {
+                shape = OnnxGraphModel.ReadInputShape(_model);
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException)
+            {
+                throw new InitException($"--model {Path.GetFileName(_model)}: {e.Message}");
+            }
+            return shape.Length >= 2 && shape.Skip(1).All(d => d > 0)
+                ? shape.Skip(1).ToList()
+                : throw new InitException($"--model {Path.GetFileName(_model)} declares the input shape [{string.Join(", ", shape)}]; give --input-shape (without the batch)");
+        }
+
+        private static string PolicyName(string file)
+        {
+            var name = new string(file.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+            while (name.Contains("--", StringComparison.Ordinal)) name = name.Replace("--", "-", StringComparison.Ordinal);
+            return name.Length is > 0 and <= 63 ? name : "model";
+        }
+
+        private static (string, string?, string) Evaluation(string data, string? labels)
+        {
+            var file = Path.GetFileName(data).ToLowerInvariant();
+            var format = file.EndsWith(".csv", StringComparison.Ordinal) || file.EndsWith(".csv.gz", StringComparison.Ordinal) ? "csv"
+                : file.EndsWith(".npz", StringComparison.Ordinal) ? "npz"
+                : file.EndsWith(".npy", StringComparison.Ordinal) ? "npy"
+                : file.Contains("idx", StringComparison.Ordinal) ? "idx"
+                : throw new InitException($"--evaluation-data {Path.GetFileName(data)}: cannot tell its format from the name (csv, npy, npz or idx)");
+            var needsLabels = DatasetFormats.Find(format)!.LabelsFile;
+            if (needsLabels && labels is null)
+                throw new InitException($"--evaluation-data is {format}, whose labels come in a file of their own: give --evaluation-labels");
+            if (!needsLabels && labels is not null)
+                throw new InitException($"--evaluation-data is {format}, which holds its labels; drop --evaluation-labels");
+            return (data, labels, format);
+        }
+
+        private string Policy()
+        {
+            var text = new StringBuilder();
+            text.AppendLine($"# yaml-language-server: $schema={FromPolicy(Path.Combine(_directory, PolicySchemaFile))}")
+                .AppendLine("# What this model must prove before it ships. Every change here shows in the pull request, and")
+                .AppendLine("# `secmlops-gate diff` classifies it as a strengthening or a weakening. Reference: docs/rules/.")
+                .AppendLine("apiVersion: secmlops.gates/v1")
+                .AppendLine("kind: GatePolicy")
+                .AppendLine("metadata:")
+                .AppendLine($"  name: {_name}")
+                .AppendLine("  version: 0.1.0")
+                .AppendLine("  owners: [\"TODO: the team that answers for this model\"]")
+                .AppendLine("spec:")
+                .AppendLine("  model:")
+                .AppendLine($"    path: {Quoted(FromPolicy(_model))}")
+                .AppendLine($"    format: {_format}")
+                .AppendLine($"    inputShape: [{string.Join(", ", _shape)}]")
+                .AppendLine("    # The range the model's inputs take: attacks never leave it. Add `normalization` if the model expects standardised inputs.")
+                .AppendLine("    valueRange: [0, 1]");
+            if (_evaluation is { } evaluation)
+            {
+                text.AppendLine("  datasets:")
+                    .AppendLine("    # Labelled samples the robustness rule attacks, pinned by digest: a changed file is an error, not a silent pass.")
+                    .AppendLine("    evaluation:")
+                    .AppendLine($"      path: {Quoted(FromPolicy(evaluation.Path))}");
+                if (evaluation.Labels is { } labels)
+                    text.AppendLine($"      labels: {Quoted(FromPolicy(labels))}");
+                text.AppendLine($"      format: {evaluation.Format}")
+                    .AppendLine($"      sha256: {FileDigest.Sha256(evaluation.Path)}");
+                if (evaluation.Labels is { } pinned)
+                    text.AppendLine($"      labelsSha256: {FileDigest.Sha256(pinned)}");
+            }
+            text.AppendLine("  rules:")
+                .AppendLine($"    - id: {RuleIdPrefix}-STRIDE-1")
+                .AppendLine("      kind: stride-coverage")
+                .AppendLine("      enforcement: hard-mandatory")
+                .AppendLine("      severity: high")
+                .AppendLine("      description: The threat model assesses every applicable STRIDE category; serious risks name evidenced controls.")
+                .AppendLine("      settings:")
+                .AppendLine($"        threatModel: {ThreatModelFile}");
+            var robustness = new[]
+            {
+                $"- id: {RuleIdPrefix}-ROB-1",
+                "  kind: robustness",
+                "  enforcement: hard-mandatory",
+                "  severity: critical",
+                "  description: The model keeps at least 80 % of its clean accuracy under the worst of FGSM, PGD and DeepFool at eps 0.03.",
+                "  settings:",
+                "    dataset: evaluation",
+                "    minRatioOfBaseline: 0.8",
+                "    attacks:",
+                "      - {name: fgsm, eps: [0.03]}",
+                "      - {name: pgd, eps: [0.03], steps: 20}",
+                "      - {name: deepfool, xi: [0.02], eps: [0.03]}",
+            };
+            if (_evaluation is null)
+                text.AppendLine("    # Robustness needs labelled evaluation data (spec.datasets.evaluation); rerun init with --evaluation-data, or")
+                    .AppendLine("    # declare the dataset and uncomment:");
+            foreach (var line in robustness)
+                text.AppendLine(_evaluation is null ? $"    # {line}" : $"    {line}");
+            text.AppendLine("    # Poisoning (a hash-pinned golden set >= 10 % of the training data) and provenance (signed model and lineage)")
+                .AppendLine("    # rules: see docs/rules/poisoning.md and docs/rules/provenance.md.");
+            return text.ToString();
+        }
+
+        /// <summary>Rule ids start with a letter: SAMPLE-ROB-1, or M-3D-UNET-ROB-1 for a name that starts with a digit.</summary>
+        private string RuleIdPrefix => char.IsAsciiLetter(_name[0]) ? _name.ToUpperInvariant() : $"M-{_name.ToUpperInvariant()}";
+
+        private string ThreatModel()
+        {
+            var text = new StringBuilder();
+            text.AppendLine($"# yaml-language-server: $schema={FromPolicy(Path.Combine(_directory, ThreatModelSchemaFile))}")
+                .AppendLine("# A skeleton: the elements of a typical training-to-serving path, none assessed yet. The coverage rule")
+                .AppendLine("# fails, listing each STRIDE category still to assess, until every element has its threats, e.g.")
+                .AppendLine($"#   - {{category: T, likelihood: M, impact: severe, status: mitigated, assessed: {DateTime.UtcNow:yyyy-MM-dd}, controls: [SC-1]}}")
+                .AppendLine("apiVersion: secmlops.gates/v1")
+                .AppendLine("kind: ThreatModel")
+                .AppendLine("metadata:")
+                .AppendLine($"  name: {_name}")
+                .AppendLine("  version: 0.1.0")
+                .AppendLine("  owners: [\"TODO: the team that answers for this model\"]")
+                .AppendLine("spec:")
+                .AppendLine("  elements:");
+            foreach (var (id, name, type, extra) in new[]
+            {
+                ("EE-1", "Data provider", "external-entity", ""),
+                ("DS-1", "Training data", "data-store", ""),
+                ("P-1", "Training pipeline", "process", ""),
+                ("DS-2", "Model registry", "data-store", ""),
+                ("P-2", "Inference service", "process", ""),
+                ("EE-2", "Client", "external-entity", ""),
+                ("DF-1", "Ingest training data", "data-flow", "from: EE-1, to: DS-1, "),
+                ("DF-2", "Publish model", "data-flow", "from: P-1, to: DS-2, "),
+                ("DF-3", "Prediction requests", "data-flow", "from: EE-2, to: P-2, "),
+            })
+                text.AppendLine($"    - {{id: {id}, name: {name}, type: {type}, {extra}threats: []}}");
+            text.AppendLine("  controls: []");
+            return text.ToString();
+        }
+
+        private string Workflow()
+        {
+            var policies = _root.Relative(_directory);
+            return $$"""
+                # Runs the gate on every pull request: SARIF to code scanning, a job summary, and the policy diff.
+                name: secmlops-gate
+                on:
+                  pull_request:
+                permissions:
+                  contents: read
+                  security-events: write   # SARIF upload to code scanning
+                  actions: read            # code scanning reads the workflow run
+                  pull-requests: write     # one comment with the policy diff, updated on each push
+                jobs:
+                  gate:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - uses: actions/checkout@v5
+                        with:
+                          fetch-depth: 0   # the policy diff compares with the base commit
+                      - uses: {{ToolInfo.ActionReference}}
+                        with:
+                          policy: {{policies}}/
+                          fail-on: low
+                          comment-diff: true
+
+                """;
+        }
+
+        // A JSON string is a YAML double-quoted scalar, whatever the path holds.
+        private static string Quoted(string value) => Newtonsoft.Json.JsonConvert.ToString(value);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using SecMLOps.Gates.Tests.Support;
+using Xunit.Abstractions;
+
+namespace SecMLOps.Gates.Tests.EndToEnd;
+
+/// <summary>
+/// The packages as users get them: packed into a folder feed (build/pack.sh, which fails over 250 MB),
+/// then, outside this repository, a fresh project that references SecMLOps.Gates.MSBuild and a tool
+/// installed from the feed. The version is unique to the run and the NuGet cache a fresh folder, so
+/// nothing built earlier can stand in for the packages under test.
+/// </summary>
+public sealed class PackagedFeed : IDisposable
+{
+    public PackagedFeed()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "secmlops-feed-" + Guid.NewGuid().ToString("N"));
+        Version = $"0.1.0-roundtrip.{Guid.NewGuid().ToString("N")[..8]}";
+        var watch = Stopwatch.StartNew();
+        Pack = ProcessRunner.Run("bash", [Path.Combine(RepositoryLayout.Root, "build", "pack.sh"), Path.Combine(Folder, "feed"), Version], RepositoryLayout.Root, timeoutSeconds: 1200);
+        PackSeconds = watch.Elapsed.TotalSeconds;
+    }
+
+    public string Folder { get; }
+    public string Feed => Path.Combine(Folder, "feed");
+    public string Packages => Path.Combine(Folder, "nuget-packages");
+    public string Version { get; }
+    internal ProcessResult Pack { get; }
+    public double PackSeconds { get; }
+
+    /// <summary>The environment of a user's machine: its own NuGet cache, no build server, no repository around.</summary>
+    public Dictionary<string, string> Environment => new()
+    {
+        ["NUGET_PACKAGES"] = Packages,
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        ["DOTNET_NOLOGO"] = "1",
+    };
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PackagedFeedCollection : ICollectionFixture<PackagedFeed>
+{
+    public const string Name = "packaged feed";
+}
+
+[Collection(PackagedFeedCollection.Name)]
+public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper output)
+{
+    private const string GateRan = "SecMLOps gate: evaluating";
+
+    private string Project(string name, string policy)
+    {
+        var folder = Path.Combine(feed.Folder, name);
+        Directory.CreateDirectory(Path.Combine(folder, "policies"));
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="secmlops-local" value="{feed.Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(folder, $"{name}.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <SecMLOpsPolicy>policies/policy.yaml</SecMLOpsPolicy>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="SecMLOps.Gates.MSBuild" Version="{feed.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(folder, "Service.cs"), "namespace Service;\n\npublic static class Model { }\n");
+        // The project folder is the repository root the gate confines paths to.
+        Directory.CreateDirectory(Path.Combine(folder, ".git"));
+        File.WriteAllText(Path.Combine(folder, "policies", "threat-model.yaml"), Support.Policies.ThreatModel(Support.Policies.AssessedEntity));
+        File.WriteAllText(Path.Combine(folder, "policies", "high-risk.yaml"), Support.Policies.ThreatModel(Support.Policies.AssessedEntity.Replace("likelihood: L", "likelihood: H")));
+        File.WriteAllText(Path.Combine(folder, "policies", "policy.yaml"), policy);
+        return folder;
+    }
+
+    private ProcessResult Build(string project) =>
+        ProcessRunner.Run("dotnet", ["build", project, "-nologo", "-nodeReuse:false", "--disable-build-servers", "-p:SecMLOpsAsOf=2026-11-22"], project, feed.Environment, timeoutSeconds: 900);
+
+    [Fact]
+    public void Every_package_is_packed_under_250_MB()
+    {
+        output.WriteLine(feed.Pack.All);
+        Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
+        var packages = Directory.GetFiles(feed.Feed, "*.nupkg").ToDictionary(p => Path.GetFileName(p), p => new FileInfo(p).Length / 1048576.0);
+        foreach (var (name, megabytes) in packages)
+            output.WriteLine($"{name}: {megabytes:0.0} MB");
+        output.WriteLine($"packed in {feed.PackSeconds:0} s");
+        Assert.Contains($"SecMLOps.Gates.MSBuild.{feed.Version}.nupkg", packages.Keys);
+        Assert.Contains($"SecMLOps.Gates.Cli.{feed.Version}.nupkg", packages.Keys);
+        Assert.Contains($"SecMLOps.Gates.Cli.linux-x64.{feed.Version}.nupkg", packages.Keys);
+        Assert.All(packages.Values, size => Assert.True(size < 250, $"{size:0.0} MB"));
+    }
+
+    [Fact]
+    public void A_fresh_project_referencing_the_package_fails_on_a_violation_passes_otherwise_and_skips_a_no_op_rebuild()
+    {
+        Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
+        var violated = Project("Violated", Support.Policies.StridePolicy("high-risk.yaml"));
+        var build = Build(violated);
+        output.WriteLine(build.All);
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains($"{Path.Combine(violated, "policies", "high-risk.yaml")}(9,7): error STRIDE-1: EE-1 (User, external entity): Spoofing", build.Output);
+
+        var passing = Project("Passing", Support.Policies.StridePolicy());
+        var first = Build(passing);
+        output.WriteLine(first.All);
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.Contains(GateRan, first.Output);
+        var again = Build(passing);
+        Assert.True(again.ExitCode == 0, again.All);
+        Assert.DoesNotContain(GateRan, again.Output);
+    }
+
+    [Fact]
+    public void The_packaged_cli_runs_attacks_with_its_native_libraries()
+    {
+        Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
+        var models = Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models");
+        var project = Project("Robust", $$"""
+            apiVersion: secmlops.gates/v1
+            kind: GatePolicy
+            metadata: {name: robust, version: 1.0.0, owners: [ml-team]}
+            spec:
+              model: {path: ../models/classifier.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 1]}
+              datasets:
+                evaluation: {path: ../models/images.idx.gz, labels: ../models/labels.idx.gz, format: idx}
+              rules:
+                - id: ROB-1
+                  kind: robustness
+                  enforcement: hard-mandatory
+                  severity: critical
+                  settings:
+                    dataset: evaluation
+                    sampleCount: 100
+                    minRatioOfBaseline: 0.99
+                    attacks: [{name: fgsm, eps: [0.1]}]
+                    gradientMasking: {blackBox: false}
+            """);
+        Directory.CreateDirectory(Path.Combine(project, "models"));
+        File.Copy(Path.Combine(models, "classifier-undefended.onnx"), Path.Combine(project, "models", "classifier.onnx"));
+        File.Copy(Path.Combine(models, "evaluation-images.idx.gz"), Path.Combine(project, "models", "images.idx.gz"));
+        File.Copy(Path.Combine(models, "evaluation-labels.idx.gz"), Path.Combine(project, "models", "labels.idx.gz"));
+        var build = Build(project);
+        output.WriteLine(build.All);
+        // The undefended model cannot keep 99 % of its accuracy at eps 0.1: a finding, not a crash or a skipped gate.
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("error ROB-1: at eps=0.1, worst case over 1 attack(s)", build.Output);
+        Assert.DoesNotContain("SMG0", build.Output);
+    }
+
+    [Fact]
+    public void The_tool_installs_from_the_feed_and_runs()
+    {
+        Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
+        var tools = Path.Combine(feed.Folder, "tools");
+        var watch = Stopwatch.StartNew();
+        var install = ProcessRunner.Run("dotnet", ["tool", "install", "SecMLOps.Gates.Cli", "--version", feed.Version, "--add-source", feed.Feed, "--tool-path", tools],
+            feed.Folder, feed.Environment, timeoutSeconds: 600);
+        output.WriteLine($"tool installed in {watch.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(install.ExitCode == 0, install.All);
+        var project = Project("Tool", Support.Policies.StridePolicy("high-risk.yaml"));
+        var run = ProcessRunner.Run(Path.Combine(tools, "secmlops-gate"), ["evaluate", "policies", "--as-of", "2026-11-22"], project, feed.Environment);
+        Assert.True(run.ExitCode == 1, run.All);
+        Assert.Contains("high-risk.yaml:9:7: error STRIDE-1", run.Output);
+    }
+}
