@@ -27,6 +27,12 @@ internal sealed class OnnxBuilder(int features, int classes, long opset = 13)
         return this;
     }
 
+    public static AttributeProto FloatAttribute(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    public static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
     public void Save(string path)
     {
         _graph.Input.Add(Value("x", features));
