@@ -122,6 +122,28 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         Assert.Equal(Outcome.Failed, Assert.Single(report.Findings, f => f.Finding.Subject == "worst-case/eps=0.01568627").Outcome);
     }
 
+    [FixtureFact]
+    public void Apgd_ce_at_8_of_255_on_the_robust_cifar_model_is_at_least_as_strong_as_pgd_20()
+    {
+        using var scenario = new RobustnessScenario();
+        scenario.CopyFixture("classifiers/cifar10-oval-base-kw/cifar_base_kw_simp.onnx", "model.onnx");
+        scenario.CopyFixture("datasets/eran-test-subsets/cifar10_test_100.csv", "eval.csv");
+        var report = scenario.Evaluate(
+            "{path: model.onnx, format: onnx, inputShape: [3, 32, 32], inputLayout: NCHW, valueRange: [0, 1], normalization: {mean: [0.485, 0.456, 0.406], std: [0.225, 0.225, 0.225]}}",
+            "{path: eval.csv, format: csv, labelColumn: 0, valueRange: [0, 255], layout: HWC}",
+            AsReferences + """
+                    dataset: eval
+                    decideOn: point
+                    attacks:
+                      - {name: pgd, eps: [0.03137255], steps: 20}
+                      - {name: apgd-ce, eps: [0.03137255], steps: 100}
+            """);
+        var pgd = RobustnessScenario.Property(report, "pgd/eps=0.03137255", "robustAccuracy");
+        var apgd = RobustnessScenario.Property(report, "apgd-ce/eps=0.03137255", "robustAccuracy");
+        output.WriteLine($"cifar at eps 8/255: clean {RobustnessScenario.Property(report, "worst-case/eps=0.03137255", "cleanAccuracy"):P1}, PGD-20 {pgd:P1}, APGD-CE (100 iterations) {apgd:P1}");
+        Assert.True(apgd <= pgd, $"APGD-CE {apgd:P1} above PGD-20 {pgd:P1}");
+    }
+
     [FixtureTheory]
     [InlineData("cifar", 0.376)]
     [InlineData("mnist-8", 1.24)]
