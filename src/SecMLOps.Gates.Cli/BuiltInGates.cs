@@ -4,6 +4,7 @@ using SecMLOps.Gates.Gates.Provenance;
 using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Gate;
+using SecMLOps.Gates.Robustness.Learning;
 
 namespace SecMLOps.Gates.Cli;
 
@@ -15,7 +16,7 @@ public static class BuiltInGates
 {
     public static GateRegistry Registry { get; } = new([
         new RobustnessGate(),
-        new PoisoningGate(new ModelScorer()),
+        new PoisoningGate(new ModelScorer(), new TorchLabelModelTrainer()),
         new ProvenanceGate(),
         new StrideCoverageGate(),
     ]);

@@ -8,6 +8,16 @@ internal sealed record GoldenSet(float[] Features, int[] Labels, int Dimension, 
 {
     public int Count => Labels.Length;
 
+    /// <summary>
+    /// One affine map for every feature, taking the golden set's smallest and largest value to 0 and 1:
+    /// the classifiers get inputs of a known size, and features keep their relative scale (pixels stay pixels).
+    /// </summary>
+    public FeatureScale Scale()
+    {
+        var (low, high) = (Low.Min(), High.Max());
+        return new FeatureScale(low, high > low ? high - low : 1);
+    }
+
     public static GoldenSet Load(DatasetSpec dataset, IDatasetReader reader, int? classes)
     {
         var features = new List<float>();
@@ -29,5 +39,15 @@ internal sealed record GoldenSet(float[] Features, int[] Labels, int Dimension, 
                 high[j] = Math.Max(high[j], all[i * dimension + j]);
             }
         return new GoldenSet(all, labels.ToArray(), dimension, low, high);
+    }
+}
+
+internal readonly record struct FeatureScale(float Offset, float Range)
+{
+    public float[] Apply(float[] rows)
+    {
+        var scaled = new float[rows.Length];
+        for (var i = 0; i < rows.Length; i++) scaled[i] = (rows[i] - Offset) / Range;
+        return scaled;
     }
 }

@@ -44,18 +44,44 @@ internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation)
             Invariant($"{conflicting} training rows are in (near) duplicate groups with conflicting labels and {goldenConflicts} duplicate a golden row with another label"), ruleLocation, properties));
     }
 
-    public void Labels(int flagged, int rows, double goldenFraction, double maxExcess, int k)
+    public void Labels(LabelNoiseResult result, PoisoningSettings settings)
     {
-        var fraction = (double)flagged / rows;
-        var excess = fraction - goldenFraction;
+        var flagged = result.Flagged.Count;
+        var fraction = (double)flagged / result.Rows;
         var properties = new Dictionary<string, object>
         {
-            ["flaggedRows"] = flagged, ["trainingRows"] = rows, ["flaggedFraction"] = Round(fraction),
-            ["goldenFlaggedFraction"] = Round(goldenFraction), ["excessFlaggedFraction"] = Round(excess), ["maxExcessFlaggedFraction"] = maxExcess, ["k"] = k,
+            ["quarantinedRows"] = flagged, ["trainingRows"] = result.Rows, ["quarantinedFraction"] = Round(fraction),
+            ["maxQuarantineFraction"] = settings.MaxQuarantineFraction, ["minExpectedPrecision"] = settings.MinExpectedPrecision,
+            ["expectedPrecision"] = Round(result.ExpectedPrecision ?? double.NaN), ["estimatedWrongLabels"] = Round(result.Noise.NoisyRows),
+            ["estimatedRandomFlips"] = Round(result.Noise.DiffuseRows),
         };
-        Findings.Add(Finding.Judge(ruleId, "label-consistency", excess, Limit.AtMost(maxExcess),
-            Invariant($"{flagged} of {rows} training rows ({fraction:P2}) have labels their {k} nearest golden neighbours contradict; on the golden set itself the method flags {goldenFraction:P2}, an excess of {excess:P2} (quarantined rows are in the quarantine file)"),
+        var precision = result.ExpectedPrecision is { } expected ? Invariant($" (expected precision {expected:P0})") : "";
+        Findings.Add(Finding.Judge(ruleId, "label-consistency", fraction, Limit.AtMost(settings.MaxQuarantineFraction),
+            Invariant($"{flagged} of {result.Rows} training rows ({fraction:P2}) probably carry a wrong label and are quarantined{precision}; ") +
+            Invariant($"the noise model learned against the golden set estimates {result.Noise.NoisyRows:0} wrong labels in all, {result.Noise.DiffuseRows:0} of them random flips"),
             ruleLocation, properties));
+    }
+
+    /// <summary>A targeted relabelling: rows of one label that the golden set's view puts, in bulk, in one other class.</summary>
+    public void Pairs(NoiseModel noise, long[] trainingCounts, double minShare)
+    {
+        var targeted = noise.Pairs.Where(p => p.Rows >= minShare * trainingCounts[p.Given]).OrderByDescending(p => p.Rows).ToList();
+        if (targeted.Count == 0)
+        {
+            Findings.Add(Finding.Passed(ruleId, "label-consistency/targeted",
+                Invariant($"no label's rows look, in bulk, like one other class (at least {minShare:P0} of a label's rows required)"), ruleLocation,
+                new Dictionary<string, object> { ["minPairShare"] = minShare }));
+            return;
+        }
+        foreach (var pair in targeted)
+            Findings.Add(Finding.Failed(ruleId, $"label-consistency/targeted/{pair.Given}-as-{pair.True}",
+                Invariant($"about {pair.Rows:N0} of the {trainingCounts[pair.Given]:N0} rows labelled {pair.Given} look like class {pair.True} ({pair.Rows / trainingCounts[pair.Given]:P0}; ") +
+                Invariant($"{pair.StandardErrors:0.#} standard errors above none): a targeted relabelling of class {pair.True} as {pair.Given}"),
+                ruleLocation, new Dictionary<string, object>
+                {
+                    ["givenLabel"] = pair.Given, ["trueClass"] = pair.True, ["estimatedRows"] = Round(pair.Rows),
+                    ["rowsWithLabel"] = trainingCounts[pair.Given], ["standardErrors"] = Round(pair.StandardErrors), ["minPairShare"] = minShare,
+                }));
     }
 
     public void Shift(FeatureShiftResult ks, FeatureShiftResult psi, (double Statistic, int DegreesOfFreedom, double PValue) prior, PoisoningSettings settings)

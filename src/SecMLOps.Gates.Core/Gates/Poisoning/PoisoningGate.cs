@@ -9,10 +9,11 @@ namespace SecMLOps.Gates.Gates.Poisoning;
 
 /// <summary>
 /// Checks a training set against a hash-pinned golden set of verified clean samples: golden
-/// coverage, dataset integrity, conflicting duplicates, label consistency and distribution shift.
-/// Suspicious training rows go to the quarantine file.
+/// coverage, dataset integrity, conflicting duplicates, labels (a noise model learned against the
+/// golden set, <see cref="LabelNoiseCheck"/>), targeted relabelling and distribution shift.
+/// Suspicious training rows go to the quarantine file, most suspicious first.
 /// </summary>
-public sealed class PoisoningGate(IModelScorer? scorer = null) : Gate<PoisoningSettings>
+public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTrainer? trainer = null) : Gate<PoisoningSettings>
 {
     public const string Kind = "poisoning";
     private const int BatchSize = 4096;
@@ -20,15 +21,19 @@ public sealed class PoisoningGate(IModelScorer? scorer = null) : Gate<PoisoningS
     public override GateDescriptor Descriptor { get; } = new(
         Kind,
         "The training data matches a hash-pinned golden set of verified clean samples.",
-        "The golden set must hold at least minGoldenFraction of the training set (overall and per class) and be pinned by sha256; " +
-        "training rows that duplicate others (or golden rows) with a different label, rows whose label the golden set's neighbours contradict, " +
-        "and per-feature or class-prior shift between training and golden fail the rule. Suspicious rows are written to the quarantine file for review.",
+        "The golden set must hold at least minGoldenFraction of the training set (overall and per class) and be pinned by sha256. " +
+        "Classifiers trained on the golden set alone and cross-validated over the training set estimate how labels were changed and which rows carry a wrong label: " +
+        "more than maxQuarantineFraction of rows quarantined, one label's rows estimated in bulk (minPairShare) to be another class, " +
+        "training rows that duplicate others (or golden rows) with a different label, and per-feature or class-prior shift between training and golden fail the rule. " +
+        "Suspicious rows are written to the quarantine file, most suspicious first, with their score and signals.",
         GateDescriptor.EmbeddedSettingsSchema(typeof(PoisoningGate), Kind));
 
     public override PoisoningSettings? Bind(SettingsBinder binder) => PoisoningSettings.Bind(binder);
 
     public override GateResult Evaluate(GateContext context, PoisoningSettings settings)
     {
+        if (trainer is null)
+            throw new GateInputException(EngineRules.GateUnavailable, "the label check trains classifiers, which needs the tensor runtime this front end does not load", context.RuleLocation);
         var check = new PoisoningCheck(context.Rule.Id, context.RuleLocation);
         var (trainingReader, trainingIntegrity) = context.OpenDataset(settings.Training);
         var (goldenReader, goldenIntegrity) = context.OpenDataset(settings.Golden);
@@ -42,19 +47,22 @@ public sealed class PoisoningGate(IModelScorer? scorer = null) : Gate<PoisoningS
         if (trainingReader.FeatureCount != goldenSet.Dimension)
             throw new GateInputException(EngineRules.InputMalformed,
                 $"training rows have {trainingReader.FeatureCount} features but golden rows have {goldenSet.Dimension}", settings.Training.Location);
-
-        var projection = FeatureProjection.Fit(goldenSet.Features, goldenSet.Count, goldenSet.Dimension, settings.Components, settings.Seed);
         var classes = goldenSet.Labels.Max() + 1;
-        var consistency = new LabelConsistency(projection.ProjectAll(goldenSet.Features, goldenSet.Count), goldenSet.Labels, projection.OutputDimension, classes, settings.Neighbours);
+        if (goldenSet.Labels.Distinct().Count() < 2)
+            throw new GateInputException(EngineRules.InputMalformed, $"dataset {settings.Golden.Name} holds one class; labels cannot be checked against it", settings.Golden.Location);
+
         var shift = new FeatureShift(goldenSet.Low, goldenSet.High);
         shift.AddGolden(goldenSet.Features, goldenSet.Count);
         var duplicates = new DuplicateIndex(goldenSet.Low, goldenSet.High, settings.NearDuplicateQuantum);
         duplicates.AddGolden(goldenSet.Features, goldenSet.Labels, goldenSet.Dimension);
+        var scale = goldenSet.Scale();
+        context.Progress($"training classifiers on {goldenSet.Count} golden rows ({settings.Folds} folds)");
+        using var labels = new LabelNoiseCheck(trainer, scale.Apply(goldenSet.Features), goldenSet.Labels, goldenSet.Dimension,
+            new LabelModelOptions(classes, settings.Folds, settings.Components, settings.Seed));
 
         var goldenCounts = new long[classes];
         foreach (var label in goldenSet.Labels) goldenCounts[label]++;
         var trainingCounts = new long[classes];
-        var suspicions = new List<LabelSuspicion>();
         var rows = 0;
         // Training labels must be classes the golden set verifies: a label it has never seen cannot be checked.
         foreach (var batch in DatasetValues.Checked(settings.Training, trainingReader, BatchSize, DatasetValues.RangeOf(settings.Training, trainingReader, null), classes))
@@ -68,8 +76,9 @@ public sealed class PoisoningGate(IModelScorer? scorer = null) : Gate<PoisoningS
                 duplicates.AddTraining(batch.Row(i), batch.FirstRow + i, batch.Labels[i]);
             }
             shift.AddTraining(batch.Features, batch.Count);
-            suspicions.AddRange(consistency.Check(projection.ProjectAll(batch.Features, batch.Count), batch.Labels, batch.FirstRow, projection.OutputDimension));
+            labels.Add(scale.Apply(batch.Features), batch.Count, batch.FirstRow, batch.Labels);
             rows += batch.Count;
+            context.Progress($"scored {rows} training rows");
         }
         if (rows == 0)
             throw new GateInputException(EngineRules.InputMalformed, $"dataset {settings.Training.Name} has no rows", settings.Training.Location);
@@ -77,18 +86,21 @@ public sealed class PoisoningGate(IModelScorer? scorer = null) : Gate<PoisoningS
             throw new GateInputException(EngineRules.InputMalformed,
                 $"dataset {settings.Golden.Name} has rows of class {orphan}, which no training row has: the two sets do not describe the same classes", settings.Golden.Location);
 
+        context.Progress($"cross-validating over {rows} training rows ({settings.Folds} folds)");
+        var result = labels.Finish(settings.MinExpectedPrecision);
         check.Coverage(trainingCounts, goldenCounts, settings.MinGoldenFraction);
         var conflicting = duplicates.ConflictingTrainingRows();
         var goldenConflicts = duplicates.GoldenConflicts();
         check.Duplicates(conflicting.Count, goldenConflicts.Count, settings.MaxConflictingDuplicates);
-        check.Labels(suspicions.Count, rows, consistency.GoldenFlaggedFraction, settings.MaxExcessFlaggedFraction, settings.Neighbours);
+        check.Labels(result, settings);
+        check.Pairs(result.Noise, trainingCounts, settings.MinPairShare);
         check.Shift(shift.LargestKs(), shift.LargestPsi(), FeatureShift.PriorShift(trainingCounts, goldenCounts), settings);
 
         if (settings.Model is not null)
             check.Model(ScoreModels(context, settings), settings);
 
         if (settings.Quarantine is { } quarantine)
-            context.WriteOutput(quarantine, temporary => QuarantineFile.Write(temporary, Quarantine(suspicions, conflicting, goldenConflicts)));
+            context.WriteOutput(quarantine, temporary => QuarantineFile.Write(temporary, Quarantine(result, conflicting, goldenConflicts, settings.MinPairShare, trainingCounts)));
         return new GateResult(check.Findings);
     }
 
@@ -105,24 +117,34 @@ public sealed class PoisoningGate(IModelScorer? scorer = null) : Gate<PoisoningS
         return (candidate, scorer.Score(model, model.Baseline, settings.Golden));
     }
 
-    private static IEnumerable<QuarantinedRow> Quarantine(
-        IReadOnlyList<LabelSuspicion> suspicions, IReadOnlyList<(int Row, int Label)> conflicting, IReadOnlyList<(int Row, int Label, int GoldenLabel)> goldenConflicts)
+    /// <summary>
+    /// The rows to review, most suspicious first: the label check's, then rows that conflict with a
+    /// duplicate, each with every signal that flagged it. A row that duplicates a golden row with
+    /// another label is as good as certain (score 1); a conflicting duplicate the label check did
+    /// not flag keeps its own score.
+    /// </summary>
+    private static IEnumerable<QuarantinedRow> Quarantine(LabelNoiseResult labels, IReadOnlyList<(int Row, int Label)> conflicting,
+        IReadOnlyList<(int Row, int Label, int GoldenLabel)> goldenConflicts, double minPairShare, long[] trainingCounts)
     {
-        var rows = new SortedDictionary<int, (int Given, int? Suggested, double? Score, List<string> Reasons)>();
-        foreach (var s in suspicions)
-            rows[s.Row] = (s.GivenLabel, s.SuggestedLabel, s.Score, ["label-inconsistent"]);
+        var pairs = labels.Noise.Pairs.Where(p => p.Rows >= minPairShare * trainingCounts[p.Given]).Select(p => (p.Given, p.True)).ToHashSet();
+        var rows = new Dictionary<int, QuarantinedRow>();
+        foreach (var suspect in labels.Flagged)
+        {
+            List<string> signals = ["label-noise"];
+            if (pairs.Contains((suspect.GivenLabel, suspect.SuggestedLabel)))
+                signals.Add($"relabelled-{suspect.GivenLabel}-from-{suspect.SuggestedLabel}");
+            rows[suspect.Row] = new QuarantinedRow(suspect.Row, suspect.GivenLabel, suspect.SuggestedLabel, suspect.Score, signals);
+        }
         foreach (var (row, label, goldenLabel) in goldenConflicts)
         {
-            var entry = rows.GetValueOrDefault(row, (label, goldenLabel, null, []));
-            entry.Reasons.Add("duplicates-golden-row-with-other-label");
-            rows[row] = entry with { Suggested = goldenLabel };
+            var entry = rows.GetValueOrDefault(row) ?? new QuarantinedRow(row, label, goldenLabel, 1, []);
+            rows[row] = entry with { SuggestedLabel = goldenLabel, Score = 1, Signals = [.. entry.Signals, "duplicates-golden-row-with-other-label"] };
         }
         foreach (var (row, label) in conflicting)
         {
-            var entry = rows.GetValueOrDefault(row, (label, null, null, []));
-            entry.Reasons.Add("conflicting-duplicate");
-            rows[row] = entry;
+            var entry = rows.GetValueOrDefault(row) ?? new QuarantinedRow(row, label, null, 0, []);
+            rows[row] = entry with { Signals = [.. entry.Signals, "conflicting-duplicate"] };
         }
-        return rows.Select(r => new QuarantinedRow(r.Key, r.Value.Given, r.Value.Suggested, r.Value.Score, r.Value.Reasons));
+        return rows.Values.OrderByDescending(r => r.Score).ThenBy(r => r.Row);
     }
 }

@@ -10,9 +10,11 @@ public sealed record PoisoningSettings(
     double MinGoldenFraction,
     string? Quarantine,
     int Seed,
-    int Neighbours,
+    int Folds,
     int Components,
-    double MaxExcessFlaggedFraction,
+    double MinExpectedPrecision,
+    double MaxQuarantineFraction,
+    double MinPairShare,
     double NearDuplicateQuantum,
     int MaxConflictingDuplicates,
     double MaxKsStatistic,
@@ -40,7 +42,8 @@ public sealed record PoisoningSettings(
         if (training is null || golden is null)
             return null;
         return new PoisoningSettings(training, golden, binder.Number("minGoldenFraction"), quarantine, binder.Integer("seed"),
-            labels.Integer("k"), labels.Integer("components"), labels.Number("maxExcessFlaggedFraction"),
+            labels.Integer("folds"), labels.Integer("components"), labels.Number("minExpectedPrecision"),
+            labels.Number("maxQuarantineFraction"), labels.Number("minPairShare"),
             duplicates.Number("nearDuplicateQuantum"), duplicates.Integer("maxConflictingDuplicates"),
             shift.Number("maxKsStatistic"), shift.Number("maxPsi"), shift.Number("minPriorShiftPValue"),
             minGoldenAccuracy, maxRecallDrop, spec);
