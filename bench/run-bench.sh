@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks under bench/: figures are ratios against a reference measured in the same run.
 #   bash bench/run-bench.sh poisoning     # 60,000 x 784 Fashion-MNIST rows vs 10,000 golden rows
-#   bash bench/run-bench.sh attacks       # FGSM, PGD-10, DeepFool: TorchSharp against PyTorch
+#   bash bench/run-bench.sh attacks       # FGSM, PGD-10, DeepFool against PyTorch; APGD beside PGD; ensemble against separate attacks
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 need=()
