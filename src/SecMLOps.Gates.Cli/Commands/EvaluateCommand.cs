@@ -69,15 +69,20 @@ internal static class EvaluateCommand
         foreach (var finding in report.Findings.Where(f => f.Outcome is Outcome.Failed or Outcome.Error))
             FindingPrinter.Print(output, finding.IsWaived ? finding.Waiver!.Baseline is null ? "waived" : "accepted" : finding.Level, finding.Finding);
 
-        // Reports are written whole or not at all, and never onto a path the engine refused (an input, a tracked file, a folder).
-        void Write(string? path, Func<string> render)
-        {
-            if (path is not null && !report.RefusedOutputs.Contains(path))
-                AtomicFile.WriteAllText(path, render());
-        }
-        Write(options.Sarif, () => SarifReportWriter.ToJson(report));
-        Write(options.Json, () => JsonSummaryWriter.ToJson(report, options.Root));
-        Write(options.Summary, () => MarkdownSummaryWriter.ToMarkdown(report));
+        // Every report is rendered before any is written, so a report that cannot be rendered leaves
+        // none behind; each is written whole or not at all, and never onto a path the engine refused
+        // (an input, a tracked file, a folder).
+        var rendered = new (string? Path, Func<string> Render)[]
+            {
+                (options.Sarif, () => SarifReportWriter.ToJson(report)),
+                (options.Json, () => JsonSummaryWriter.ToJson(report, options.Root)),
+                (options.Summary, () => MarkdownSummaryWriter.ToMarkdown(report)),
+            }
+            .Where(r => r.Path is not null && !report.RefusedOutputs.Contains(r.Path))
+            .Select(r => (Path: r.Path!, Text: r.Render()))
+            .ToList();
+        foreach (var (path, text) in rendered)
+            AtomicFile.WriteAllText(path, text);
 
         output.WriteLine($"secmlops-gate: {report.Verdict.Word()}: {MarkdownSummaryWriter.Counts(report)}");
         return report.ExitCode;

@@ -35,6 +35,9 @@ public static class JsonSummaryFormat
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = true,
+        // A gate's measurement can be infinite or undefined (a zero spread, an empty class); written as
+        // "Infinity" or "NaN" it stays visible instead of aborting the report.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static JsonSummary Read(string json) =>

@@ -9,6 +9,7 @@ namespace SecMLOps.Gates.Tests.EndToEnd;
 /// have: install, gate and diff must not depend on it. The pull-request comment goes through a
 /// stand-in for the GitHub CLI that keeps the comments in a file.
 /// </summary>
+[Trait("Layer", "slow")]
 [Collection(PackagedFeedCollection.Name)]
 public sealed class ActionWithInstalledToolTests(PackagedFeed feed)
 {

@@ -3,6 +3,7 @@ using SecMLOps.Gates.Tests.Support;
 namespace SecMLOps.Gates.Tests.EndToEnd;
 
 /// <summary>The CLI, the MSBuild task and the action run one engine: same verdict, same SARIF bytes.</summary>
+[Trait("Layer", "slow")]
 [Collection(EndToEndCollection.Name)]
 public sealed class FrontEndParityTests
 {

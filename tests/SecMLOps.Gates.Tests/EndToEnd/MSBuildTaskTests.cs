@@ -2,6 +2,7 @@ using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.EndToEnd;
 
+[Trait("Layer", "slow")]
 [Collection(EndToEndCollection.Name)]
 public sealed class MSBuildTaskTests
 {

@@ -48,6 +48,7 @@ public sealed class PackagedFeedCollection : ICollectionFixture<PackagedFeed>
     public const string Name = "packaged feed";
 }
 
+[Trait("Layer", "slow")]
 [Collection(PackagedFeedCollection.Name)]
 public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper output)
 {

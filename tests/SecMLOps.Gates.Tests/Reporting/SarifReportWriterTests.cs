@@ -2,6 +2,7 @@ using SecMLOps.Gates.Cli;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Reporting;
 using SecMLOps.Gates.Reporting.Sarif;
 using SecMLOps.Gates.Tests.Support;
 
@@ -67,5 +68,23 @@ public sealed class SarifReportWriterTests
     {
         using var repo = new ScratchRepository();
         Assert.Equal(Sarif(repo, Support.Policies.StridePolicy(), UnassessedProcess), Sarif(repo, Support.Policies.StridePolicy(), UnassessedProcess));
+    }
+
+    [FixtureFact]
+    public void Infinite_and_undefined_measurements_are_reported_not_fatal()
+    {
+        using var repo = new ScratchRepository();
+        repo.Write("threat-model.yaml", UnassessedProcess);
+        var report = new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest([repo.Write("policy.yaml", Support.Policies.StridePolicy())], repo.Root, Support.Policies.Today));
+        var first = report.Findings[0];
+        var measured = first with { Finding = first.Finding with { Properties = new Dictionary<string, object> { ["standardErrors"] = double.PositiveInfinity, ["expectedPrecision"] = double.NaN } } };
+        report = report with { Findings = [measured, .. report.Findings.Skip(1)] };
+
+        var sarif = SarifReportWriter.ToJson(report);
+        SarifSchema.AssertValid(sarif);
+        Assert.Equal("Infinity", (string?)JToken.Parse(sarif)["runs"]![0]!["results"]![0]!["properties"]!["standardErrors"]);
+        var summary = JsonSummaryFormat.Read(JsonSummaryWriter.ToJson(report, repo.Root));
+        Assert.Equal(report.Findings.Count, summary.Findings.Count);
+        Assert.Equal(report.Verdict.Word(), summary.Verdict);
     }
 }

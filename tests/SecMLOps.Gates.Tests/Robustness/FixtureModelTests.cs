@@ -15,6 +15,7 @@ namespace SecMLOps.Gates.Tests.Robustness;
 /// start here, as the reference did (with one, figures move by about a point), and every attack runs
 /// alone on every sample (ensemble: false) without the added black-box attack, as the references did.
 /// </summary>
+[Trait("Layer", "slow")]
 [Collection(LibTorchCollection.Name)]
 public sealed class FixtureModelTests(ITestOutputHelper output)
 {

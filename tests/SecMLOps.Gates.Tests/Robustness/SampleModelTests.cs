@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace SecMLOps.Gates.Tests.Robustness;
 
 /// <summary>The sample's trained classifiers: the ONNX executor and the TorchScript export agree with ONNX Runtime.</summary>
+[Trait("Layer", "slow")]
 [Collection(LibTorchCollection.Name)]
 public sealed class SampleModelTests(ITestOutputHelper output)
 {

@@ -23,6 +23,9 @@ internal sealed class NoiseModel
     private const int BootstrapSamples = 100;
     private const double PairStandardErrors = 3;
     private const double DiffuseStandardErrors = 2;
+    // A pair estimated at less than one row is rounding, not relabelling: with a bootstrap spread of
+    // exactly zero it would otherwise stand out by infinitely many standard errors.
+    private const double MinPairRows = 1;
 
     private NoiseModel(double[,] joint, IReadOnlyList<NoisePair> pairs, double diffuseRows)
     {
@@ -83,7 +86,7 @@ internal sealed class NoiseModel
             {
                 if (i == k) continue;
                 var sd = Spread(s => s[i, k]);
-                if (point[i, k] > PairStandardErrors * sd)
+                if (point[i, k] >= MinPairRows && point[i, k] > PairStandardErrors * sd)
                 {
                     joint[i, k] = point[i, k];
                     pairs.Add(new NoisePair(i, k, point[i, k], sd > 0 ? point[i, k] / sd : double.PositiveInfinity));

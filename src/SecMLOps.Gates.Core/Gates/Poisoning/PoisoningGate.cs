@@ -101,7 +101,11 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
 
         if (settings.Quarantine is { } quarantine)
             context.WriteOutput(quarantine, temporary => QuarantineFile.Write(temporary, Quarantine(result, conflicting, goldenConflicts, settings.MinPairShare, trainingCounts)));
-        return new GateResult(check.Findings);
+        // Findings about the training labels also point at the file holding them, where a data engineer looks.
+        var labelsFile = new SourceLocation(context.Root.Relative(settings.Training.LabelsPath ?? settings.Training.Path), 0, 0);
+        return new GateResult(check.Findings
+            .Select(f => f.Subject.StartsWith("label-consistency", StringComparison.Ordinal) || f.Subject == "duplicates" ? f with { Locations = [.. f.Locations, labelsFile] } : f)
+            .ToList());
     }
 
     private (ClassScores Candidate, ClassScores? Baseline) ScoreModels(GateContext context, PoisoningSettings settings)

@@ -19,6 +19,9 @@ public static class SarifReportWriter
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = true,
+        // A gate's measurement can be infinite or undefined (a zero spread, an empty class); written as
+        // "Infinity" or "NaN" it stays visible instead of aborting the report.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     /// <summary>The analysis category of the gate's results; the policy diff uploads its own.</summary>

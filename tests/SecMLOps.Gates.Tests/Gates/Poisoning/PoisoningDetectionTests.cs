@@ -11,6 +11,7 @@ namespace SecMLOps.Gates.Tests.Gates.Poisoning;
 /// training split. The floors are the figures measured when the method was written, less a small
 /// margin; the README quotes the figures.
 /// </summary>
+[Trait("Layer", "slow")]
 [Collection(PoisoningCollection.Name)]
 public sealed class PoisoningDetectionTests(ITestOutputHelper output)
 {

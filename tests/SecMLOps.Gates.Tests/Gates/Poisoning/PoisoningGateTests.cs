@@ -23,7 +23,8 @@ public sealed class PoisoningGateTests
         using var scenario = new PoisoningScenario();
         var report = scenario.Evaluate(SampleDatasets(scenario));
         Assert.Equal(Verdict.Passed, report.Verdict);
-        Assert.Equal(9, report.Count(Outcome.Passed));
+        Assert.Equal(10, report.Count(Outcome.Passed));
+        Assert.Equal(["policy.yaml", "train-labels.idx.gz"], PoisoningScenario.Check(report, "label-consistency").Finding.Locations.Select(l => l.Path));
     }
 
     [Fact]
