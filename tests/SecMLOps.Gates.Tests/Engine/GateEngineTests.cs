@@ -73,7 +73,7 @@ public sealed class GateEngineTests
         Assert.Equal(level, Assert.Single(report.Findings).Level);
     }
 
-    [Fact]
+    [FixtureFact]
     public void A_waiver_suppresses_a_soft_mandatory_failure_with_its_justification()
     {
         using var repo = new ScratchRepository();
@@ -86,6 +86,8 @@ public sealed class GateEngineTests
         Assert.Equal("accepted", suppression.Status);
         Assert.Contains("alice", suppression.Justification);
         Assert.Contains("SEC-42", suppression.Justification);
+        Assert.Equal("note", SarifReportWriter.Build(report).Runs[0].Results[0].Level);
+        SarifSchema.AssertValid(SarifReportWriter.ToJson(report));
     }
 
     [Fact]

@@ -279,11 +279,17 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
                 AssertRobustAccuracy(report, $"{attack}/eps={strengths[i]}", expected[i], file);
     }
 
-    /// <summary>The gate's robust accuracy for <paramref name="subject"/> equals the stated figure within one point.</summary>
+    /// <summary>
+    /// The gate's robust accuracy for <paramref name="subject"/> equals the stated figure within one
+    /// point. The references' PGD reports its last iterate; the gate's keeps the best one (a sample
+    /// misclassified at any step stays broken), so it may break up to two more points of samples,
+    /// never fewer.
+    /// </summary>
     private void AssertRobustAccuracy(EvaluationReport report, string subject, double expected, string model)
     {
         var robust = RobustnessScenario.Property(report, subject, "robustAccuracy");
         output.WriteLine($"{model} {subject}: {robust:P1} (PROVENANCE.md: {expected:P1})");
-        Assert.InRange(robust, expected - OnePoint, expected + OnePoint);
+        var bestIterateGain = subject.StartsWith("pgd/", StringComparison.Ordinal) ? 2 * OnePoint : OnePoint;
+        Assert.InRange(robust, expected - bestIterateGain, expected + OnePoint);
     }
 }

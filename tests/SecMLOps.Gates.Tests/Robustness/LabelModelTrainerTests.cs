@@ -1,0 +1,54 @@
+using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Robustness.Learning;
+
+namespace SecMLOps.Gates.Tests.Robustness;
+
+[Collection(LibTorchCollection.Name)]
+public sealed class LabelModelTrainerTests
+{
+    /// <summary>
+    /// Three separable classes: the golden models learn them and the noise-corrected cross-validation runs, while another thread collects garbage
+    /// and runs finalizers the whole time. An optimizer that hands libtorch Scalars the finalizer may
+    /// free crashes here in Scalar::toFloat instead of training.
+    /// </summary>
+    [Fact]
+    public async Task Golden_models_train_while_the_garbage_collector_runs_finalizers()
+    {
+        const int rows = 900, dimension = 20, classes = 3;
+        var random = new Random(5);
+        var labels = Enumerable.Range(0, rows).Select(i => i % classes).ToArray();
+        var features = new float[rows * dimension];
+        for (var r = 0; r < rows; r++)
+            for (var d = 0; d < dimension; d++)
+                features[r * dimension + d] = (float)(random.NextDouble() - 0.5 + (d % classes == labels[r] ? 2 : 0));
+
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _ = Enumerable.Range(0, 64).Select(i => TorchSharp.torch.tensor((float)i)).ToList();
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+        try
+        {
+            for (var seed = 0; seed < 3; seed++)
+            {
+                using var golden = new TorchLabelModelTrainer().TrainGolden(features, labels, dimension, new LabelModelOptions(classes, 3, 10, seed));
+                var predicted = Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, classes).MaxBy(c => golden.GoldenLogits[r * classes + c])).ToArray();
+                Assert.True(predicted.Zip(labels).Count(p => p.First == p.Second) > 0.95 * rows);
+            }
+            var identity = new double[classes, classes];
+            for (var c = 0; c < classes; c++) identity[c, c] = 1;
+            var (trainingLogits, _) = new TorchLabelModelTrainer().CrossValidate(features, labels, features, labels, dimension, identity, new LabelModelOptions(classes, 3, 10, 0));
+            Assert.Equal(rows * classes, trainingLogits.Length);
+        }
+        finally
+        {
+            stop.Cancel();
+            await collector;
+        }
+    }
+}
