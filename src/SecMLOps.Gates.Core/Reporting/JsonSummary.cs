@@ -27,7 +27,7 @@ public sealed record JsonLocation(string Path, int Line, int Column);
 /// <param name="Baseline">The baseline file that accepted this one finding; absent for a policy's waiver of the whole rule.</param>
 public sealed record JsonWaiver(string Owner, string Reason, string? Ticket, string Expires, string? Baseline = null);
 
-/// <summary>How the summary is written and read: camelCase, nulls left out, indented.</summary>
+/// <summary>How the summary (and the SARIF log) is written and read: camelCase, nulls left out, indented.</summary>
 public static class JsonSummaryFormat
 {
     public static JsonSerializerOptions Options { get; } = new()

@@ -5,10 +5,15 @@ using static System.FormattableString;
 
 namespace SecMLOps.Gates.Gates.Poisoning;
 
-/// <summary>Turns each poisoning measurement into a passed or failed finding with its numbers.</summary>
-internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation)
+/// <summary>
+/// Turns each poisoning measurement into a passed or failed finding with its numbers. Findings about
+/// the training labels also point at <paramref name="trainingLabels"/>, the file a data engineer fixes.
+/// </summary>
+internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation, SourceLocation trainingLabels)
 {
     public List<Finding> Findings { get; } = [];
+
+    private void AddAboutLabels(Finding finding) => Findings.Add(finding with { Locations = [.. finding.Locations, trainingLabels] });
 
     /// <summary>The golden set is the reference of every check, so it must be pinned (whether the pins hold is the dataset integrity check).</summary>
     public void GoldenPinned(DatasetSpec golden, Func<string, string> digest)
@@ -40,7 +45,7 @@ internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation)
     public void Duplicates(int conflicting, int goldenConflicts, int allowed)
     {
         var properties = new Dictionary<string, object> { ["conflictingDuplicateRows"] = conflicting, ["goldenConflictRows"] = goldenConflicts, ["maxConflictingDuplicates"] = allowed };
-        Findings.Add(Finding.Judge(ruleId, "duplicates", conflicting + goldenConflicts, Limit.AtMost(allowed),
+        AddAboutLabels(Finding.Judge(ruleId, "duplicates", conflicting + goldenConflicts, Limit.AtMost(allowed),
             Invariant($"{conflicting} training rows are in (near) duplicate groups with conflicting labels and {goldenConflicts} duplicate a golden row with another label"), ruleLocation, properties));
     }
 
@@ -56,7 +61,7 @@ internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation)
             ["estimatedRandomFlips"] = Round(result.Noise.DiffuseRows),
         };
         var precision = result.ExpectedPrecision is { } expected ? Invariant($" (expected precision {expected:P0})") : "";
-        Findings.Add(Finding.Judge(ruleId, "label-consistency", fraction, Limit.AtMost(settings.MaxQuarantineFraction),
+        AddAboutLabels(Finding.Judge(ruleId, "label-consistency", fraction, Limit.AtMost(settings.MaxQuarantineFraction),
             Invariant($"{flagged} of {result.Rows} training rows ({fraction:P2}) probably carry a wrong label and are quarantined{precision}; ") +
             Invariant($"the noise model learned against the golden set estimates {result.Noise.NoisyRows:0} wrong labels in all, {result.Noise.DiffuseRows:0} of them random flips"),
             ruleLocation, properties));
@@ -68,13 +73,13 @@ internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation)
         var targeted = noise.Pairs.Where(p => p.Rows >= minShare * trainingCounts[p.Given]).OrderByDescending(p => p.Rows).ToList();
         if (targeted.Count == 0)
         {
-            Findings.Add(Finding.Passed(ruleId, "label-consistency/targeted",
+            AddAboutLabels(Finding.Passed(ruleId, "label-consistency/targeted",
                 Invariant($"no label's rows look, in bulk, like one other class (at least {minShare:P0} of a label's rows required)"), ruleLocation,
                 new Dictionary<string, object> { ["minPairShare"] = minShare }));
             return;
         }
         foreach (var pair in targeted)
-            Findings.Add(Finding.Failed(ruleId, $"label-consistency/targeted/{pair.Given}-as-{pair.True}",
+            AddAboutLabels(Finding.Failed(ruleId, $"label-consistency/targeted/{pair.Given}-as-{pair.True}",
                 Invariant($"about {pair.Rows:N0} of the {trainingCounts[pair.Given]:N0} rows labelled {pair.Given} look like class {pair.True} ({pair.Rows / trainingCounts[pair.Given]:P0}; ") +
                 Invariant($"{pair.StandardErrors:0.#} standard errors above none): a targeted relabelling of class {pair.True} as {pair.Given}"),
                 ruleLocation, new Dictionary<string, object>

@@ -34,7 +34,8 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
     {
         if (trainer is null)
             throw new GateInputException(EngineRules.GateUnavailable, "the label check trains classifiers, which needs the tensor runtime this front end does not load", context.RuleLocation);
-        var check = new PoisoningCheck(context.Rule.Id, context.RuleLocation);
+        var check = new PoisoningCheck(context.Rule.Id, context.RuleLocation,
+            new SourceLocation(context.Root.Relative(settings.Training.LabelsPath ?? settings.Training.Path), 0, 0));
         var (trainingReader, trainingIntegrity) = context.OpenDataset(settings.Training);
         var (goldenReader, goldenIntegrity) = context.OpenDataset(settings.Golden);
         check.Findings.AddRange(trainingIntegrity.Concat(goldenIntegrity));
@@ -101,11 +102,7 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
 
         if (settings.Quarantine is { } quarantine)
             context.WriteOutput(quarantine, temporary => QuarantineFile.Write(temporary, Quarantine(result, conflicting, goldenConflicts, settings.MinPairShare, trainingCounts)));
-        // Findings about the training labels also point at the file holding them, where a data engineer looks.
-        var labelsFile = new SourceLocation(context.Root.Relative(settings.Training.LabelsPath ?? settings.Training.Path), 0, 0);
-        return new GateResult(check.Findings
-            .Select(f => f.Subject.StartsWith("label-consistency", StringComparison.Ordinal) || f.Subject == "duplicates" ? f with { Locations = [.. f.Locations, labelsFile] } : f)
-            .ToList());
+        return new GateResult(check.Findings);
     }
 
     private (ClassScores Candidate, ClassScores? Baseline) ScoreModels(GateContext context, PoisoningSettings settings)

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 
@@ -14,20 +13,10 @@ public static class SarifReportWriter
     public const string SourceRoot = "%SRCROOT%";
     public const string FingerprintKey = "secmlopsFinding/v1";
 
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-        // A gate's measurement can be infinite or undefined (a zero spread, an empty class); written as
-        // "Infinity" or "NaN" it stays visible instead of aborting the report.
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>The analysis category of the gate's results; the policy diff uploads its own.</summary>
     public const string GateCategory = "secmlops-gate";
 
-    public static string ToJson(EvaluationReport report, string category = GateCategory) => JsonSerializer.Serialize(Build(report, category), Options) + "\n";
+    public static string ToJson(EvaluationReport report, string category = GateCategory) => JsonSerializer.Serialize(Build(report, category), JsonSummaryFormat.Options) + "\n";
 
     public static SarifLog Build(EvaluationReport report, string category = GateCategory)
     {
