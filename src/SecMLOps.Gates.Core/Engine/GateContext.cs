@@ -6,7 +6,8 @@ using SecMLOps.Gates.Policies;
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>What a gate may see and use while it evaluates one rule.</summary>
-public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRoot root, DateOnly today, EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs outputs, TextWriter progress)
+public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRoot root, DateOnly today, EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs outputs, TextWriter progress,
+    Func<string, RuleStanding> standings)
 {
     public GatePolicy Policy { get; } = policy;
     public PolicyRule Rule { get; } = rule;
@@ -43,6 +44,9 @@ public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRo
             throw new InvalidOperationException($"{fullPath} is not an output the rule declared");
         outputs.Stage(fullPath, writeTemporary);
     }
+
+    /// <summary>How another rule of this evaluation came out; final for every rule when the gate <see cref="GateDescriptor.JudgesOtherRules"/>.</summary>
+    public RuleStanding StandingOf(string ruleId) => standings(ruleId);
 
     /// <summary>Reports progress of a long check (stderr for the CLI, messages in MSBuild).</summary>
     public void Progress(string message) => progress.WriteLine($"{Rule.Id}: {message}");

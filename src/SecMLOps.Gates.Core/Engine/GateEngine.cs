@@ -74,26 +74,33 @@ public sealed class GateEngine(GateRegistry gates)
         if (baseline is not null)
             inputs.Add(baseline.Path);
         foreach (var policy in loaded.Policies)
-        {
             inputs.Add(policy.Document.Path);
-            foreach (var rule in policy.Rules)
+        var ruleOrder = loaded.Policies.SelectMany(p => p.Rules).Select(r => r.Id).ToList();
+        // Rules that take other rules as evidence run last, so that every standing they read is final.
+        var ordered = loaded.Policies.SelectMany(p => p.Rules.Select(r => (Policy: p, Rule: r)))
+            .OrderBy(x => gates.Find(x.Rule.Kind)!.Descriptor.JudgesOtherRules).ToList();
+        var standings = ordered.ToDictionary(x => x.Rule.Id,
+            x => gates.Find(x.Rule.Kind)!.Descriptor.JudgesOtherRules ? RuleStanding.JudgesRules : RuleStanding.NotRun, StringComparer.Ordinal);
+        foreach (var (policy, rule) in ordered)
+        {
+            if (request.RuleIds is { } only && !only.Contains(rule.Id))
+                continue;
+            var refused = rule.Outputs.Select(o => (o, outputs.Problem(o.FullPath))).Where(p => p.Item2 is not null).ToList();
+            if (refused.Count > 0)
             {
-                if (request.RuleIds is { } only && !only.Contains(rule.Id))
-                    continue;
-                var refused = rule.Outputs.Select(o => (o, outputs.Problem(o.FullPath))).Where(p => p.Item2 is not null).ToList();
-                if (refused.Count > 0)
-                {
-                    findings.AddRange(refused.Select(p => EngineFinding(Finding.Error(EngineRules.OutputRefused.Id, rule.Id,
-                        $"{request.Root.Relative(p.o.FullPath)} {p.Item2}; rule {rule.Id} was not run and wrote nothing", p.o.Location))));
-                    continue;
-                }
-                var (produced, section, until) = EvaluateRule(policy, rule, request, inputs, integrity, staged, rules);
-                findings.AddRange(produced.Select(f => Accept(f, baseline) with { FailOn = request.FailOn }));
-                if (section is not null)
-                    sections.Add(new RuleReportSection(rule.Id, section));
-                if (until is { } day && (validUntil is null || day < validUntil))
-                    validUntil = day;
+                findings.AddRange(refused.Select(p => EngineFinding(Finding.Error(EngineRules.OutputRefused.Id, rule.Id,
+                    $"{request.Root.Relative(p.o.FullPath)} {p.Item2}; rule {rule.Id} was not run and wrote nothing", p.o.Location))));
+                continue;
             }
+            var (produced, section, until) = EvaluateRule(policy, rule, request, inputs, integrity, staged, rules, id => standings.GetValueOrDefault(id, RuleStanding.NotRun));
+            var reported = produced.Select(f => Accept(f, baseline) with { FailOn = request.FailOn }).ToList();
+            findings.AddRange(reported);
+            if (standings[rule.Id] != RuleStanding.JudgesRules)
+                standings[rule.Id] = Standing(rule, reported, request.FailOn);
+            if (section is not null)
+                sections.Add(new RuleReportSection(rule.Id, section));
+            if (until is { } day && (validUntil is null || day < validUntil))
+                validUntil = day;
         }
 
         foreach (var finding in findings)
@@ -111,7 +118,7 @@ public sealed class GateEngine(GateRegistry gates)
             rules.Values.OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
             inputs.ToList())
         {
-            Sections = sections,
+            Sections = sections.OrderBy(s => ruleOrder.IndexOf(s.RuleId)).ToList(),
             RefusedOutputs = refusedReports,
             ValidUntil = validUntil,
         };
@@ -212,12 +219,19 @@ public sealed class GateEngine(GateRegistry gates)
             ? finding with { Waiver = entry }
             : finding;
 
+    /// <summary>Only a rule that could block and blocked nothing is evidence; an error anywhere in the run counts against the rule it names.</summary>
+    private static RuleStanding Standing(PolicyRule rule, IReadOnlyList<ReportedFinding> reported, Severity failOn) =>
+        rule.Enforcement == Enforcement.Advisory || rule.Severity < failOn ? RuleStanding.NotBlocking
+        : reported.Any(f => f.Blocks) ? RuleStanding.Failed
+        : reported.Any(f => f.Outcome is Outcome.Failed or Outcome.Error) ? RuleStanding.Accepted
+        : RuleStanding.Passed;
+
     private static IEnumerable<string> DeclaredFiles(GatePolicy policy) =>
         new[] { policy.Model?.Path, policy.Model?.Baseline?.Path }.OfType<string>()
             .Concat(policy.Datasets.Values.SelectMany(d => d.Files));
 
     private (IReadOnlyList<ReportedFinding> Findings, string? Section, DateOnly? ValidUntil) EvaluateRule(GatePolicy policy, PolicyRule rule, EvaluationRequest request,
-        EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs staged, Dictionary<string, RuleDescriptor> rules)
+        EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs staged, Dictionary<string, RuleDescriptor> rules, Func<string, RuleStanding> standings)
     {
         var gate = gates.Find(rule.Kind)!;
         var descriptor = Describe(policy, rule, gate.Descriptor);
@@ -225,13 +239,15 @@ public sealed class GateEngine(GateRegistry gates)
         foreach (var input in rule.Inputs)
             inputs.Add(request.Root.Relative(input));
         var waiver = policy.Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
-        var context = new GateContext(policy, rule, request.Root, request.Today, inputs, integrity, staged, request.Progress ?? TextWriter.Null);
+        var context = new GateContext(policy, rule, request.Root, request.Today, inputs, integrity, staged, request.Progress ?? TextWriter.Null, standings);
         try
         {
             var result = gate.Evaluate(context, rule.Settings);
             var produced = result.Findings.ToList();
             if (produced.Count == 0)
                 produced.Add(Finding.Error(EngineRules.GateCrashed.Id, rule.Id, $"the {rule.Kind} gate checked nothing for rule {rule.Id}", rule.Location));
+            else if (produced.All(f => f.Outcome is Outcome.Skipped or Outcome.Informational))
+                produced.Add(Finding.Error(EngineRules.InputMissing.Id, rule.Id, $"rule {rule.Id} decided nothing: every one of its checks was skipped or informational", rule.Location));
             return (produced.Select(f => f.RuleId == rule.Id
                 ? new ReportedFinding(f, descriptor, f.Enforcement ?? rule.Enforcement, waiver)
                 : EngineFinding(f)).ToList(), result.ReportSection, result.ValidUntil);

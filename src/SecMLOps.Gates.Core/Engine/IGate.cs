@@ -45,6 +45,12 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
     /// <summary>Document kinds this gate reads besides policies (e.g. ThreatModel), validated by <c>validate</c>.</summary>
     public IReadOnlyList<DocumentKind> Documents { get; init; } = [];
 
+    /// <summary>
+    /// The gate takes other rules' results as evidence (<see cref="GateContext.StandingOf"/>): its rules run
+    /// after every other rule, and its own rules can never be evidence.
+    /// </summary>
+    public bool JudgesOtherRules { get; init; }
+
     /// <summary>The definition the settings schema gets in the policy schema, e.g. strideCoverageSettings.</summary>
     public string SettingsDefinition => string.Concat(Kind.Split('-').Select((part, i) => i == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..])) + "Settings";
 

@@ -52,6 +52,17 @@ public sealed class GateEngineTests
         Assert.Equal(ExitCodes.InternalError, report.ExitCode);
     }
 
+    [Theory]
+    [InlineData(Outcome.Skipped)]
+    [InlineData(Outcome.Informational)]
+    public void A_rule_whose_every_check_was_skipped_decided_nothing_and_is_an_error(Outcome outcome)
+    {
+        using var repo = new ScratchRepository();
+        var report = Evaluate(repo, Failing(outcome));
+        Assert.Contains(report.Findings, f => f.Rule.Id == EngineRules.InputMissing.Id && f.Finding.Message.Contains("decided nothing"));
+        Assert.Equal(Verdict.Error, report.Verdict);
+    }
+
     [Fact]
     public void A_gate_that_checks_nothing_is_an_error()
     {

@@ -57,7 +57,7 @@ public sealed class VlpdExampleTests
         Assert.Equal(7, matrix.Rows.SelectMany(r => r.Cells).Count(c => c.Assessment!.Impact != Impact.NotRated));
     }
 
-    private static EvaluationReport EvaluateStrideRule(ScratchRepository repo, string threatModel)
+    private static EvaluationReport EvaluateStrideRule(ScratchRepository repo, string threatModel, IReadOnlySet<string>? only = null)
     {
         foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryLayout.Root, Folder), "*", SearchOption.AllDirectories))
             repo.Write(Path.GetRelativePath(RepositoryLayout.Root, file), File.ReadAllText(file));
@@ -70,10 +70,19 @@ public sealed class VlpdExampleTests
             File.Copy(Path.Combine(RepositoryLayout.Root, "samples", "ModelService", sample), target, overwrite: true);
         }
         repo.Write($"{Folder}/threat-model.yaml", threatModel);
-        return new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest([repo.Full($"{Folder}/policy.yaml")], repo.Root, Support.Policies.Today)
-        {
-            RuleIds = new HashSet<string> { StrideRule },
-        });
+        // The evidence rules' own gates are tested elsewhere; here they stand in, passing, so that only the STRIDE rule is judged.
+        var gates = new GateRegistry(BuiltInGates.Registry.All.Select(g => g is StrideCoverageGate ? g : new StandInGate(g, Outcome.Passed)));
+        return new GateEngine(gates).Evaluate(new EvaluationRequest([repo.Full($"{Folder}/policy.yaml")], repo.Root, Support.Policies.Today) { RuleIds = only });
+    }
+
+    [Fact]
+    public void Without_the_evidence_rules_in_the_run_the_controls_they_back_are_unevidenced()
+    {
+        using var repo = new ScratchRepository();
+        var report = EvaluateStrideRule(repo, File.ReadAllText(Path.Combine(RepositoryLayout.Root, Folder, "threat-model.yaml")), new HashSet<string> { StrideRule });
+        Assert.Equal(Verdict.Failed, report.Verdict);
+        var unevidenced = report.Findings.Where(f => f.Blocks && f.Finding.Subject.Contains("#control:", StringComparison.Ordinal)).Select(f => f.Finding.Subject.Split(':')[^1]).Order().ToList();
+        Assert.Equal(["SC-3", "SC-4", "SC-5"], unevidenced);
     }
 
     [Fact]

@@ -15,3 +15,17 @@ internal sealed class ScriptedGate(string kind, Func<GateContext, IEnumerable<Fi
 
     public override GateResult Evaluate(GateContext context, object settings) => new(evaluate(context).ToList());
 }
+
+/// <summary>
+/// Stands in for a real gate (its descriptor, its settings binding) and reports one finding of the
+/// outcome the test chooses, so that a test of another gate can have this one's rules pass or fail quickly.
+/// </summary>
+internal sealed class StandInGate(IGate real, Outcome outcome) : IGate
+{
+    public GateDescriptor Descriptor => real.Descriptor;
+
+    public object? Bind(SettingsBinder binder) => real.Bind(binder);
+
+    public GateResult Evaluate(GateContext context, object settings) =>
+        new([new Finding(context.Rule.Id, outcome, context.Rule.Id, $"stand-in for the {real.Descriptor.Kind} gate", [context.RuleLocation])]);
+}

@@ -17,6 +17,9 @@ internal sealed class CoverageCheck(GateContext context, StrideCoverageSettings 
     public IEnumerable<Finding> Run()
     {
         var findings = new List<Finding>();
+        if (_model.Elements.All(e => e.OutOfScope))
+            findings.Add(Finding.Failed(RuleId, $"{_model.Path}#scope", $"every element of {_model.Path} is out of scope: the threat model assesses nothing",
+                _model.Elements.FirstOrDefault()?.Location ?? new SourceLocation(_model.Path, 1, 1)));
         foreach (var control in _model.Controls)
             findings.Add(CheckControl(control));
         foreach (var element in _model.Elements)
@@ -133,7 +136,15 @@ internal sealed class CoverageCheck(GateContext context, StrideCoverageSettings 
         {
             null => $"evidence rule {evidence.Value} is not a rule of policy {context.Policy.Name}",
             { Enforcement: Enforcement.Advisory } => $"evidence rule {evidence.Value} is advisory: it never blocks, so it cannot back a control",
-            _ => null,
+            _ => context.StandingOf(evidence.Value) switch
+            {
+                RuleStanding.Passed => null,
+                RuleStanding.JudgesRules => $"evidence rule {evidence.Value} checks a threat model itself, so it cannot back a control",
+                RuleStanding.NotRun => $"evidence rule {evidence.Value} did not run in this evaluation (left out by --rule, or its outputs were refused), so it backs nothing",
+                RuleStanding.NotBlocking => $"evidence rule {evidence.Value} is less severe than --fail-on: its failures do not block, so it cannot back a control",
+                RuleStanding.Accepted => $"evidence rule {evidence.Value} failed and a waiver or the baseline accepted the failure; an accepted failure cannot back a control",
+                _ => $"evidence rule {evidence.Value} did not pass in this evaluation",
+            },
         },
         EvidenceKind.Waiver => context.Policy.Waivers.Any(w => w.RuleId == evidence.Value && w.Expires >= context.Today)
             ? null : $"evidence waiver for {evidence.Value} is not an unexpired waiver of policy {context.Policy.Name}",

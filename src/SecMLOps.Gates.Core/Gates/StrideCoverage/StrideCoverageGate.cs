@@ -25,6 +25,7 @@ public sealed class StrideCoverageGate : Gate<StrideCoverageSettings>
         GateDescriptor.EmbeddedSettingsSchema(typeof(StrideCoverageGate), Kind))
     {
         Documents = [new DocumentKind(ThreatModelKind, ValidateThreatModel)],
+        JudgesOtherRules = true,
     };
 
     public override StrideCoverageSettings? Bind(SettingsBinder binder) => StrideCoverageSettings.Bind(binder);

@@ -6,7 +6,7 @@ namespace SecMLOps.Gates.Gates.StrideCoverage;
 
 /// <summary>
 /// Imports an OWASP Threat Dragon v2 model (STRIDE diagrams). Threat Dragon records one severity per
-/// threat, read here as both likelihood and impact; its mitigations are free text, so they become
+/// threat, read here as both likelihood and impact (a missing or unknown one as not rated); its mitigations are free text, so they become
 /// controls without evidence; it has no assessment dates. A file that is not shaped like one is an
 /// error at the offending node, never a partial import.
 /// </summary>
@@ -28,11 +28,20 @@ public static class ThreatDragonImporter
         }
         foreach (var cell in diagrams.SelectMany(d => d["cells"] as JArray ?? []).OfType<JObject>())
         {
-            if (cell["data"] is not JObject data || ElementTypeOf(Text(data["type"])) is not { } type)
+            var cellType = cell["data"] is JObject typed ? Text(typed["type"]) : null;
+            if (cellType is not null && NotElements.Contains(cellType))
                 continue;
             if (Text(cell["id"]) is not { } id)
             {
                 errors.Add(Finding.Error(EngineRules.SchemaViolation.Id, document.Path, "a diagram cell has no id", document.LocationOf(cell)));
+                continue;
+            }
+            // A cell of a type not read here would drop an element, and with it every pair it should be assessed for.
+            if (cell["data"] is not JObject data || ElementTypeOf(cellType) is not { } type)
+            {
+                errors.Add(Finding.Error(EngineRules.SchemaViolation.Id, id,
+                    $"diagram cell {id} has {(cellType is null ? "no data.type" : $"data.type '{cellType}'")}: expected one of {string.Join(", ", ElementTypes.Concat(NotElements))}",
+                    document.LocationOf(cell)));
                 continue;
             }
             var threats = new List<Assessment>();
@@ -40,7 +49,8 @@ public static class ThreatDragonImporter
             {
                 if (CategoryOf(Text(threat["type"])) is not { } category)
                     continue;
-                var severity = Text(threat["severity"]) is { Length: > 0 } given ? given : "Medium";
+                // A threat nobody rated is not rated: read as the worst likelihood with an unrated impact, never as a middle value.
+                var severity = Text(threat["severity"])?.Trim() ?? "";
                 var status = (Text(threat["status"]) ?? "Open").ToLowerInvariant() switch { "mitigated" => "mitigated", "na" => "accepted", _ => "open" };
                 var controlIds = new List<string>();
                 if (Text(threat["mitigation"]) is { } mitigation && !string.IsNullOrWhiteSpace(mitigation))
@@ -49,8 +59,9 @@ public static class ThreatDragonImporter
                     controls.Add(new Control(controlId, mitigation, [], document.LocationOf(threat["mitigation"]!)));
                     controlIds.Add(controlId);
                 }
-                threats.Add(new Assessment(category, char.ToUpperInvariant(severity[0]) is var letter && "HMLN".Contains(letter) ? letter : 'M',
-                    ImpactOf(severity), status, null, controlIds, null, Text(threat["title"]), document.LocationOf(threat)));
+                var impact = ImpactOf(severity);
+                threats.Add(new Assessment(category, impact switch { Impact.Low => 'L', Impact.Medium => 'M', _ => 'H' },
+                    impact, status, null, controlIds, null, Text(threat["title"]), document.LocationOf(threat)));
             }
             elements.Add(new ModelElement(
                 id, Text(data["name"]) ?? id, type,
@@ -69,6 +80,11 @@ public static class ThreatDragonImporter
     }
 
     private static string? Text(JToken? token) => token is JValue { Type: JTokenType.String } value ? (string?)value : null;
+
+    /// <summary>Cell types that are drawing, not data-flow elements.</summary>
+    private static readonly string[] NotElements = ["tm.Boundary", "tm.BoundaryBox", "tm.Text"];
+
+    private static readonly string[] ElementTypes = ["tm.Actor", "tm.Process", "tm.Store", "tm.Flow"];
 
     private static ElementType? ElementTypeOf(string? type) => type switch
     {
