@@ -35,6 +35,12 @@ internal static class AttestCommand
                 error.WriteLine($"secmlops-gate: no such file: {missing}");
                 return ExitCodes.InputError;
             }
+            var read = parsed.GetValue(models)!.Concat(pairs(parsed.GetValue(datasets)).SelectMany(p => p[1].Split(',')));
+            if (Output.Refusal(parsed.GetValue(file)!, Output.ForCommittedFile(parsed.GetValue(file)!, read)) is { } refusal)
+            {
+                error.WriteLine(refusal);
+                return ExitCodes.InputError;
+            }
             var statement = LineageStatement.Create(
                 parsed.GetValue(models)!.Select(m => (Path.GetFileName(m), m)),
                 pairs(parsed.GetValue(datasets)).Select(p => (p[0], p[1].Split(',')[0], p[1].Contains(',') ? p[1].Split(',')[1] : (string?)null)),

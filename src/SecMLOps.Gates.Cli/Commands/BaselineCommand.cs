@@ -50,7 +50,11 @@ internal static class BaselineCommand
             return Refuse(error, $"{file} lies outside the repository root {options.Root.FullPath}");
         if (Directory.Exists(full))
             return Refuse(error, $"{file} is a folder; name a file");
-        var report = new GateEngine(BuiltInGates.Registry).Evaluate(options.Request(error, []));
+        if (string.IsNullOrWhiteSpace(owner) || string.IsNullOrWhiteSpace(reason))
+            return Refuse(error, "--owner and --reason must say who answers for the accepted findings and why; blank ones are refused");
+        // A committed baseline may be refreshed in place; any other path gets the checks of a report
+        // (no input of any rule, selected or not, no tracked file, nothing under .git).
+        var report = new GateEngine(BuiltInGates.Registry).Evaluate(options.Request(error, IsBaseline(full, options.Root) ? [] : [full]));
         if (report.Verdict is Verdict.Error or Verdict.InternalError)
         {
             foreach (var finding in report.Findings.Where(f => f.Outcome == Outcome.Error))
@@ -69,6 +73,20 @@ internal static class BaselineCommand
         AtomicFile.WriteAllText(full, FindingBaseline.Render(name, accepted, owner, reason, ticket, expires));
         output.WriteLine($"secmlops-gate: wrote {options.Root.Relative(full)}: {accepted.Count} accepted finding(s) until {expires:yyyy-MM-dd}");
         return ExitCodes.Passed;
+    }
+
+    private static bool IsBaseline(string full, RepositoryRoot root)
+    {
+        if (!File.Exists(full))
+            return false;
+        try
+        {
+            return (string?)Documents.SourceDocument.Load(full, root.Relative(full)).Root["kind"] == FindingBaseline.Kind;
+        }
+        catch (GateInputException)
+        {
+            return false;
+        }
     }
 
     private static int Refuse(TextWriter error, string message)

@@ -38,6 +38,16 @@ internal static class DiffCommand
             }
             var report = DiffReports.ToEvaluationReport(diff);
             var text = DiffReports.ToMarkdown(diff);
+            // Reports never land on a compared document, a tracked file or .git; all are checked before any is written.
+            var check = new OutputCheck(root, diff.Files.Select(f => Path.Combine(root.FullPath, f.Path)));
+            foreach (var reportFile in new[] { parsed.GetValue(markdown), parsed.GetValue(sarif), parsed.GetValue(json) }.OfType<string>())
+            {
+                if (Output.Refusal(reportFile, check) is { } refusal)
+                {
+                    output.WriteLine(refusal);
+                    return ExitCodes.InputError;
+                }
+            }
             if (parsed.GetValue(markdown) is { } markdownPath) AtomicFile.WriteAllText(markdownPath, text);
             if (parsed.GetValue(sarif) is { } sarifPath) AtomicFile.WriteAllText(sarifPath, SarifReportWriter.ToJson(report, DiffReports.SarifCategory));
             if (parsed.GetValue(json) is { } jsonPath) AtomicFile.WriteAllText(jsonPath, JsonSummaryWriter.ToJson(report, root));

@@ -54,10 +54,6 @@ internal static class MatrixCommand
         }
         var matrix = CoverageMatrix.Of(model);
         var text = format == "html" ? CoverageMatrixWriter.ToHtml(matrix) : CoverageMatrixWriter.ToMarkdown(matrix);
-        if (file is null)
-            output.Write(text);
-        else
-            AtomicFile.WriteAllText(file, text);
-        return ExitCodes.Passed;
+        return Output.Write(file, text, output, output, Output.ForCommittedFile(file ?? ".", [full]));
     }
 }

@@ -29,7 +29,7 @@ internal static class RulesCommand
                 error.WriteLine($"secmlops-gate: no rule kind '{name}' (kinds: {string.Join(", ", registry.All.Select(g => g.Descriptor.Kind))})");
                 return ExitCodes.InputError;
             }
-            return Output.Write(parsed.GetValue(file), GateDocumentation.ToMarkdown(found.Descriptor, registry.Schema), output, error);
+            return Output.Write(parsed.GetValue(file), GateDocumentation.ToMarkdown(found.Descriptor, registry.Schema), output, error, Output.ForCommittedFile(parsed.GetValue(file) ?? ".", []));
         });
         return command;
     }

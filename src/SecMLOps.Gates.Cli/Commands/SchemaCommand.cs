@@ -27,7 +27,7 @@ internal static class SchemaCommand
         {
             document, file,
         };
-        command.SetAction(parsed => Output.Write(parsed.GetValue(file), Schemas[parsed.GetValue(document)!](), output, error));
+        command.SetAction(parsed => Output.Write(parsed.GetValue(file), Schemas[parsed.GetValue(document)!](), output, error, Output.ForCommittedFile(parsed.GetValue(file) ?? ".", [])));
         return command;
     }
 }

@@ -36,6 +36,11 @@ internal static class SignCommand
                 error.WriteLine($"secmlops-gate: no such file: {parsed.GetValue(input)}");
                 return ExitCodes.InputError;
             }
+            if (Output.Refusal(parsed.GetValue(file)!, Output.ForCommittedFile(parsed.GetValue(file)!, [parsed.GetValue(input)!, parsed.GetValue(key)!])) is { } refusal)
+            {
+                error.WriteLine(refusal);
+                return ExitCodes.InputError;
+            }
             var envelope = DsseEnvelopes.Sign(File.ReadAllBytes(parsed.GetValue(input)!), DsseEnvelopes.InTotoPayloadType, signer);
             AtomicFile.WriteAllText(parsed.GetValue(file)!, envelope);
             output.WriteLine($"wrote {parsed.GetValue(file)} (key id {DsseEnvelopes.KeyId(signer)})");

@@ -28,7 +28,9 @@ public static class DiffReports
             if (file.MissesVersionBump)
             {
                 var finding = Finding.Failed(EngineRules.WeakeningWithoutVersionBump.Id, file.Path,
-                    $"{file.Path} weakens the {file.Kind} but metadata.version stays {file.HeadVersion} (was {file.BaseVersion}); raise it",
+                    file.HeadVersion is null
+                        ? $"{file.Path} removes the {file.Kind} (version {file.BaseVersion}); a removal has no version to raise, so it blocks until a reviewer approves it"
+                        : $"{file.Path} weakens the {file.Kind} but metadata.version stays {file.HeadVersion} (was {file.BaseVersion}); raise it",
                     file.Changes.First(c => c.Effect == ChangeEffect.Weakening).Location);
                 findings.Add(new ReportedFinding(finding, EngineRules.WeakeningWithoutVersionBump, Enforcement.HardMandatory, null));
             }
@@ -54,7 +56,9 @@ public static class DiffReports
             text.AppendLine();
             text.AppendLine($"### `{file.Path}` ({file.Kind}, version {file.BaseVersion ?? "none"} → {file.HeadVersion ?? "removed"})");
             if (file.MissesVersionBump)
-                text.AppendLine($"\n⛔ This file weakens the {file.Kind} without raising `metadata.version`.");
+                text.AppendLine(file.HeadVersion is null
+                    ? $"\n⛔ This change removes the {file.Kind}: a removal has no `metadata.version` to raise, so it needs a reviewer's approval."
+                    : $"\n⛔ This file weakens the {file.Kind} without raising `metadata.version`.");
             text.AppendLine();
             text.AppendLine("| effect | change | old | new |");
             text.AppendLine("| --- | --- | --- | --- |");

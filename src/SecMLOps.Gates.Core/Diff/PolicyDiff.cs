@@ -16,8 +16,11 @@ public sealed record FileDiff(string Path, string Kind, string? BaseVersion, str
 {
     public bool Weakens => Changes.Any(c => c.Effect == ChangeEffect.Weakening);
 
-    /// <summary>A weakening must come with a higher metadata.version, so reviewers and auditors can tell the policies apart.</summary>
-    public bool MissesVersionBump => Weakens && BaseVersion is not null && HeadVersion is not null && !SemanticVersion.IsGreater(HeadVersion, BaseVersion);
+    /// <summary>
+    /// A weakening must come with a higher metadata.version, so reviewers and auditors can tell the
+    /// policies apart. A removed file has no version left to raise: its removal always needs a reviewer.
+    /// </summary>
+    public bool MissesVersionBump => Weakens && BaseVersion is not null && (HeadVersion is null || !SemanticVersion.IsGreater(HeadVersion, BaseVersion));
 }
 
 /// <summary>Compares every GatePolicy and ThreatModel between two git revisions.</summary>
@@ -31,12 +34,15 @@ public static class PolicyDiff
         var before = Documents(base_, schema, errors, reportErrors: false);
         var after = Documents(head, schema, errors, reportErrors: true);
         var files = new List<FileDiff>();
-        foreach (var path in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
+        var renamed = Renames(before, after);
+        foreach (var path in before.Keys.Union(after.Keys).Where(p => !renamed.ContainsKey(p)).Order(StringComparer.Ordinal))
         {
-            var old = before.GetValueOrDefault(path);
+            var old = before.GetValueOrDefault(renamed.FirstOrDefault(r => r.Value == path).Key ?? path);
             var current = after.GetValueOrDefault(path);
             var kind = (string)(current ?? old)!.Root["kind"]!;
             var log = new ChangeLog(path, new SourceLocation(path, current is null ? 0 : 1, current is null ? 0 : 1));
+            if (old is not null && current is not null && old.Path != path)
+                log.Add(path, ChangeEffect.Neutral, $"{kind} {Name(current)} moved from {old.Path}", old.Path, path);
             if (old is null)
                 log.Add(path, ChangeEffect.Strengthening, $"{kind} added", null, Version(current!));
             else if (current is null)
@@ -99,4 +105,25 @@ public static class PolicyDiff
     }
 
     private static string? Version(SourceDocument document) => (string?)document.Root["metadata"]?["version"];
+
+    private static string? Name(SourceDocument document) => (string?)document.Root["metadata"]?["name"];
+
+    /// <summary>
+    /// A file that disappears where one of the same kind and metadata.name appears was moved: the two
+    /// are compared, so that a move cannot hide a weakening behind "removed" and "added". Old path to new.
+    /// </summary>
+    private static Dictionary<string, string> Renames(Dictionary<string, SourceDocument> before, Dictionary<string, SourceDocument> after)
+    {
+        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var added = after.Where(p => !before.ContainsKey(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        foreach (var (path, old) in before.Where(p => !after.ContainsKey(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var match = added.FindIndex(a => (string?)a.Value.Root["kind"] == (string?)old.Root["kind"] && Name(a.Value) == Name(old));
+            if (match < 0)
+                continue;
+            renames[path] = added[match].Key;
+            added.RemoveAt(match);
+        }
+        return renames;
+    }
 }

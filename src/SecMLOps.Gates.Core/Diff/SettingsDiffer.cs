@@ -8,7 +8,8 @@ namespace SecMLOps.Gates.Diff;
 /// <summary>
 /// Compares two revisions of settings (a rule's, spec.model, spec.datasets) by their schema: each
 /// setting's x-stricter annotation says whether a change weakens or strengthens, and a setting that
-/// appears or disappears is compared with the default its schema declares. Lists are compared as
+/// appears or disappears is compared with the default its schema declares (a block that drives a
+/// check, by its own annotation). Lists are compared as
 /// lists: scalars as multisets, objects paired by their x-key properties (in order where several
 /// share a key), so a repeated value is never a problem. Nothing is dropped: a change with no
 /// direction is reported as neutral with both values.
@@ -21,12 +22,16 @@ internal sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicyS
         var name = $"{subject}.{key}";
         if (before is null && after is null)
             return;
+        var strictness = StrictnessAnnotation.Of(node) ?? Strictness.Neutral;
         if (before is JObject || after is JObject || node?["properties"] is JObject || node?["additionalProperties"] is JObject)
         {
-            CompareObjects(name, before as JObject ?? [], after as JObject ?? [], node);
+            // A block that drives a check (lineage) coming or going is that check starting or stopping, not its fields' defaults.
+            if (StrictnessAnnotation.Of(node) is not null && (before is null) != (after is null))
+                ReportPresence(name, strictness, before, after, after is null ? null : head.LocationOf(after));
+            else
+                CompareObjects(name, before as JObject ?? [], after as JObject ?? [], node);
             return;
         }
-        var strictness = StrictnessAnnotation.Of(node) ?? Strictness.Neutral;
         var fallback = node?["default"];
         var (old, current) = (before ?? fallback, after ?? fallback);
         var at = after is null ? null : head.LocationOf(after);
@@ -81,6 +86,7 @@ internal sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicyS
         Strictness.True when old.Type == JTokenType.Boolean && current.Type == JTokenType.Boolean => (bool)current ? ChangeEffect.Strengthening : ChangeEffect.Weakening,
         Strictness.False when old.Type == JTokenType.Boolean && current.Type == JTokenType.Boolean => (bool)current ? ChangeEffect.Weakening : ChangeEffect.Strengthening,
         Strictness.EnumOrder => EnumDirection(node, old, current),
+        Strictness.Pinned or Strictness.Absent => ChangeEffect.Weakening,
         _ => ChangeEffect.Neutral,
     };
 

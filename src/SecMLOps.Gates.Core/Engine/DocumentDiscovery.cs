@@ -1,3 +1,4 @@
+using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 
@@ -9,8 +10,8 @@ public sealed record DiscoveredDocument(string FullPath, string Kind);
 /// <summary>
 /// Expands the paths a user named: files are taken as they are; folders are searched for YAML and
 /// JSON files whose apiVersion is secmlops.gates/v1. Other files (schemas, CI configurations, a
-/// .pre-commit-hooks.yaml that is a list) are left out, unless they mention secmlops.gates/v1 and do
-/// not parse, in which case their error is reported.
+/// .pre-commit-hooks.yaml that is a list) are left out, unless they look like ours but are not
+/// quite (see <see cref="KindOf"/>), in which case their error is reported.
 /// </summary>
 public sealed class DocumentDiscovery(GateRegistry gates)
 {
@@ -75,17 +76,24 @@ public sealed class DocumentDiscovery(GateRegistry gates)
 
     /// <summary>
     /// The document kind (GatePolicy, or one a gate owns) of one of our files; null for a file of
-    /// someone else's in a searched folder. A file the user named, or one that mentions our apiVersion
-    /// but does not parse, counts as a policy, so that its error is reported.
+    /// someone else's in a searched folder. A file the user named counts as a policy, and so does a
+    /// near miss, so that its error is reported rather than the file passed over: an apiVersion that
+    /// names secmlops in another spelling, a kind of ours without an apiVersion, or a file that
+    /// mentions secmlops.gates anywhere (however large) but does not parse.
     /// </summary>
     private string? KindOf(string file, RepositoryRoot root, bool named)
     {
         try
         {
             var document = SourceDocument.Load(file, root.Relative(file));
-            if ((string?)document.Root["apiVersion"] != ApiVersion)
-                return named ? GateRegistry.GatePolicyKind : null;
-            var kind = (string?)document.Root["kind"];
+            var apiVersion = document.Root["apiVersion"] as JValue;
+            var kind = document.Root["kind"] is JValue { Type: JTokenType.String } given ? (string?)given : null;
+            var ours = apiVersion?.Type == JTokenType.String && (string?)apiVersion == ApiVersion;
+            var nearMiss = apiVersion is null
+                ? kind == GateRegistry.GatePolicyKind || (kind is not null && gates.FindDocumentKind(kind) is not null)
+                : apiVersion.ToString(System.Globalization.CultureInfo.InvariantCulture).Contains("secmlops", StringComparison.OrdinalIgnoreCase);
+            if (!ours && !nearMiss && !named)
+                return null;
             return kind is not null && gates.FindDocumentKind(kind) is not null ? kind : GateRegistry.GatePolicyKind;
         }
         catch (GateInputException)
@@ -94,14 +102,24 @@ public sealed class DocumentDiscovery(GateRegistry gates)
         }
     }
 
+    /// <summary>Whether the file names secmlops.gates anywhere, in any case; read in pieces, so a file of any size is searched whole.</summary>
     private static bool MentionsApiVersion(string file)
     {
+        const string Name = "secmlops.gates";
         try
         {
             using var reader = new StreamReader(file);
-            var buffer = new char[SourceDocument.MaxBytes];
-            var read = reader.ReadBlock(buffer, 0, buffer.Length);
-            return new string(buffer, 0, read).Contains(ApiVersion, StringComparison.Ordinal);
+            var buffer = new char[64 * 1024];
+            var carried = "";
+            int read;
+            while ((read = reader.ReadBlock(buffer, 0, buffer.Length)) > 0)
+            {
+                var text = carried + new string(buffer, 0, read);
+                if (text.Contains(Name, StringComparison.OrdinalIgnoreCase))
+                    return true;
+                carried = text[Math.Max(0, text.Length - Name.Length + 1)..];
+            }
+            return false;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

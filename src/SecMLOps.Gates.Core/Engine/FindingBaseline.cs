@@ -8,7 +8,8 @@ using SecMLOps.Gates.Policies;
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>
-/// A baseline file (kind GateBaseline): findings accepted one by one, by fingerprint, each with an
+/// A baseline file (kind GateBaseline): findings accepted one by one, by fingerprint and message
+/// (the failure as it was accepted, so that a worse one of the same subject fails), each with an
 /// owner, a reason and an expiry, as a policy's waivers accept a whole rule. The same limits hold:
 /// only failures of soft-mandatory rules are accepted (an error, or a hard-mandatory rule's failure,
 /// blocks whatever the baseline says), and an expired entry is an error until renewed or removed.
@@ -19,23 +20,25 @@ public sealed class FindingBaseline
 {
     public const string Kind = "GateBaseline";
 
-    private readonly Dictionary<string, Waiver> _accepted;
+    private readonly Dictionary<string, (string Message, Waiver Entry)> _accepted;
 
-    private FindingBaseline(string path, Dictionary<string, Waiver> accepted) => (Path, _accepted) = (path, accepted);
+    private FindingBaseline(string path, Dictionary<string, (string, Waiver)> accepted) => (Path, _accepted) = (path, accepted);
 
     /// <summary>The baseline file, relative to the repository root.</summary>
     public string Path { get; }
 
-    public IEnumerable<Waiver> Entries => _accepted.Values;
+    public IEnumerable<Waiver> Entries => _accepted.Values.Select(a => a.Entry);
 
-    public Waiver? Accepting(Finding finding) => _accepted.GetValueOrDefault(finding.Fingerprint);
+    /// <summary>The entry accepting this very failure: same rule and subject, and the same message, so a worse result of the subject is not accepted.</summary>
+    public Waiver? Accepting(Finding finding) =>
+        _accepted.TryGetValue(finding.Fingerprint, out var accepted) && accepted.Message == finding.Message ? accepted.Entry : null;
 
     public static (FindingBaseline? Baseline, IReadOnlyList<Finding> Errors) Read(SourceDocument document, DateOnly today)
     {
         var errors = SchemaValidator.Validate(document, SchemaCatalog.Get(SchemaCatalog.Baseline)).ToList();
         if (errors.Count > 0)
             return (null, errors);
-        var accepted = new Dictionary<string, Waiver>(StringComparer.Ordinal);
+        var accepted = new Dictionary<string, (string, Waiver)>(StringComparer.Ordinal);
         foreach (var entry in (JArray)document.Root["spec"]!["accepted"]!)
         {
             var (rule, subject, fingerprint) = ((string)entry["rule"]!, (string)entry["subject"]!, (string)entry["fingerprint"]!);
@@ -46,7 +49,8 @@ public sealed class FindingBaseline
                 Error(EngineRules.WaiverExpired, $"the acceptance of {rule} '{subject}' (owner {entry["owner"]}) expired on {expires:yyyy-MM-dd}; renew or remove it", entry["expires"]!);
             if (new Finding(rule, Outcome.Failed, subject, "", []).Fingerprint != fingerprint)
                 Error(EngineRules.PolicyInconsistent, $"the fingerprint does not belong to rule {rule} and subject '{subject}'; write the entry with `secmlops-gate baseline` rather than by hand", entry["fingerprint"]!);
-            else if (!accepted.TryAdd(fingerprint, new Waiver(rule, (string)entry["owner"]!, (string)entry["reason"]!, (string?)entry["ticket"], expires, document.LocationOf(entry)) { Baseline = document.Path }))
+            else if (!accepted.TryAdd(fingerprint, ((string)entry["message"]!,
+                         new Waiver(rule, (string)entry["owner"]!, (string)entry["reason"]!, (string?)entry["ticket"], expires, document.LocationOf(entry)) { Baseline = document.Path })))
                 Error(EngineRules.PolicyInconsistent, $"{rule} '{subject}' is accepted more than once; keep one entry", entry);
         }
         return errors.Count > 0 ? (null, errors) : (new FindingBaseline(document.Path, accepted), []);
@@ -72,6 +76,7 @@ public sealed class FindingBaseline
             text.AppendLine($"    - fingerprint: {finding.Fingerprint}")
                 .AppendLine($"      rule: {Quoted(finding.RuleId)}")
                 .AppendLine($"      subject: {Quoted(finding.Subject)}")
+                .AppendLine($"      message: {Quoted(finding.Message)}")
                 .AppendLine($"      owner: {Quoted(owner)}")
                 .AppendLine($"      reason: {Quoted(reason)}");
             if (ticket is not null)

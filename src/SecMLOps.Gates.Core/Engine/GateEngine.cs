@@ -46,7 +46,7 @@ public sealed class GateEngine(GateRegistry gates)
                     new SourceLocation(loaded.Summaries[0].Path, 0, 0))));
         }
         var baseline = LoadBaseline(request, findings);
-        var outputs = new OutputCheck(request.Root, loaded.Documents);
+        var outputs = new OutputCheck(request.Root, loaded.Documents.Select(d => d.FullPath));
         if (request.Baseline is not null)
             outputs.AddInput(Path.GetFullPath(request.Baseline));
         foreach (var policy in loaded.Policies)

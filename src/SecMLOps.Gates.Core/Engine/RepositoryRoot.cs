@@ -63,7 +63,7 @@ public sealed class RepositoryRoot
     /// Follows symbolic links component by component, like realpath(3), for the parts that exist;
     /// null when a link loops (the kernel's own limit of 40 links decides).
     /// </summary>
-    private static string? RealPath(string fullPath)
+    internal static string? RealPath(string fullPath)
     {
         var root = Path.GetPathRoot(fullPath)!;
         var current = root;

@@ -83,9 +83,9 @@ public sealed class SettingsBinder
 
     public double? OptionalNumber(string key) => (double?)OptionalValue(key);
 
-    public int Integer(string key) => (int)Value(key);
+    public int Integer(string key) => ToInteger(key, Value(key));
 
-    public int? OptionalInteger(string key) => (int?)OptionalValue(key);
+    public int? OptionalInteger(string key) => OptionalValue(key) is { } value ? ToInteger(key, value) : null;
 
     public bool Boolean(string key) => (bool)Value(key);
 
@@ -196,6 +196,20 @@ public sealed class SettingsBinder
 
     /// <summary>Records a file read by a check the binder did not resolve (e.g. the files of a signed model folder).</summary>
     public void RecordInput(string fullPath) => _inputs.Add(fullPath);
+
+    /// <summary>The schema says "integer", which has no bounds; a value past what the setting holds is an error at it, not a crash.</summary>
+    private int ToInteger(string key, JToken value)
+    {
+        try
+        {
+            return checked((int)(long)value);
+        }
+        catch (OverflowException)
+        {
+            Error(EngineRules.SchemaViolation, $"{key} is {value}, outside the whole numbers this setting can hold ({int.MinValue} to {int.MaxValue})", value);
+            return 0;
+        }
+    }
 
     private JToken Value(string key) => OptionalValue(key)
         ?? throw new InvalidOperationException($"setting {key} has neither a value nor a schema default; the gate's schema must require it or declare its default");

@@ -21,8 +21,14 @@ public enum Strictness
     /// <summary>Setting it adds a check (a pinned digest, an optional limit); removing it weakens.</summary>
     Present,
 
-    /// <summary>Setting it trusts more (an extra key); removing it strengthens.</summary>
+    /// <summary>Setting it trusts more (an extra key); removing it strengthens; changing it trusts something else, which weakens.</summary>
     Absent,
+
+    /// <summary>
+    /// It pins what is trusted (a digest, a key, a trusted root): setting it strengthens; removing it,
+    /// or changing it to trust something other than what was reviewed, weakens.
+    /// </summary>
+    Pinned,
 
     /// <summary>A list whose removed entries weaken (attacks, strengths, required fields).</summary>
     MoreItems,
@@ -54,6 +60,7 @@ public static class StrictnessAnnotation
         ["lower"] = Strictness.Lower,
         ["present"] = Strictness.Present,
         ["absent"] = Strictness.Absent,
+        ["pinned"] = Strictness.Pinned,
         ["more-items"] = Strictness.MoreItems,
         ["fewer-items"] = Strictness.FewerItems,
         ["enum-order"] = Strictness.EnumOrder,
@@ -76,6 +83,7 @@ public static class StrictnessAnnotation
         Strictness.Lower => "lower",
         Strictness.Present => "set",
         Strictness.Absent => "not set",
+        Strictness.Pinned => "set, and unchanged",
         Strictness.MoreItems => "more entries",
         Strictness.FewerItems => "fewer entries",
         Strictness.EnumOrder => string.Join(" < ", (schema["enum"] as JArray ?? []).Select(v => $"`{v}`")),

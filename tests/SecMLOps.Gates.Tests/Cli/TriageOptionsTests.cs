@@ -113,6 +113,44 @@ public sealed class TriageOptionsTests
     }
 
     [Fact]
+    public void A_baseline_accepts_only_the_failure_it_recorded_not_a_worse_one_of_the_same_subject()
+    {
+        var (repo, policy) = Failing();
+        using var _ = repo;
+        var baseline = repo.Full("accepted.yaml");
+        Assert.Equal(ExitCodes.Passed, Run("baseline", policy, "--repo-root", repo.Path, "--as-of", "2026-11-22", "-o", baseline,
+            "--owner", "ml-platform", "--reason", "compensating control under review", "--expires", "2027-01-31").Code);
+        Assert.Contains("message: ", File.ReadAllText(baseline));
+
+        var model = File.ReadAllText(repo.Full("high.yaml"));
+        var worse = model.Replace("{category: S, likelihood: H, impact: low,", "{category: S, likelihood: H, impact: severe,");
+        Assert.NotEqual(model, worse);
+        repo.Write("high.yaml", worse);
+        var (code, output) = Run("evaluate", policy, "--repo-root", repo.Path, "--as-of", "2026-11-22", "--baseline", baseline);
+        Assert.True(code == ExitCodes.PolicyViolated, output);
+        Assert.Contains("error STRIDE-1: EE-1 (User, external entity): Spoofing: likelihood H, impact severe", output);
+        Assert.Contains("accepted STRIDE-1: EE-1 (User, external entity): Repudiation", output);
+    }
+
+    [Theory]
+    [InlineData("owner: \"ml-platform\"", "owner: \" \"")]
+    [InlineData("reason: \"compensating control under review\"", "reason: \"\\t\"")]
+    public void A_baseline_entry_with_a_blank_owner_or_reason_is_an_error(string from, string to)
+    {
+        var (repo, policy) = Failing();
+        using var _ = repo;
+        var baseline = repo.Full("accepted.yaml");
+        Run("baseline", policy, "--repo-root", repo.Path, "--as-of", "2026-11-22", "-o", baseline,
+            "--owner", "ml-platform", "--reason", "compensating control under review", "--expires", "2027-01-31");
+        var text = File.ReadAllText(baseline);
+        Assert.Contains(from, text);
+        File.WriteAllText(baseline, text.Replace(from, to));
+        var (code, output) = Run("evaluate", policy, "--repo-root", repo.Path, "--as-of", "2026-11-22", "--baseline", baseline);
+        Assert.Equal(ExitCodes.InputError, code);
+        Assert.Contains("SMG0002", output);
+    }
+
+    [Fact]
     public void A_baseline_never_accepts_a_hard_mandatory_failure()
     {
         var (repo, policy) = Failing(enforcement: "hard-mandatory");

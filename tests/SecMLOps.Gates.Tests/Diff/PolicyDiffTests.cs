@@ -126,6 +126,124 @@ public sealed class PolicyDiffTests
         Assert.True(Assert.Single(diff.Files).MissesVersionBump);
     }
 
+    private const string Element = """
+            - id: DS-1
+              name: Audit store
+              type: data-store
+              holdsAuditLogs: true
+              threats:
+                - {category: T, likelihood: M, impact: not-rated, status: open, assessed: 2026-11-01}
+                - {category: R, likelihood: L, impact: low, status: open, assessed: 2026-11-01}
+                - {category: I, likelihood: L, impact: low, status: open, assessed: 2026-11-01}
+                - {category: D, likelihood: L, impact: low, status: open, assessed: 2026-11-01}
+        """;
+
+    private static PolicyDiffReport ThreatModelChange(Func<string, string> change)
+    {
+        var model = Support.Policies.ThreatModel(Element);
+        using var repo = new ScratchGitRepository();
+        repo.Write("tm.yaml", model);
+        repo.Commit("base");
+        var changed = change(model);
+        Assert.NotEqual(model, changed);
+        return DiffAfter(repo, "tm.yaml", changed);
+    }
+
+    [Theory]
+    [InlineData("      holdsAuditLogs: true\n", "", "DS-1.applicable")]
+    [InlineData("      type: data-store\n", "      type: data-store\n      applicable: [T, I, D]\n", "DS-1.applicable")]
+    [InlineData("      type: data-store\n      holdsAuditLogs: true\n", "      type: data-flow\n", "DS-1.applicable")]
+    [InlineData("impact: not-rated", "impact: low", "DS-1/T.impact")]
+    [InlineData("status: open, assessed: 2026-11-01}\n        - {category: R", "status: accepted, assessed: 2026-11-01}\n        - {category: R", "DS-1/T.status")]
+    [InlineData("{category: T, likelihood: M, impact: not-rated, status: open, assessed: 2026-11-01}",
+        "{category: T, likelihood: M, impact: not-rated, status: accepted, assessed: 2026-11-01, acceptance: {owner: ciso, reason: monitored, expires: 2026-12-31}}", "DS-1/T.acceptance")]
+    [InlineData("      type: data-store\n", "      type: data-store\n      outOfScope: true\n", "DS-1.outOfScope")]
+    public void A_threat_model_change_that_asks_less_of_the_gate_is_a_weakening(string from, string to, string subject)
+    {
+        var diff = ThreatModelChange(m => m.Replace(from, to));
+        var change = Assert.Single(diff.Changes, c => c.Subject == subject);
+        Assert.Equal(ChangeEffect.Weakening, change.Effect);
+        Assert.True(Assert.Single(diff.Files).MissesVersionBump);
+    }
+
+    [Fact]
+    public void Every_changed_threat_model_field_is_listed_even_one_that_decides_nothing()
+    {
+        var diff = ThreatModelChange(m => m.Replace("name: Audit store", "name: Audit log store").Replace("impact: low, status: open, assessed: 2026-11-01}\n        - {category: I",
+            "impact: low, status: open, assessed: 2026-11-15, rationale: re-checked}\n        - {category: I"));
+        Assert.Contains(diff.Changes, c => c.Subject == "element DS-1.name" && c.Effect == ChangeEffect.Neutral && c.NewValue == "Audit log store");
+        Assert.Contains(diff.Changes, c => c.Subject == "DS-1/R.assessed" && c.Effect == ChangeEffect.Neutral);
+        Assert.Contains(diff.Changes, c => c.Subject == "DS-1/R.rationale" && c.Effect == ChangeEffect.Neutral);
+    }
+
+    private const string Provenance = """
+        apiVersion: secmlops.gates/v1
+        kind: GatePolicy
+        metadata: {name: signed, version: 1.0.0, owners: [ml-team]}
+        spec:
+          rules:
+            - id: PROV-1
+              kind: provenance
+              enforcement: hard-mandatory
+              severity: high
+              settings:
+                artifacts:
+                  - {path: model.onnx}
+                trustedRoot: trust/trusted_root.json
+                identities:
+                  - {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/org/repo/.github/workflows/train.yml@refs/heads/main}
+                lineage:
+                  statement: lineage/model.dsse.json
+                  publicKey: lineage/signer.pub
+                  requiredFields: [datasets, codeRevision]
+        """;
+
+    [Theory]
+    [InlineData("        lineage:\n          statement: lineage/model.dsse.json\n          publicKey: lineage/signer.pub\n          requiredFields: [datasets, codeRevision]", "", "rule PROV-1.settings.lineage")]
+    [InlineData("        trustedRoot: trust/trusted_root.json\n", "", "rule PROV-1.settings.trustedRoot")]
+    [InlineData("trustedRoot: trust/trusted_root.json", "trustedRoot: trust/other_root.json", "rule PROV-1.settings.trustedRoot")]
+    [InlineData("publicKey: lineage/signer.pub", "publicKey: lineage/attacker.pub", "rule PROV-1.settings.lineage.publicKey")]
+    public void Dropping_or_swapping_what_provenance_trusts_is_a_weakening(string from, string to, string subject)
+    {
+        using var repo = WithPolicy(Provenance);
+        var changed = Provenance.Replace(from, to);
+        Assert.NotEqual(Provenance, changed);
+        var diff = DiffAfter(repo, "policies/classifier.yaml", changed);
+        var change = Assert.Single(diff.Changes, c => c.Subject == subject);
+        Assert.Equal(ChangeEffect.Weakening, change.Effect);
+        Assert.DoesNotContain(diff.Changes, c => c.Effect == ChangeEffect.Strengthening);
+    }
+
+    [Fact]
+    public void A_moved_policy_is_compared_with_itself_so_its_weakenings_show()
+    {
+        using var repo = WithPolicy(Make());
+        File.Delete(repo.FullPath("policies/classifier.yaml"));
+        var diff = DiffAfter(repo, "policies/moved/classifier.yaml", Make(ratio: "0.7"));
+        var file = Assert.Single(diff.Files);
+        Assert.Equal("policies/moved/classifier.yaml", file.Path);
+        Assert.Contains(file.Changes, c => c.Description.Contains("moved from policies/classifier.yaml"));
+        Assert.Contains(file.Changes, c => c.Subject.Contains("minRatioOfBaseline") && c.Effect == ChangeEffect.Weakening);
+        Assert.True(file.MissesVersionBump);
+    }
+
+    [Fact]
+    public void A_removed_policy_blocks_since_it_has_no_version_to_raise()
+    {
+        using var repo = WithPolicy(Make());
+        repo.Write("policies/other.yaml", Make().Replace("name: classifier", "name: other").Replace("ROB-1", "ROB-2").Replace("STRIDE-1", "STRIDE-2"));
+        repo.Commit("two");
+        File.Delete(repo.FullPath("policies/classifier.yaml"));
+        repo.Commit("removed");
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"), SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema);
+        var file = Assert.Single(diff.Files);
+        Assert.Null(file.HeadVersion);
+        Assert.True(file.MissesVersionBump);
+        var report = DiffReports.ToEvaluationReport(diff);
+        Assert.Equal(1, report.ExitCode);
+        Assert.Contains(report.Findings, f => f.Finding.Message.Contains("removes the GatePolicy"));
+    }
+
     [Fact]
     public void The_working_tree_is_the_default_head_and_an_unknown_revision_is_an_error()
     {

@@ -18,11 +18,14 @@ public static class Stride
 
     /// <summary>Which categories an element must be assessed for, unless the model overrides it.</summary>
     public static IReadOnlyList<char> Applicable(ModelElement element) =>
-        element.ApplicableOverride ?? (element.Type switch
-        {
-            ElementType.ExternalEntity => ['S', 'R'],
-            ElementType.Process => ['S', 'T', 'R', 'I', 'D', 'E'],
-            ElementType.DataFlow => ['T', 'I', 'D'],
-            _ => element.HoldsAuditLogs ? ['T', 'R', 'I', 'D'] : ['T', 'I', 'D'],
-        });
+        element.ApplicableOverride ?? PerElement(element.Type, element.HoldsAuditLogs);
+
+    /// <summary>STRIDE per element: what an element of this type is assessed for when the model does not say.</summary>
+    public static IReadOnlyList<char> PerElement(ElementType type, bool holdsAuditLogs) => type switch
+    {
+        ElementType.ExternalEntity => ['S', 'R'],
+        ElementType.Process => ['S', 'T', 'R', 'I', 'D', 'E'],
+        ElementType.DataFlow => ['T', 'I', 'D'],
+        _ => holdsAuditLogs ? ['T', 'R', 'I', 'D'] : ['T', 'I', 'D'],
+    };
 }

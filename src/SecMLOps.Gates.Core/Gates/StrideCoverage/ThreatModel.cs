@@ -19,6 +19,15 @@ public static class ElementTypeNames
         ElementType.DataFlow => "data flow",
         _ => "data store",
     };
+
+    /// <summary>The type a threat model names (its schema allows only these four words).</summary>
+    public static ElementType FromSchemaWord(string word) => word switch
+    {
+        "external-entity" => ElementType.ExternalEntity,
+        "process" => ElementType.Process,
+        "data-flow" => ElementType.DataFlow,
+        _ => ElementType.DataStore,
+    };
 }
 
 /// <summary>How bad a threat would be. <see cref="NotRated"/> is a rating nobody has made: never read as low.</summary>

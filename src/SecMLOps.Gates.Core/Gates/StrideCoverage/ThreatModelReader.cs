@@ -80,13 +80,7 @@ public static class ThreatModelReader
         public ModelElement Element(JToken element) => new(
             (string)element["id"]!,
             (string)element["name"]!,
-            (string)element["type"]! switch
-            {
-                "external-entity" => ElementType.ExternalEntity,
-                "process" => ElementType.Process,
-                "data-flow" => ElementType.DataFlow,
-                _ => ElementType.DataStore,
-            },
+            ElementTypeNames.FromSchemaWord((string)element["type"]!),
             (string?)element["from"],
             (string?)element["to"],
             (bool?)element["holdsAuditLogs"] ?? false,
