@@ -40,19 +40,27 @@ public sealed record EvaluationSet(Tensor Inputs, Tensor Labels, IReadOnlyList<i
         for (var i = 0; i < rows.Count; i++)
             features.CopyTo(rows[i] * (int)perSample, values, i * (int)perSample, (int)perSample);
 
+        var inputs = ToModelInputs(values, rows.Count, dataset, model, inputShape, range!.Value);
+        var largest = labels.Select((label, row) => (label, row)).MaxBy(p => p.label);
+        return new EvaluationSet(inputs, tensor(rows.Select(r => labels[r]).ToArray()), rows, largest);
+    }
+
+    /// <summary>
+    /// Rows of dataset values (checked, in the dataset's range) as the model takes them: mapped onto the
+    /// model's value range, then laid out as its input (the values are changed in place).
+    /// </summary>
+    public static Tensor ToModelInputs(float[] values, int count, DatasetSpec dataset, ModelSpec model, long[] inputShape, (double Min, double Max) range)
+    {
         var (modelLow, modelHigh) = model.ValueRange ?? (0, 1);
-        var (dataLow, dataHigh) = range!.Value;
+        var (dataLow, dataHigh) = range;
         var scale = (modelHigh - modelLow) / (dataHigh - dataLow);
         for (var i = 0; i < values.Length; i++)
             values[i] = (float)((values[i] - dataLow) * scale + modelLow);
-
-        var inputs = tensor(values, [rows.Count, .. inputShape]);
         if (dataset.Layout is "HWC" && model.InputLayout is "NCHW" && inputShape.Length == 3)
-            inputs = tensor(values, [rows.Count, inputShape[1], inputShape[2], inputShape[0]]).permute(0, 3, 1, 2).contiguous();
-        else if (dataset.Layout is "CHW" && model.InputLayout is "NHWC" && inputShape.Length == 3)
-            inputs = tensor(values, [rows.Count, inputShape[2], inputShape[0], inputShape[1]]).permute(0, 2, 3, 1).contiguous();
-        var largest = labels.Select((label, row) => (label, row)).MaxBy(p => p.label);
-        return new EvaluationSet(inputs, tensor(rows.Select(r => labels[r]).ToArray()), rows, largest);
+            return tensor(values, [count, inputShape[1], inputShape[2], inputShape[0]]).permute(0, 3, 1, 2).contiguous();
+        if (dataset.Layout is "CHW" && model.InputLayout is "NHWC" && inputShape.Length == 3)
+            return tensor(values, [count, inputShape[2], inputShape[0], inputShape[1]]).permute(0, 2, 3, 1).contiguous();
+        return tensor(values, [count, .. inputShape]);
     }
 
     /// <summary>All rows, or a per-class proportional sample drawn with a fixed seed (rows kept in file order).</summary>

@@ -1,4 +1,5 @@
 using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Models;
 using SecMLOps.Gates.Policies;
 using static TorchSharp.torch;
@@ -23,6 +24,26 @@ public sealed class ModelScorer : IModelScorer
             if (predictions[i] == labels[i]) correct[labels[i]]++;
         }
         return new ClassScores(correct, total);
+    }
+
+    public float[] Logits(ModelSpec model, DatasetSpec dataset)
+    {
+        using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);
+        var reader = DatasetReaders.Open(dataset);
+        var perSample = loaded.InputShape.Aggregate(1L, (a, b) => a * b);
+        if (reader.FeatureCount != perSample)
+            throw new GateInputException(EngineRules.InputMalformed,
+                $"dataset {dataset.Name} has {reader.FeatureCount} values a sample but the model input [{string.Join(", ", loaded.InputShape)}] takes {perSample}", dataset.Location);
+        var range = DatasetValues.RangeOf(dataset, reader, model.ValueRange ?? (0, 1))!.Value;
+        var logits = new List<float>();
+        foreach (var batch in DatasetValues.Checked(dataset, reader, 1024, range, classes: null))
+        {
+            using var inputs = EvaluationSet.ToModelInputs(batch.Features, batch.Count, dataset, model, loaded.InputShape, range);
+            using var outputs = loaded.ReferenceOutputs(inputs);
+            using var floats = outputs.to_type(ScalarType.Float32);
+            logits.AddRange(floats.data<float>().ToArray());
+        }
+        return logits.ToArray();
     }
 
     public int ClassCount(ModelSpec model)

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Trains the sample's two Fashion-MNIST classifiers and exports each to ONNX and TorchScript.
+"""Trains the sample's Fashion-MNIST classifiers and exports them to ONNX (and TorchScript).
 
 classifier-undefended: plain training. classifier-pgd: PGD adversarial training (Madry et al.;
 the SecMLOps framework's adversarial-training algorithm): every batch is replaced by PGD-7
 adversarial examples within eps = 0.06 (L-inf, inputs in [0, 1]) before the step. Both train on
 the sample's 6000 training rows (../data) for a fixed number of epochs with fixed seeds, and
 write evaluation.idx files: 500 rows of the Fashion-MNIST test set the gate evaluates on.
+classifier-poisoned-labels (ONNX only): plain training on the same rows with the poisoned labels
+(10 % flipped), the candidate a poisoning attack would produce; the poisoning gate's tests use it
+to measure what a model's own view of its training data is worth to the label check.
 
-    apt-get install python3-torch dataset-fashion-mnist && /usr/bin/python3 train.py
+    apt-get install python3-torch dataset-fashion-mnist && /usr/bin/python3 train.py [NAME ...]
 """
 import gzip
 import random
 import struct
+import sys
 from pathlib import Path
 
 import torch
@@ -88,19 +92,30 @@ def write_idx(path, payload, count, is_labels):
         out.write(header + payload)
 
 
-def main():
-    torch.set_num_threads(2)
-    x, y = load(DATA / "train-images-idx3-ubyte.gz", DATA / "train-labels-idx1-ubyte.gz")
-    (count, _, _), pixels = read_idx(TEST / "t10k-images-idx3-ubyte.gz")
-    _, labels = read_idx(TEST / "t10k-labels-idx1-ubyte.gz")
-    rows = sorted(random.Random(7).sample(range(count), 500))
-    write_idx(HERE / "evaluation-images.idx.gz", b"".join(pixels[i * 784:(i + 1) * 784] for i in rows), len(rows), False)
-    write_idx(HERE / "evaluation-labels.idx.gz", bytes(labels[i] for i in rows), len(rows), True)
+# name: (training labels, adversarial training, TorchScript too)
+MODELS = {
+    "classifier-undefended": ("train-labels-idx1-ubyte.gz", False, True),
+    "classifier-pgd": ("train-labels-idx1-ubyte.gz", True, True),
+    "classifier-poisoned-labels": ("train-labels-poisoned-idx1-ubyte.gz", False, False),
+}
 
-    for name, adversarial in (("classifier-undefended", False), ("classifier-pgd", True)):
+
+def main(names):
+    torch.set_num_threads(2)
+    if not names:
+        (count, _, _), pixels = read_idx(TEST / "t10k-images-idx3-ubyte.gz")
+        _, labels = read_idx(TEST / "t10k-labels-idx1-ubyte.gz")
+        rows = sorted(random.Random(7).sample(range(count), 500))
+        write_idx(HERE / "evaluation-images.idx.gz", b"".join(pixels[i * 784:(i + 1) * 784] for i in rows), len(rows), False)
+        write_idx(HERE / "evaluation-labels.idx.gz", bytes(labels[i] for i in rows), len(rows), True)
+
+    for name in names or MODELS:
+        label_file, adversarial, torchscript = MODELS[name]
+        x, y = load(DATA / "train-images-idx3-ubyte.gz", DATA / label_file)
         model = train(x, y, adversarial)
         example = torch.zeros(1, 1, 28, 28)
-        torch.jit.script(model).save(str(HERE / f"{name}.torchscript.pt"))
+        if torchscript:
+            torch.jit.script(model).save(str(HERE / f"{name}.torchscript.pt"))
         torch.onnx.export(model, example, str(HERE / f"{name}.onnx"), opset_version=13,
                           input_names=["image"], output_names=["logits"],
                           dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
@@ -108,4 +123,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -80,7 +80,8 @@ internal sealed partial class YamlJsonReader : JsonReader, IJsonLineInfo
         return false;
     }
 
-    // YamlDotNet throws InvalidOperationException on some malformed input (an unclosed flow sequence).
+    // YamlDotNet throws InvalidOperationException on some malformed input (an unclosed flow sequence),
+    // and ArgumentException on a tag that is no valid URI (!!python/object:os.system]).
     private bool MoveNext()
     {
         try
@@ -90,6 +91,10 @@ internal sealed partial class YamlJsonReader : JsonReader, IJsonLineInfo
         catch (InvalidOperationException)
         {
             throw new YamlException(_position, _position, "malformed YAML after this point (an unclosed bracket or brace?)");
+        }
+        catch (ArgumentException e)
+        {
+            throw new YamlException(_position, _position, $"malformed YAML after this point ({e.Message.Split(" (Parameter")[0].TrimEnd('.')})");
         }
     }
 

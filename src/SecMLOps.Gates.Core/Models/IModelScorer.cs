@@ -18,4 +18,7 @@ public interface IModelScorer
 
     /// <summary>How many classes the policy's model scores (the width of its output).</summary>
     int ClassCount(ModelSpec model);
+
+    /// <summary>The policy's model's logits for every row of the dataset, in file order (rows x classes), read in batches.</summary>
+    float[] Logits(ModelSpec model, DatasetSpec dataset);
 }

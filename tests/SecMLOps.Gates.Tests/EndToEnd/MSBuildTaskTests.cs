@@ -14,8 +14,8 @@ public sealed class MSBuildTaskTests
         var violated = SampleBuild.Build(SampleBuild.ViolatedPolicy);
         Assert.NotEqual(0, violated.ExitCode);
         var threatModel = Path.Combine(SampleBuild.ProjectDirectory, "threat-model.yaml");
-        Assert.Contains($"{threatModel}(15,7): error SAMPLE-STRIDE-STRICT: EE-1 (Data scientist, external entity): Repudiation", violated.Output);
-        Assert.Contains($"{threatModel}(60,7): error SAMPLE-STRIDE-STRICT: control SC-3", violated.Output);
+        Assert.Contains($"{threatModel}(21,7): error SAMPLE-STRIDE-STRICT: P-1 (Training pipeline, process): Information disclosure", violated.Output);
+        Assert.Contains($"{threatModel}(31,7): error SAMPLE-STRIDE-STRICT: DS-1 (Model registry, data store): Information disclosure", violated.Output);
         var violatedPolicy = Path.Combine(RepositoryLayout.Root, SampleBuild.ViolatedPolicy);
         Assert.Contains($"{violatedPolicy}(38,7): error SAMPLE-ROB-STRICT: at eps=0.03, worst case over", violated.Output);
 

@@ -12,11 +12,7 @@ internal sealed record GoldenSet(float[] Features, int[] Labels, int Dimension, 
     /// One affine map for every feature, taking the golden set's smallest and largest value to 0 and 1:
     /// the classifiers get inputs of a known size, and features keep their relative scale (pixels stay pixels).
     /// </summary>
-    public FeatureScale Scale()
-    {
-        var (low, high) = (Low.Min(), High.Max());
-        return new FeatureScale(low, high > low ? high - low : 1);
-    }
+    public FeatureScale Scale() => FeatureScale.Spanning(Low.Min(), High.Max());
 
     public static GoldenSet Load(DatasetSpec dataset, IDatasetReader reader, int? classes)
     {
@@ -44,6 +40,9 @@ internal sealed record GoldenSet(float[] Features, int[] Labels, int Dimension, 
 
 internal readonly record struct FeatureScale(float Offset, float Range)
 {
+    /// <summary>The affine map taking <paramref name="low"/> to 0 and <paramref name="high"/> to 1 (a constant to 0).</summary>
+    public static FeatureScale Spanning(float low, float high) => new(low, high > low ? high - low : 1);
+
     public float[] Apply(float[] rows)
     {
         var scaled = new float[rows.Length];

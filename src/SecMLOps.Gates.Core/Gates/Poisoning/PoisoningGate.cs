@@ -56,9 +56,9 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
         shift.AddGolden(goldenSet.Features, goldenSet.Count);
         var duplicates = new DuplicateIndex(goldenSet.Low, goldenSet.High, settings.NearDuplicateQuantum);
         duplicates.AddGolden(goldenSet.Features, goldenSet.Labels, goldenSet.Dimension);
-        var scale = goldenSet.Scale();
+        var view = LabelView(context, settings, goldenSet);
         context.Progress($"training classifiers on {goldenSet.Count} golden rows ({settings.Folds} folds)");
-        using var labels = new LabelNoiseCheck(trainer, scale.Apply(goldenSet.Features), goldenSet.Labels, goldenSet.Dimension,
+        using var labels = new LabelNoiseCheck(trainer, view.Golden, goldenSet.Labels, view.Dimension,
             new LabelModelOptions(classes, settings.Folds, settings.Components, settings.Seed));
 
         var goldenCounts = new long[classes];
@@ -77,7 +77,7 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
                 duplicates.AddTraining(batch.Row(i), batch.FirstRow + i, batch.Labels[i]);
             }
             shift.AddTraining(batch.Features, batch.Count);
-            labels.Add(scale.Apply(batch.Features), batch.Count, batch.FirstRow, batch.Labels);
+            labels.Add(view.Training(batch), batch.Count, batch.FirstRow, batch.Labels);
             rows += batch.Count;
             context.Progress($"scored {rows} training rows");
         }
@@ -103,6 +103,36 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
         if (settings.Quarantine is { } quarantine)
             context.WriteOutput(quarantine, temporary => QuarantineFile.Write(temporary, Quarantine(result, conflicting, goldenConflicts, settings.MinPairShare, trainingCounts)));
         return new GateResult(check.Findings);
+    }
+
+    /// <summary>What the label check reads: golden rows, and a map from a training batch to its rows, scaled alike.</summary>
+    private sealed record LabelInputs(float[] Golden, int Dimension, Func<LabeledBatch, float[]> Training);
+
+    /// <summary>
+    /// The rows' own values, or spec.model's logits for them (labelConsistency.features), each scaled by the
+    /// golden set's smallest and largest value so the classifiers get inputs of a known size.
+    /// </summary>
+    private LabelInputs LabelView(GateContext context, PoisoningSettings settings, GoldenSet goldenSet)
+    {
+        if (settings.Features == LabelFeatures.Raw)
+        {
+            var scale = goldenSet.Scale();
+            return new LabelInputs(scale.Apply(goldenSet.Features), goldenSet.Dimension, batch => scale.Apply(batch.Features));
+        }
+        var model = settings.Model!;
+        if (scorer is null)
+            throw new GateInputException(EngineRules.GateUnavailable, "reading the model's logits needs the model runtime, which this front end does not load", context.RuleLocation);
+        context.RecordInput(model.Path);
+        context.Progress("computing the model's logits for the golden and training rows");
+        var golden = scorer.Logits(model, settings.Golden);
+        var training = scorer.Logits(model, settings.Training);
+        var width = golden.Length / goldenSet.Count;
+        if (width < 2 || golden.Length != width * goldenSet.Count || training.Length % width != 0)
+            throw new GateInputException(EngineRules.UnsupportedModelFeature,
+                $"spec.model gives {golden.Length} logits for {goldenSet.Count} golden rows; the label check needs one row of at least two class scores per sample", model.Location);
+        var logitScale = FeatureScale.Spanning(golden.Min(), golden.Max());
+        return new LabelInputs(logitScale.Apply(golden), width,
+            batch => logitScale.Apply(training[(batch.FirstRow * width)..((batch.FirstRow + batch.Count) * width)]));
     }
 
     private (ClassScores Candidate, ClassScores? Baseline) ScoreModels(GateContext context, PoisoningSettings settings)

@@ -22,7 +22,8 @@ public sealed record PoisoningSettings(
     double MinPriorShiftPValue,
     double? MinGoldenAccuracy,
     double? MaxRecallDrop,
-    ModelSpec? Model)
+    ModelSpec? Model,
+    LabelFeatures Features = LabelFeatures.Raw)
 {
     public static PoisoningSettings? Bind(SettingsBinder binder)
     {
@@ -35,7 +36,10 @@ public sealed record PoisoningSettings(
         var shift = binder.Child("distributionShift");
         var model = binder.Child("model");
         var (minGoldenAccuracy, maxRecallDrop) = (model.OptionalNumber("minGoldenAccuracy"), model.OptionalNumber("maxRecallDrop"));
-        var spec = minGoldenAccuracy is not null || maxRecallDrop is not null ? binder.Model("checks a model on the golden set") : null;
+        var features = labels.Text("features") == "model-logits" ? LabelFeatures.ModelLogits : LabelFeatures.Raw;
+        var spec = minGoldenAccuracy is not null || maxRecallDrop is not null ? binder.Model("checks a model on the golden set")
+            : features == LabelFeatures.ModelLogits ? binder.Model("reads the model's logits (labelConsistency.features: model-logits)")
+            : null;
         if (maxRecallDrop is not null && spec is not null && spec.Baseline is null)
             binder.Error(EngineRules.PolicyInconsistent, "maxRecallDrop compares with spec.model.baseline, which the policy does not declare", model["maxRecallDrop"]);
         var quarantine = binder.OutputFile("quarantine", "quarantine file");
@@ -46,6 +50,16 @@ public sealed record PoisoningSettings(
             labels.Number("maxQuarantineFraction"), labels.Number("minPairShare"),
             duplicates.Number("nearDuplicateQuantum"), duplicates.Integer("maxConflictingDuplicates"),
             shift.Number("maxKsStatistic"), shift.Number("maxPsi"), shift.Number("minPriorShiftPValue"),
-            minGoldenAccuracy, maxRecallDrop, spec);
+            minGoldenAccuracy, maxRecallDrop, spec, features);
     }
+}
+
+/// <summary>What the label check's classifiers read for each row.</summary>
+public enum LabelFeatures
+{
+    /// <summary>The row's own values.</summary>
+    Raw,
+
+    /// <summary>spec.model's logits for the row.</summary>
+    ModelLogits,
 }

@@ -18,6 +18,15 @@ public sealed class PoisoningGateTests
     }
 
     [Fact]
+    public void Reading_the_models_logits_without_a_model_is_a_policy_error()
+    {
+        using var scenario = new PoisoningScenario();
+        var report = scenario.Evaluate(SampleDatasets(scenario), "        labelConsistency: {features: model-logits}");
+        Assert.Equal(Verdict.Error, report.Verdict);
+        Assert.Contains(report.Findings, f => f.Rule.Id == global::SecMLOps.Gates.Findings.EngineRules.PolicyInconsistent.Id && f.Finding.Message.Contains("model-logits"));
+    }
+
+    [Fact]
     public void Clean_training_data_passes_every_check()
     {
         using var scenario = new PoisoningScenario();

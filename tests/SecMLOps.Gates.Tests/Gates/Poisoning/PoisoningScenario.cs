@@ -30,7 +30,15 @@ internal sealed class PoisoningScenario : IDisposable
         return lines + extra;
     }
 
-    public EvaluationReport Evaluate(string datasets, string settings = "")
+    /// <summary>A spec.model block for a Fashion-MNIST classifier of the sample (a file under samples/ModelService/models), copied in.</summary>
+    public string SampleModel(string file)
+    {
+        Directory.CreateDirectory(Full("models"));
+        File.Copy(Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models", file), Full($"models/{file}"), overwrite: true);
+        return $"  model:\n    path: models/{file}\n    format: onnx\n    inputShape: [1, 28, 28]\n    inputLayout: NCHW\n    valueRange: [0, 1]\n";
+    }
+
+    public EvaluationReport Evaluate(string datasets, string settings = "", string model = "")
     {
         var policy = $"""
             apiVersion: secmlops.gates/v1
@@ -40,6 +48,7 @@ internal sealed class PoisoningScenario : IDisposable
               version: 1.0.0
               owners: [data-team]
             spec:
+            {model}
               datasets:
             {datasets}
               rules:
