@@ -68,17 +68,13 @@ internal static class ThreatModelDiffer
         var dropped = oldCategories.Except(newCategories).ToList();
         var added = newCategories.Except(oldCategories).ToList();
         if (dropped.Count > 0 || added.Count > 0)
-        {
             log.Add($"{id}.applicable", dropped.Count > 0 ? ChangeEffect.Weakening : ChangeEffect.Strengthening,
                 $"element {id} must now be assessed for {string.Concat(newCategories)}" +
                 (dropped.Count > 0 ? $" ({string.Concat(dropped)} no longer)" : "") + (added.Count > 0 ? $" ({string.Concat(added)} too)" : ""),
                 string.Concat(oldCategories), string.Concat(newCategories), at);
-        }
-        foreach (var key in new[] { "type", "holdsAuditLogs", "applicable" }.Where(k => !JToken.DeepEquals(before[k], after[k])))
-        {
-            if (dropped.Count == 0 && added.Count == 0)
+        else
+            foreach (var key in new[] { "type", "holdsAuditLogs", "applicable" }.Where(k => !JToken.DeepEquals(before[k], after[k])))
                 log.Add($"{id}.{key}", ChangeEffect.Neutral, $"element {id}: {key} changed (the categories it is assessed for stay {string.Concat(newCategories)})", before[key], after[key], at);
-        }
         ListOthers(log, head, $"element {id}", before, after, ElementKeysJudged);
         CompareThreats(log, head, id, before, after);
     }
