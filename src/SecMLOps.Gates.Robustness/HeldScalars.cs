@@ -7,8 +7,10 @@ namespace SecMLOps.Gates.Robustness;
 /// libtorch Scalars for the numbers tensor arithmetic uses, created once and held for the process.
 /// TorchSharp 0.107 leaves the Scalar it makes from a bare number (<c>x * 0.5</c>) to the finalizer,
 /// which can free it while libtorch is still reading it: under GC pressure a gate run then crashed in
-/// Scalar::toFloat. Tensor + is affected too (it passes an implicit alpha of 1), so gate code writes
-/// it as <see cref="Plus"/>. The numbers held are few (budgets, ranges, constants): holding them costs nothing.
+/// Scalar::toFloat. Any bare number where TorchSharp takes a Scalar is affected (full, index_fill_),
+/// and so are calls that make one inside TorchSharp: Tensor + passes an implicit alpha of 1 (gate code
+/// writes it as <see cref="Plus"/>), square() is pow(2). The numbers held are few (budgets, ranges,
+/// constants): holding them costs nothing.
 /// </summary>
 internal static class HeldScalars
 {

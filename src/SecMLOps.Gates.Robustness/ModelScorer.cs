@@ -2,16 +2,22 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Models;
 using SecMLOps.Gates.Policies;
+using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness;
 
-/// <summary>Scores models for the poisoning gate's model-level checks, with the robustness engine's model loading.</summary>
+/// <summary>
+/// Scores models for the poisoning gate's model-level checks, with the robustness engine's model loading.
+/// Each call makes its tensors inside a dispose scope, which holds them until it returns: a temporary
+/// left to the finalizer can be freed while libtorch is still reading it (a crash, not an error).
+/// </summary>
 public sealed class ModelScorer : IModelScorer
 {
     public ClassScores Score(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset)
     {
         var (path, format, at) = file is null ? (model.Path, model.Format, model.Location) : (file.Path, file.Format, file.Location);
+        using var scope = NewDisposeScope();
         using var loaded = ModelUnderTest.Load(path, format, model, CPU, at);
         var set = EvaluationSet.Load(dataset, DatasetReaders.Open(dataset), model, loaded.InputShape, null, 0);
         var predictions = loaded.Predict(set.Inputs, 256).data<long>().ToArray();
@@ -28,6 +34,7 @@ public sealed class ModelScorer : IModelScorer
 
     public float[] Logits(ModelSpec model, DatasetSpec dataset)
     {
+        using var scope = NewDisposeScope();
         using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);
         var reader = DatasetReaders.Open(dataset);
         var perSample = loaded.InputShape.Aggregate(1L, (a, b) => a * b);
@@ -38,18 +45,18 @@ public sealed class ModelScorer : IModelScorer
         var logits = new List<float>();
         foreach (var batch in DatasetValues.Checked(dataset, reader, 1024, range, classes: null))
         {
-            using var inputs = EvaluationSet.ToModelInputs(batch.Features, batch.Count, dataset, model, loaded.InputShape, range);
-            using var outputs = loaded.ReferenceOutputs(inputs);
-            using var floats = outputs.to_type(ScalarType.Float32);
-            logits.AddRange(floats.data<float>().ToArray());
+            using var batchScope = NewDisposeScope();
+            var inputs = EvaluationSet.ToModelInputs(batch.Features, batch.Count, dataset, model, loaded.InputShape, range);
+            logits.AddRange(loaded.ReferenceOutputs(inputs).to_type(ScalarType.Float32).data<float>().ToArray());
         }
         return logits.ToArray();
     }
 
     public int ClassCount(ModelSpec model)
     {
+        using var scope = NewDisposeScope();
         using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);
         var (low, _) = model.ValueRange ?? (0, 1);
-        return (int)loaded.ReferenceOutputs(full([1, .. loaded.InputShape], low)).shape[1];
+        return (int)loaded.ReferenceOutputs(full([1, .. loaded.InputShape], Held(low))).shape[1];
     }
 }

@@ -77,8 +77,9 @@ public sealed class ModelUnderTest : IDisposable
         {
             var view = Enumerable.Repeat(1L, shape.Length + 1).ToArray();
             if (n.Mean.Count > 1) view[channelAxis] = n.Mean.Count;
-            mean = tensor(n.Mean.Select(v => (float)v).ToArray(), view).to(device);
-            std = tensor(n.Std.Select(v => (float)v).ToArray(), view).to(device);
+            // The model owns these (they are freed with it), whatever scope it was loaded in.
+            mean = tensor(n.Mean.Select(v => (float)v).ToArray(), view, device: device).DetachFromDisposeScope();
+            std = tensor(n.Std.Select(v => (float)v).ToArray(), view, device: device).DetachFromDisposeScope();
         }
         return new ModelUnderTest(differentiable, reference, mean, std, shape, device, blocking);
     }
@@ -120,18 +121,24 @@ public sealed class ModelUnderTest : IDisposable
         return _differentiable.Logits(Normalize(batch.to(Device))).cpu();
     }
 
-    /// <summary>Top-1 predictions of the reference form, in batches.</summary>
+    /// <summary>Top-1 predictions of the reference form, in batches (each batch's temporaries freed when it is done).</summary>
     public Tensor Predict(Tensor inputs, int batchSize)
     {
+        using var scope = NewDisposeScope();
         var parts = new List<Tensor>();
         for (long start = 0; start < inputs.shape[0]; start += batchSize)
-            parts.Add(ReferenceOutputs(inputs.narrow(0, start, Math.Min(batchSize, inputs.shape[0] - start))).argmax(1));
-        return cat(parts, 0);
+        {
+            using var batch = NewDisposeScope();
+            parts.Add(ReferenceOutputs(inputs.narrow(0, start, Math.Min(batchSize, inputs.shape[0] - start))).argmax(1).MoveToOuterDisposeScope());
+        }
+        return cat(parts, 0).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
         _differentiable.Dispose();
         if (HasSeparateReference) _reference.Dispose();
+        _mean?.Dispose();
+        _std?.Dispose();
     }
 }

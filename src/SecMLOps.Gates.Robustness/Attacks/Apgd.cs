@@ -52,7 +52,7 @@ public sealed class Apgd(string name, double eps, AttackLoss loss, int steps = 1
         using var _ = no_grad();
         var fooledIndex = index.masked_select(fooled);
         adversarial.index_copy_(0, fooledIndex, found.index_select(0, fooled.nonzero().squeeze(1)));
-        robust.index_fill_(0, fooledIndex, false);
+        robust.index_fill_(0, fooledIndex, HeldInteger(0));
     }
 
     private (Tensor Fooled, Tensor Found) Single(AttackTarget target, Tensor x, Tensor y, Tensor? targets)
@@ -75,7 +75,7 @@ public sealed class Apgd(string name, double eps, AttackLoss loss, int steps = 1
         var (best, bestGradient, bestLoss) = (start.clone(), gradient.clone(), lossValue.clone());
         var found = start.clone();
         var fooled = logits.argmax(1).ne(y);
-        var stepSize = full(x.shape[0], 2 * radius, device: x.device);
+        var stepSize = full(x.shape[0], Held(2 * radius), device: x.device);
         var lastLoss = lossValue;
         var successes = zeros(x.shape[0], device: x.device);
         var bestAtCheck = bestLoss.clone();

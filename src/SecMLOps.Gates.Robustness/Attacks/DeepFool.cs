@@ -66,7 +66,7 @@ public sealed class DeepFool(double overshoot = 0.02, int maxIterations = 50, Pe
             // Aim just past the boundary: 1e-4 beyond it, relative to the logits' size, so that float32 can represent
             // the crossing (mnist-8's logits are in the thousands, where 1e-4 is below one ulp and the search stalls on a tie).
             var slack = correctLogit.squeeze(1).abs().clamp_min(Held(1)).mul(Held(1e-4));
-            var stepSize = (fBest.Plus(slack) / (norm == PerturbationNorm.L2 ? dualBest.square() : dualBest).add(Held(Tiny))).reshape(shape);
+            var stepSize = (fBest.Plus(slack) / (norm == PerturbationNorm.L2 ? dualBest.mul(dualBest) : dualBest).add(Held(Tiny))).reshape(shape);
             var step = norm == PerturbationNorm.L2 ? stepSize * wBest : stepSize * wBest.sign();
             // where(), not a multiplication by the mask: a finished sample's step may be non-finite, and inf x 0 is NaN.
             total = total.Plus(where(active.reshape(shape), step, zeros_like(step)));

@@ -42,7 +42,7 @@ public sealed class Pgd(double eps, int steps = 10, double stepFraction = 0.25, 
                 : x.clone();
         }
         var best = adversarial.clone();
-        var bestLoss = full(x.shape[0], double.NegativeInfinity, device: x.device);
+        var bestLoss = full(x.shape[0], Held(double.NegativeInfinity), device: x.device);
         var fooled = zeros(x.shape[0], dtype: ScalarType.Bool, device: x.device);
         for (var i = 0; i < steps; i++)
         {

@@ -39,6 +39,8 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         var at = new[] { context.RuleLocation, new SourceLocation(context.Root.Relative(spec.Path), 0, 0) };
         context.Progress($"device {device.type}, model {Path.GetFileName(spec.Path)} ({spec.Format})");
         manual_seed(settings.Seed);
+        // Every tensor the rule makes is held by a scope until it is no longer read (see ModelScorer).
+        using var scope = NewDisposeScope();
         using var model = ModelUnderTest.Load(spec.Path, spec.Format, spec, device, spec.Location);
         var (reader, integrity) = context.OpenDataset(settings.Dataset);
         var set = EvaluationSet.Load(settings.Dataset, reader, spec, model.InputShape, settings.SampleCount, settings.Seed);

@@ -34,7 +34,8 @@ internal sealed class PrincipalComponents : IDisposable
         var leading = vectors.narrow(1, dimension - keep, keep).flip(1);
         var spread = values.narrow(0, dimension - keep, keep).flip(0).clamp_min(HeldScalars.Held(1e-8)).sqrt();
         var basis = leading.div(spread).to_type(ScalarType.Float32);
-        return new PrincipalComponents(mean.MoveToOuterDisposeScope(), basis.MoveToOuterDisposeScope(), dimension);
+        // Owned by the result (freed with it), whatever scope it was fitted in.
+        return new PrincipalComponents(mean.DetachFromDisposeScope(), basis.DetachFromDisposeScope(), dimension);
     }
 
     public Tensor Project(Tensor rows) => (rows - _mean).matmul(_basis);

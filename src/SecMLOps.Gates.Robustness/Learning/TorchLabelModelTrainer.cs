@@ -21,6 +21,8 @@ public sealed class TorchLabelModelTrainer : ILabelModelTrainer
 
     public IGoldenModels TrainGolden(float[] features, int[] labels, int dimension, LabelModelOptions options)
     {
+        // Every tensor made here is held by a scope until it is no longer read (see ModelScorer).
+        using var outer = NewDisposeScope();
         var rows = labels.Length;
         var x = tensor(features, [rows, dimension]);
         var y = tensor(labels.Select(l => (long)l).ToArray());
@@ -39,11 +41,7 @@ public sealed class TorchLabelModelTrainer : ILabelModelTrainer
             models.Add(model);
         }
         var projection = PrincipalComponents.Fit(x, options.Components);
-        var result = new GoldenModels(models, projection, goldenLogits.data<float>().ToArray(), projection.Project(x).data<float>().ToArray(), options.Classes);
-        x.Dispose();
-        y.Dispose();
-        goldenLogits.Dispose();
-        return result;
+        return new GoldenModels(models, projection, goldenLogits.data<float>().ToArray(), projection.Project(x).data<float>().ToArray(), options.Classes);
     }
 
     public (float[] TrainingLogits, float[] GoldenLogits) CrossValidate(float[] training, int[] given, float[] golden, int[] goldenLabels, int dimension,
@@ -94,7 +92,7 @@ public sealed class TorchLabelModelTrainer : ILabelModelTrainer
             ("hiddenDropout", Dropout(0.3)),
             ("logits", Linear(HiddenUnits, classes)));
         using var optimizer = new HeldAdam(model.parameters(), 1e-3);
-        var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed);
         var rows = x.shape[0];
         model.train();
         for (var epoch = 0; epoch < epochs; epoch++)

@@ -10,6 +10,9 @@ namespace SecMLOps.Gates.Robustness.Models;
 public sealed class OnnxRuntimeModel : IClassifierModel
 {
     private readonly InferenceSession _session;
+    // One for the model's life: ONNX Runtime reads it during each run, and a RunOptions made per call is
+    // left to the finalizer, which may free it while that run is still going.
+    private readonly RunOptions _runOptions = new();
     private readonly string _input;
     private readonly bool _fixedBatchOfOne;
     private float[] _buffer = [];
@@ -41,7 +44,7 @@ public sealed class OnnxRuntimeModel : IClassifierModel
             _buffer = new float[count];
         batch.data<float>().CopyTo(_buffer);
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _buffer.AsMemory(0, count), batch.shape);
-        using var results = _session.Run(new RunOptions(), [_input], [value], _session.OutputNames.Take(1).ToArray());
+        using var results = _session.Run(_runOptions, [_input], [value], _session.OutputNames.Take(1).ToArray());
         var output = results[0];
         var shape = output.GetTensorTypeAndShape().Shape;
         return tensor(output.GetTensorDataAsSpan<float>().ToArray(), shape).to(input.device);
@@ -52,5 +55,9 @@ public sealed class OnnxRuntimeModel : IClassifierModel
         // ONNX Runtime keeps its own device; inputs are copied to the CPU and results back.
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 }

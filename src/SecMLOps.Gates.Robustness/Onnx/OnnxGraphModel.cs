@@ -29,7 +29,8 @@ public sealed class OnnxGraphModel : IClassifierModel
         var unsupported = _graph.Node.Select(OnnxOperators.Unsupported).OfType<string>().Distinct().ToList();
         if (unsupported.Count > 0)
             throw new NotSupportedException($"the ONNX model uses what the gate's executor does not implement (it would run it differently from ONNX Runtime): {string.Join("; ", unsupported.Take(10))}");
-        _initializers = _graph.Initializer.ToDictionary(t => t.Name, OnnxTensors.ToTorch);
+        // The model owns its weights (they are freed with it), whatever scope it was loaded in.
+        _initializers = _graph.Initializer.ToDictionary(t => t.Name, t => OnnxTensors.ToTorch(t).DetachFromDisposeScope());
         var input = DataInput(_graph);
         _input = input.Name;
         _output = _graph.Output[0].Name;
@@ -120,7 +121,7 @@ public sealed class OnnxGraphModel : IClassifierModel
     public void To(Device device)
     {
         foreach (var name in _initializers.Keys.ToList())
-            _initializers[name] = _initializers[name].to(device);
+            _initializers[name] = _initializers[name].to(device).DetachFromDisposeScope();
     }
 
     public void Dispose()
