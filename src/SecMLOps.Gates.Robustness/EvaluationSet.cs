@@ -21,10 +21,7 @@ public sealed record EvaluationSet(Tensor Inputs, Tensor Labels, IReadOnlyList<i
     /// </summary>
     public static EvaluationSet Load(DatasetSpec dataset, IDatasetReader reader, ModelSpec model, long[] inputShape, int? sampleCount, int seed)
     {
-        var perSample = inputShape.Aggregate(1L, (a, b) => a * b);
-        if (reader.FeatureCount != perSample)
-            throw new GateInputException(EngineRules.InputMalformed,
-                $"dataset {dataset.Name} has {reader.FeatureCount} values a sample but the model input [{string.Join(", ", inputShape)}] takes {perSample}", dataset.Location);
+        var perSample = ValuesPerSample(dataset, reader, inputShape);
         var features = new List<float>();
         var labels = new List<long>();
         var range = DatasetValues.RangeOf(dataset, reader, model.ValueRange ?? (0, 1));
@@ -43,6 +40,16 @@ public sealed record EvaluationSet(Tensor Inputs, Tensor Labels, IReadOnlyList<i
         var inputs = ToModelInputs(values, rows.Count, dataset, model, inputShape, range!.Value);
         var largest = labels.Select((label, row) => (label, row)).MaxBy(p => p.label);
         return new EvaluationSet(inputs, tensor(rows.Select(r => labels[r]).ToArray()), rows, largest);
+    }
+
+    /// <summary>The values of one sample, which the dataset's rows must hold exactly.</summary>
+    public static long ValuesPerSample(DatasetSpec dataset, IDatasetReader reader, long[] inputShape)
+    {
+        var perSample = inputShape.Aggregate(1L, (a, b) => a * b);
+        if (reader.FeatureCount != perSample)
+            throw new GateInputException(EngineRules.InputMalformed,
+                $"dataset {dataset.Name} has {reader.FeatureCount} values a sample but the model input [{string.Join(", ", inputShape)}] takes {perSample}", dataset.Location);
+        return perSample;
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using SecMLOps.Gates.Data;
-using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Models;
 using SecMLOps.Gates.Policies;
 using static SecMLOps.Gates.Robustness.HeldScalars;
@@ -37,10 +36,7 @@ public sealed class ModelScorer : IModelScorer
         using var scope = NewDisposeScope();
         using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);
         var reader = DatasetReaders.Open(dataset);
-        var perSample = loaded.InputShape.Aggregate(1L, (a, b) => a * b);
-        if (reader.FeatureCount != perSample)
-            throw new GateInputException(EngineRules.InputMalformed,
-                $"dataset {dataset.Name} has {reader.FeatureCount} values a sample but the model input [{string.Join(", ", loaded.InputShape)}] takes {perSample}", dataset.Location);
+        EvaluationSet.ValuesPerSample(dataset, reader, loaded.InputShape);
         var range = DatasetValues.RangeOf(dataset, reader, model.ValueRange ?? (0, 1))!.Value;
         var logits = new List<float>();
         foreach (var batch in DatasetValues.Checked(dataset, reader, 1024, range, classes: null))
