@@ -21,6 +21,9 @@ public sealed class EvaluateSecMLOpsPolicies : ToolTask
     /// <summary>Where to record the files the evaluation read, one absolute path a line, for incremental builds.</summary>
     [Required] public string InputsOutput { get; set; } = "";
 
+    /// <summary>Where to record the sha256 of each file the evaluation read (see <see cref="RecordSecMLOpsInputDigests"/>).</summary>
+    [Required] public string DigestsOutput { get; set; } = "";
+
     /// <summary>Where to record the last day the verdict holds (YYYY-MM-DD), so a remembered pass does not outlive a waiver.</summary>
     [Required] public string ValidUntilOutput { get; set; } = "";
 
@@ -66,7 +69,9 @@ public sealed class EvaluateSecMLOpsPolicies : ToolTask
         var summary = JsonSummaryFormat.Read(File.ReadAllText(JsonOutput));
         foreach (var finding in summary.Findings)
             LogFinding(finding, summary.RepositoryRoot);
-        File.WriteAllLines(InputsOutput, summary.Inputs.Select(i => Path.Combine(summary.RepositoryRoot, i)));
+        var inputs = summary.Inputs.Select(i => (FullPath: Path.GetFullPath(Path.Combine(summary.RepositoryRoot, i.Path)), i.Sha256)).ToList();
+        File.WriteAllLines(InputsOutput, inputs.Select(i => i.FullPath));
+        InputDigests.WriteIfChanged(DigestsOutput, inputs);
         File.WriteAllText(ValidUntilOutput, summary.ValidUntil ?? "");
         if (exitCode != 0 && !Log.HasLoggedErrors)
             Log.LogError(null, "SMG0000", null, null, 0, 0, 0, 0, $"secmlops-gate exited with code {exitCode}.");

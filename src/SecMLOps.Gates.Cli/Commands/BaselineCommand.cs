@@ -62,7 +62,7 @@ internal static class BaselineCommand
             error.WriteLine("secmlops-gate: the evaluation has errors; no baseline was written");
             return report.ExitCode;
         }
-        if (report.Inputs.Contains(options.Root.Relative(full)))
+        if (report.Inputs.Any(i => i.Path == options.Root.Relative(full)))
             return Refuse(error, $"{file} is an input of the evaluation and would be overwritten");
 
         var failures = report.Findings.Where(f => f.Outcome == Outcome.Failed && f.Enforcement != Enforcement.Advisory && f.Waiver is null).ToList();

@@ -38,7 +38,7 @@ public static class DiffReports
         findings.AddRange(diff.Errors.Select(e => new ReportedFinding(e, EngineRules.ById(e.RuleId), Enforcement.HardMandatory, null)));
         var rules = findings.Select(f => f.Rule).DistinctBy(r => r.Id).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
         var policies = diff.Files.Select(f => new EvaluatedPolicy(f.Path, f.Kind, f.HeadVersion)).ToList();
-        return new EvaluationReport(policies, findings, rules, diff.Files.Select(f => f.Path).ToList());
+        return new EvaluationReport(policies, findings, rules, diff.Files.Select(f => new InputFile(f.Path, null)).ToList());
     }
 
     public static string ToMarkdown(PolicyDiffReport diff)

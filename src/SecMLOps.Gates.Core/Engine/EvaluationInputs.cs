@@ -1,17 +1,44 @@
+using SecMLOps.Gates.Data;
+
 namespace SecMLOps.Gates.Engine;
 
-/// <summary>The repository files an evaluation read: the build reruns the gate when one of them changes.</summary>
+/// <summary>
+/// The repository files an evaluation read, each with its role where the policy declares one (the
+/// model, a dataset): the build reruns the gate when one of them changes, and the reports name them
+/// with their digests.
+/// </summary>
 public sealed class EvaluationInputs
 {
-    private readonly SortedSet<string> _paths = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, string?> _roles = new(StringComparer.Ordinal);
 
-    public void Add(string repositoryRelativePath)
+    public void Add(string repositoryRelativePath, string? role = null)
     {
-        lock (_paths) _paths.Add(repositoryRelativePath);
+        lock (_roles)
+        {
+            if (role is not null || !_roles.ContainsKey(repositoryRelativePath))
+                _roles[repositoryRelativePath] = role ?? _roles.GetValueOrDefault(repositoryRelativePath);
+        }
     }
 
-    public IReadOnlyList<string> ToList()
+    /// <summary>Every input with its sha256 as it is now (a folder: the digest of its listing; null when it cannot be read).</summary>
+    public IReadOnlyList<InputFile> Digest(RepositoryRoot root)
     {
-        lock (_paths) return _paths.ToList();
+        lock (_roles)
+            return _roles.Select(p => new InputFile(p.Key, TryDigest(Path.Combine(root.FullPath, p.Key)), p.Value)).ToList();
+    }
+
+    private static string? TryDigest(string fullPath)
+    {
+        try
+        {
+            return File.Exists(fullPath) || Directory.Exists(fullPath) ? FileDigest.Sha256(fullPath) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }
+
+/// <summary>A file the evaluation read: repository-relative path, sha256 (null when missing or unreadable), and its role ("model", "dataset training") if declared.</summary>
+public sealed record InputFile(string Path, string? Sha256, string? Role = null);

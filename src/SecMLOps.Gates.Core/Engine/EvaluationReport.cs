@@ -7,7 +7,7 @@ public sealed record EvaluationReport(
     IReadOnlyList<EvaluatedPolicy> Policies,
     IReadOnlyList<ReportedFinding> Findings,
     IReadOnlyList<RuleDescriptor> Rules,
-    IReadOnlyList<string> Inputs)
+    IReadOnlyList<InputFile> Inputs)
 {
     /// <summary>Each gate's own Markdown section, by rule, in rule order.</summary>
     public IReadOnlyList<RuleReportSection> Sections { get; init; } = [];

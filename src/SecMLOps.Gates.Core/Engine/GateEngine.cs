@@ -53,7 +53,7 @@ public sealed class GateEngine(GateRegistry gates)
         {
             outputs.AddInput(policy.FullPath);
             foreach (var rule in policy.Rules)
-                foreach (var input in rule.Inputs.Concat(DeclaredFiles(policy)))
+                foreach (var input in rule.Inputs.Concat(DeclaredFiles(policy).Select(d => d.Path)))
                     outputs.AddInput(input);
         }
         var refusedReports = new HashSet<string>(StringComparer.Ordinal);
@@ -72,9 +72,9 @@ public sealed class GateEngine(GateRegistry gates)
         var validUntil = loaded.Policies.SelectMany(p => p.Waivers).Concat(baseline?.Entries ?? [])
             .Select(w => (DateOnly?)w.Expires).DefaultIfEmpty(null).Min();
         if (baseline is not null)
-            inputs.Add(baseline.Path);
+            inputs.Add(baseline.Path, "baseline");
         foreach (var policy in loaded.Policies)
-            inputs.Add(policy.Document.Path);
+            inputs.Add(policy.Document.Path, "policy");
         var ruleOrder = loaded.Policies.SelectMany(p => p.Rules).Select(r => r.Id).ToList();
         // Rules that take other rules as evidence run last, so that every standing they read is final.
         var ordered = loaded.Policies.SelectMany(p => p.Rules.Select(r => (Policy: p, Rule: r)))
@@ -116,7 +116,7 @@ public sealed class GateEngine(GateRegistry gates)
                 .ThenBy(f => f.Finding.Message, StringComparer.Ordinal)
                 .ToList(),
             rules.Values.OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
-            inputs.ToList())
+            inputs.Digest(request.Root))
         {
             Sections = sections.OrderBy(s => ruleOrder.IndexOf(s.RuleId)).ToList(),
             RefusedOutputs = refusedReports,
@@ -226,9 +226,10 @@ public sealed class GateEngine(GateRegistry gates)
         : reported.Any(f => f.Outcome is Outcome.Failed or Outcome.Error) ? RuleStanding.Accepted
         : RuleStanding.Passed;
 
-    private static IEnumerable<string> DeclaredFiles(GatePolicy policy) =>
-        new[] { policy.Model?.Path, policy.Model?.Baseline?.Path }.OfType<string>()
-            .Concat(policy.Datasets.Values.SelectMany(d => d.Files));
+    private static IEnumerable<(string Path, string Role)> DeclaredFiles(GatePolicy policy) =>
+        new[] { (policy.Model?.Path, "model"), (policy.Model?.Baseline?.Path, "baseline model") }
+            .Where(m => m.Item1 is not null).Select(m => (m.Item1!, m.Item2))
+            .Concat(policy.Datasets.Values.SelectMany(d => d.Files.Select(f => (f, $"dataset {d.Name}"))));
 
     private (IReadOnlyList<ReportedFinding> Findings, string? Section, DateOnly? ValidUntil) EvaluateRule(GatePolicy policy, PolicyRule rule, EvaluationRequest request,
         EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs staged, Dictionary<string, RuleDescriptor> rules, Func<string, RuleStanding> standings)
@@ -238,6 +239,10 @@ public sealed class GateEngine(GateRegistry gates)
         rules[rule.Id] = descriptor;
         foreach (var input in rule.Inputs)
             inputs.Add(request.Root.Relative(input));
+        // Whatever the gate reads of them, the policy's model and datasets are inputs of every rule it
+        // runs: a gate that forgot to record one would let the build skip it after a change.
+        foreach (var (path, role) in DeclaredFiles(policy))
+            inputs.Add(request.Root.Relative(path), role);
         var waiver = policy.Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
         var context = new GateContext(policy, rule, request.Root, request.Today, inputs, integrity, staged, request.Progress ?? TextWriter.Null, standings);
         try

@@ -32,7 +32,7 @@ public static class JsonSummaryWriter
             f.Finding.Locations.Select(l => new JsonLocation(l.Path, l.Line, l.Column)).ToList(),
             f.Finding.Properties,
             f.IsWaived ? new JsonWaiver(f.Waiver!.Owner, f.Waiver.Reason, f.Waiver.Ticket, f.Waiver.Expires.ToString("yyyy-MM-dd"), f.Waiver.Baseline) : null)).ToList(),
-        report.Inputs,
+        report.Inputs.Select(i => new JsonInput(i.Path, i.Sha256, i.Role)).ToList(),
         report.ValidUntil?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         report.Outputs);
 }

@@ -23,6 +23,14 @@ public static class MarkdownSummaryWriter
         text.AppendLine("| --- | --- |");
         foreach (var policy in report.Policies)
             text.AppendLine($"| `{policy.Path}` | {Cell(policy.Version ?? "unreadable")} |");
+        // The reviewer's first question: which model was judged. The full list of inputs closes the summary.
+        var models = report.Inputs.Where(i => i.Role is "model" or "baseline model").OrderBy(i => i.Role != "model").ToList();
+        if (models.Count > 0)
+        {
+            text.AppendLine();
+            foreach (var model in models)
+                text.AppendLine($"{(model.Role == "model" ? "Model" : "Baseline model")}: `{model.Path}`, sha256 `{model.Sha256 ?? "unreadable"}`  ");
+        }
 
         var problems = report.Findings.Where(f => f.Outcome is Outcome.Failed or Outcome.Error).ToList();
         if (problems.Count > 0)
@@ -58,6 +66,19 @@ public static class MarkdownSummaryWriter
             text.AppendLine("| --- | --- | --- | --- |");
             foreach (var finding in rest)
                 text.AppendLine($"| {finding.Rule.Id} | {Cell(finding.Finding.Subject)} | {finding.Outcome.ToString().ToLowerInvariant()} | {Cell(finding.Finding.Message)} |");
+            text.AppendLine();
+            text.AppendLine("</details>");
+            text.AppendLine();
+        }
+        if (report.Inputs.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine($"<details><summary>{report.Inputs.Count} input files</summary>");
+            text.AppendLine();
+            text.AppendLine("| file | declared as | sha256 |");
+            text.AppendLine("| --- | --- | --- |");
+            foreach (var input in report.Inputs.OrderBy(i => i.Role is "model" ? 0 : i.Role is "baseline model" ? 1 : 2))
+                text.AppendLine($"| `{input.Path}` | {Cell(input.Role ?? "")} | `{input.Sha256 ?? "unreadable"}` |");
             text.AppendLine();
             text.AppendLine("</details>");
             text.AppendLine();

@@ -162,6 +162,74 @@ public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper o
     }
 
     [Fact]
+    public void After_a_pass_any_change_to_the_model_or_its_data_reruns_the_gate_even_behind_an_older_timestamp()
+    {
+        Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
+        var models = Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models");
+        var project = Project("Inputs", """
+            apiVersion: secmlops.gates/v1
+            kind: GatePolicy
+            metadata: {name: inputs, version: 1.0.0, owners: [ml-team]}
+            spec:
+              model: {path: ../models/classifier.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 1]}
+              datasets:
+                evaluation: {path: ../data/images.idx.gz, labels: ../data/labels.idx.gz, format: idx}
+              rules:
+                - id: ROB-1
+                  kind: robustness
+                  enforcement: hard-mandatory
+                  severity: critical
+                  settings:
+                    dataset: evaluation
+                    sampleCount: 50
+                    minRatioOfBaseline: 0.5
+                    attacks: [{name: fgsm, eps: [0.01]}]
+                    gradientMasking: {blackBox: false}
+            """);
+        Directory.CreateDirectory(Path.Combine(project, "models"));
+        Directory.CreateDirectory(Path.Combine(project, "data"));
+        var model = Path.Combine(project, "models", "classifier.onnx");
+        var labels = Path.Combine(project, "data", "labels.idx.gz");
+        File.Copy(Path.Combine(models, "classifier-undefended.onnx"), model);
+        File.Copy(Path.Combine(models, "evaluation-images.idx.gz"), Path.Combine(project, "data", "images.idx.gz"));
+        File.Copy(Path.Combine(models, "evaluation-labels.idx.gz"), labels);
+
+        var first = Build(project);
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.Contains(GateRan, first.Output);
+        var summary = SecMLOps.Gates.Reporting.JsonSummaryFormat.Read(File.ReadAllText(Path.Combine(project, "obj", "Debug", "net10.0", "secmlops-gate", "results.json")));
+        var recorded = summary.Inputs.ToDictionary(i => i.Path);
+        Assert.Equal("model", recorded["models/classifier.onnx"].Role);
+        Assert.Equal(SecMLOps.Gates.Data.FileDigest.Sha256(model), recorded["models/classifier.onnx"].Sha256);
+        Assert.Equal("dataset evaluation", recorded["data/labels.idx.gz"].Role);
+        Assert.Contains("policies/policy.yaml", recorded.Keys);
+        Assert.DoesNotContain(GateRan, Build(project).Output);
+
+        // A truncated model (a failed download, an LFS pointer) must fail the build, not be skipped as unchanged.
+        var original = File.ReadAllBytes(model);
+        File.WriteAllBytes(model, original[..200]);
+        var truncated = Build(project);
+        output.WriteLine(truncated.All);
+        Assert.NotEqual(0, truncated.ExitCode);
+        Assert.Contains(GateRan, truncated.Output);
+        Assert.Contains("classifier.onnx", truncated.Output);
+
+        File.WriteAllBytes(model, original);
+        var restored = Build(project);
+        Assert.True(restored.ExitCode == 0, restored.All);
+        Assert.Contains(GateRan, restored.Output);
+
+        // Other labels behind a timestamp older than the last pass (a copy that kept its time): the digest tells.
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(project, "obj", "Debug", "net10.0", "secmlops-gate", "passed.stamp"));
+        IdxFiles.WriteLabels(labels, IdxFiles.ReadLabels(labels).Select(l => (byte)((l + 1) % 10)).ToArray());
+        File.SetLastWriteTimeUtc(labels, stamp.AddDays(-30));
+        var rerun = Build(project);
+        output.WriteLine(rerun.All);
+        Assert.Contains(GateRan, rerun.Output);
+        Assert.NotEqual(0, rerun.ExitCode);
+    }
+
+    [Fact]
     public void The_tool_installs_from_the_feed_and_runs()
     {
         Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);

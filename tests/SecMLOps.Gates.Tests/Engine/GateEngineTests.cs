@@ -30,6 +30,37 @@ public sealed class GateEngineTests
         c => [new Finding(c.Rule.Id, outcome, "model.onnx/fgsm", "robust accuracy 0.41 < 0.80 x clean", [c.RuleLocation])])]);
 
     [Fact]
+    public void The_policy_model_and_datasets_are_inputs_with_their_digests_even_when_the_gate_records_nothing()
+    {
+        using var repo = new ScratchRepository();
+        var model = repo.Write("models/model.onnx", "model bytes");
+        repo.Write("data/eval.csv", "0.5,1\n");
+        var path = repo.Write("policy.yaml", """
+            apiVersion: secmlops.gates/v1
+            kind: GatePolicy
+            metadata: {name: p, version: 1.0.0, owners: [team]}
+            spec:
+              model: {path: models/model.onnx, format: onnx, inputShape: [1]}
+              datasets:
+                evaluation: {path: data/eval.csv, format: csv}
+              rules:
+                - id: ROB-1
+                  kind: provenance
+                  enforcement: hard-mandatory
+                  severity: high
+            """);
+        var gates = new GateRegistry([new ScriptedGate("provenance", c => [Finding.Passed(c.Rule.Id, "s", "ok", c.RuleLocation)])]);
+        var report = new GateEngine(gates).Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today));
+
+        Assert.Equal(Verdict.Passed, report.Verdict);
+        Assert.Equal(new InputFile("models/model.onnx", SecMLOps.Gates.Data.FileDigest.Sha256(model), "model"), report.Inputs.Single(i => i.Path == "models/model.onnx"));
+        Assert.Equal("dataset evaluation", report.Inputs.Single(i => i.Path == "data/eval.csv").Role);
+        Assert.Equal("policy", report.Inputs.Single(i => i.Path == "policy.yaml").Role);
+        var markdown = SecMLOps.Gates.Reporting.MarkdownSummaryWriter.ToMarkdown(report);
+        Assert.Contains($"Model: `models/model.onnx`, sha256 `{SecMLOps.Gates.Data.FileDigest.Sha256(model)}`", markdown);
+    }
+
+    [Fact]
     public void A_rule_kind_without_a_gate_is_an_error_never_a_pass()
     {
         using var repo = new ScratchRepository();

@@ -95,7 +95,7 @@ public sealed class StrideCoverageGateTests
         var entity = Support.Policies.AssessedEntity.Replace("{category: S, likelihood: L, impact: low, status: open,", "{category: S, likelihood: H, impact: severe, status: mitigated, controls: [SC-1],");
         var report = Evaluate(repo, Support.Policies.ThreatModel(entity, Control("SC-1", "file: evidence/mfa.md")));
         Assert.Equal(Verdict.Passed, report.Verdict);
-        Assert.Contains("evidence/mfa.md", report.Inputs);
+        Assert.Contains(report.Inputs, i => i.Path == "evidence/mfa.md");
     }
 
     [Fact]
