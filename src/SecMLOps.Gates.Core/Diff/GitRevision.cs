@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Diff;
 
@@ -35,19 +35,11 @@ public sealed class GitRevision(string repository, string? revision)
 
     private string Git(params string[] arguments)
     {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-C");
-        start.ArgumentList.Add(repository);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("git could not be started");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        var (output, failure) = UntrustedGit.Run(repository, arguments);
+        if (output is null)
             throw new GateInputException(EngineRules.InputMissing,
-                $"git {string.Join(' ', arguments)} failed: {(error.Trim().Length > 0 ? error.Trim() : $"'{revision}' is not a commit")}",
+                $"git {string.Join(' ', arguments)} failed: {(failure is { Length: > 0 } ? failure : $"'{revision}' is not a commit")}",
                 new SourceLocation(repository, 0, 0));
-        return output.Result;
+        return output;
     }
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Engine;
 
@@ -12,7 +12,7 @@ namespace SecMLOps.Gates.Engine;
 public sealed class OutputCheck(RepositoryRoot root, IEnumerable<string> inputs, bool trackedFilesAllowed = false)
 {
     private readonly HashSet<string> _inputs = new(inputs.Select(Canonical), StringComparer.Ordinal);
-    private HashSet<string>? _tracked;
+    private (HashSet<string> Files, string? Failure)? _tracked;
 
     public void AddInput(string fullPath) => _inputs.Add(Canonical(fullPath));
 
@@ -28,8 +28,14 @@ public sealed class OutputCheck(RepositoryRoot root, IEnumerable<string> inputs,
         {
             if (root.IsInGitFolder(fullPath))
                 return "lies in the repository's .git folder";
-            if (!trackedFilesAllowed && Tracked().Contains(root.Relative(fullPath)))
-                return "is a file git tracks; outputs go to untracked (ignored) paths";
+            if (!trackedFilesAllowed)
+            {
+                var (tracked, failure) = Tracked();
+                if (failure is not null)
+                    return $"cannot be checked against the files git tracks (git ls-files failed: {failure}); outputs are refused until git can list them";
+                if (tracked.Contains(root.Relative(fullPath)))
+                    return "is a file git tracks; outputs go to untracked (ignored) paths";
+            }
         }
         return null;
     }
@@ -41,28 +47,36 @@ public sealed class OutputCheck(RepositoryRoot root, IEnumerable<string> inputs,
         return RepositoryRoot.RealPath(full) ?? full;
     }
 
-    /// <summary>The repository's tracked files; none when it is not a git work tree (or git is absent).</summary>
-    private HashSet<string> Tracked()
+    /// <summary>
+    /// The repository's tracked files, or why they cannot be known. A folder with no git index tracks
+    /// nothing; where an index exists and git cannot list it (another user's checkout, a damaged
+    /// index, git missing) the check fails closed: every output inside the repository is refused.
+    /// </summary>
+    private (HashSet<string> Files, string? Failure) Tracked()
     {
-        if (_tracked is not null)
-            return _tracked;
-        _tracked = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in new[] { "-C", root.FullPath, "ls-files", "-z" })
-                start.ArgumentList.Add(argument);
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode == 0)
-                _tracked.UnionWith(output.Result.Split('\0', StringSplitOptions.RemoveEmptyEntries));
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // git is not installed: nothing is known to be tracked; inputs and .git are still refused.
-        }
-        return _tracked;
+        if (_tracked is { } known)
+            return known;
+        if (GitIndex(root.FullPath) is not { } index || !File.Exists(index))
+            return (_tracked = (new HashSet<string>(StringComparer.Ordinal), null)).Value;
+        var (output, failure) = UntrustedGit.Run(root.FullPath, "ls-files", "-z");
+        return (_tracked = output is null
+            ? (new HashSet<string>(StringComparer.Ordinal), failure)
+            : (new HashSet<string>(output.Split('\0', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal), null)).Value;
+    }
+
+    /// <summary>The index file of the work tree at the root: .git/index, or the one of the git folder a .git file points to (worktrees, submodules).</summary>
+    private static string? GitIndex(string rootPath)
+    {
+        var dotGit = Path.Combine(rootPath, ".git");
+        if (Directory.Exists(dotGit))
+            return Path.Combine(dotGit, "index");
+        if (!File.Exists(dotGit))
+            return null;
+        var pointer = File.ReadLines(dotGit).FirstOrDefault() ?? "";
+        const string prefix = "gitdir:";
+        // An unreadable pointer names no index the gate could trust to be empty: let git answer (and fail closed).
+        return pointer.StartsWith(prefix, StringComparison.Ordinal)
+            ? Path.Combine(Path.GetFullPath(Path.Combine(rootPath, pointer[prefix.Length..].Trim())), "index")
+            : dotGit;
     }
 }

@@ -137,4 +137,40 @@ public sealed class OutputRefusalTests : IDisposable
         AssertRefusedAndNothingWritten("schema", "-o", _repo.FullPath(".git/schema.json"));
         Assert.Equal(ExitCodes.Passed, Run("schema", "-o", _repo.FullPath("evidence.md")).Code);
     }
+    [Fact]
+    public void A_checkout_whose_git_config_names_a_program_never_gets_it_run()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), "secmlops-fsmonitor-" + Guid.NewGuid().ToString("N"));
+        _repo.Git("config", "core.fsmonitor", $"touch {marker}; false");
+        _repo.Git("config", "core.pager", $"touch {marker}; cat");
+        try
+        {
+            var (code, output) = Run("evaluate", _repo.FullPath("policy.yaml"), "--sarif", _repo.FullPath("reports/results.sarif"), "--as-of", "2026-11-22", "--repo-root", _repo.Path);
+            Assert.True(code == ExitCodes.Passed, output);
+            _repo.Write("policy.yaml", File.ReadAllText(_repo.FullPath("policy.yaml")).Replace("enforcement: soft-mandatory", "enforcement: hard-mandatory"));
+            (code, output) = Run("diff", "HEAD", "--repo-root", _repo.Path);
+            Assert.True(code == ExitCodes.Passed, output);
+            Assert.False(File.Exists(marker), "git ran the command the repository's config names");
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    [Fact]
+    public void When_git_cannot_list_the_tracked_files_every_report_in_the_repository_is_refused()
+    {
+        File.WriteAllBytes(_repo.FullPath(".git/index"), "DIRC but not an index"u8.ToArray());
+        AssertRefusedAndNothingWritten("evaluate", _repo.FullPath("policy.yaml"), "--sarif", _repo.FullPath("evidence.md"), "--as-of", "2026-11-22", "--repo-root", _repo.Path);
+        AssertRefusedAndNothingWritten("evaluate", _repo.FullPath("policy.yaml"), "--json", _repo.FullPath("reports/results.json"), "--as-of", "2026-11-22", "--repo-root", _repo.Path);
+    }
+
+    [RootFact]
+    public void In_a_checkout_of_dubious_ownership_a_report_onto_a_tracked_file_is_refused()
+    {
+        var chown = ProcessRunner.Run("chown", ["-R", "65534:65534", _repo.Path], _repo.Path);
+        Assert.True(chown.ExitCode == 0, chown.All);
+        AssertRefusedAndNothingWritten("evaluate", _repo.FullPath("policy.yaml"), "--sarif", _repo.FullPath("evidence.md"), "--as-of", "2026-11-22", "--repo-root", _repo.Path);
+    }
 }

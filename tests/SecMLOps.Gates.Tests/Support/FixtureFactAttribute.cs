@@ -21,3 +21,12 @@ public sealed class FixtureTheoryAttribute : TheoryAttribute
         if (RepositoryLayout.FixturesMissingReason is { } reason) Skip = reason;
     }
 }
+
+/// <summary>A test that needs root (to hand a folder to another user); skipped, with the reason, for anyone else.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (Environment.UserName != "root") Skip = "needs root: it makes the checkout another user's";
+    }
+}
