@@ -60,6 +60,10 @@ public sealed class ModelUnderTest : IDisposable
                 blocking = TorchScriptModel.GradientBlockingCalls(path);
             }
         }
+        catch (Models.TorchScript.ModelContentRefusedException e)
+        {
+            throw new GateInputException(EngineRules.ModelContentRefused, $"model {Path.GetFileName(path)} was not loaded: {e.Message}", at);
+        }
         catch (NotSupportedException e)
         {
             throw new GateInputException(EngineRules.UnsupportedModelFeature, $"model {Path.GetFileName(path)}: {e.Message}", at);

@@ -60,6 +60,10 @@ public static class EngineRules
         "The gate's differentiable executor and the model's reference runtime disagree on this model.",
         "Before attacking an ONNX model, the gate compares its own executor's logits with ONNX Runtime's on the clean inputs; beyond the tolerance its gradients would attack a different function, so the rule stops with this error.");
 
+    public static readonly RuleDescriptor ModelContentRefused = Rule("SMG0014", "model-content-refused",
+        "The model file holds more than a forward pass needs, so no runtime opens it.",
+        "Loading a model runs what it holds. Before libtorch reads a TorchScript archive, the gate checks its members, every pickle's opcodes and globals, and every operator its code calls against allow-lists; a pickle global, an operator (such as one that reads or maps a file) or a member outside them is refused by name.");
+
     public static readonly RuleDescriptor PolicyWeakened = Rule("SMG0101", "policy-weakened",
         "A change weakens a policy or threat model.",
         "secmlops-gate diff found a change that lets more through: a threshold lowered, an attack or strength removed, a rule removed or downgraded, a waiver added or extended, a STRIDE pair downgraded, a control removed. Reviewers should confirm it is intended.");
@@ -71,7 +75,7 @@ public static class EngineRules
     public static IReadOnlyList<RuleDescriptor> All { get; } =
     [
         DocumentSyntax, SchemaViolation, PolicyInconsistent, PathRefused, InputMissing, GateUnavailable, GateCrashed,
-        WaiverExpired, InputMalformed, UnsupportedModelFeature, OutputRefused, InputIntegrity, ModelExecutorsDisagree,
+        WaiverExpired, InputMalformed, UnsupportedModelFeature, OutputRefused, InputIntegrity, ModelExecutorsDisagree, ModelContentRefused,
         PolicyWeakened, WeakeningWithoutVersionBump,
     ];
 

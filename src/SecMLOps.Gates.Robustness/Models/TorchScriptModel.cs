@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using SecMLOps.Gates.Robustness.Models.TorchScript;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +17,8 @@ public sealed partial class TorchScriptModel : IClassifierModel
 
     /// <summary>
     /// Loads TorchScript; refuses pickle checkpoints (torch.save), which execute code when unpickled
-    /// and carry no graph the gate could run.
+    /// and carry no graph the gate could run, and any archive whose pickles or code hold more than a
+    /// forward pass needs (<see cref="TorchScriptArchiveScanner"/>), before libtorch reads a byte of it.
     /// </summary>
     public static TorchScriptModel Load(string path)
     {
@@ -24,6 +26,7 @@ public sealed partial class TorchScriptModel : IClassifierModel
             throw new InvalidDataException(
                 $"{Path.GetFileName(path)} is not TorchScript: it looks like a pickle checkpoint (torch.save), which the gate refuses because " +
                 "unpickling runs arbitrary code and the file holds weights without a graph. Export the model with torch.jit.script(model).save(path) or torch.onnx.export.");
+        TorchScriptArchiveScanner.Scan(path);
         var module = jit.load<Tensor, Tensor>(path);
         module.eval();
         return new TorchScriptModel(module);
