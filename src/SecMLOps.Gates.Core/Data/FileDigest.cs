@@ -13,6 +13,8 @@ public static class FileDigest
     {
         if (!Directory.Exists(path))
         {
+            if (SecMLOps.Gates.Inputs.SpecialFiles.NotRegular(path) is { } what)
+                throw new IOException($"{Path.GetFileName(path)} is {what}, not a file");
             using var stream = File.OpenRead(path);
             return Convert.ToHexStringLower(SHA256.HashData(stream));
         }

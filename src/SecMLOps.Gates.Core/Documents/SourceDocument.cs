@@ -40,6 +40,8 @@ public sealed partial class SourceDocument
         if (!info.Exists)
             throw new GateInputException(EngineRules.InputMissing,
                 Directory.Exists(fullPath) ? $"{relativePath} is a folder, not a file" : $"file not found: {relativePath}", new SourceLocation(relativePath, 0, 0));
+        if (Inputs.SpecialFiles.NotRegular(fullPath) is { } what)
+            throw new GateInputException(EngineRules.InputMissing, $"{relativePath} is {what}, not a file; the gate reads regular files only", new SourceLocation(relativePath, 0, 0));
         if (info.Length > MaxBytes)
             throw new GateInputException(EngineRules.DocumentSyntax, $"file is larger than {MaxBytes} bytes", new SourceLocation(relativePath, 0, 0));
         string text;

@@ -106,6 +106,9 @@ public sealed class DocumentDiscovery(GateRegistry gates)
     private static bool MentionsApiVersion(string file)
     {
         const string Name = "secmlops.gates";
+        // A FIFO or device cannot be searched without blocking or reading forever: it is reported, never passed over.
+        if (Inputs.SpecialFiles.NotRegular(file) is not null)
+            return true;
         try
         {
             using var reader = new StreamReader(file);

@@ -56,6 +56,8 @@ public sealed class RepositoryRoot
             throw new GateInputException(EngineRules.PathRefused, $"'{relativePath}' goes through a symbolic-link loop", declaredAt);
         if (!Contains(full))
             throw new GateInputException(EngineRules.PathRefused, $"'{relativePath}' resolves outside the repository root {FullPath}", declaredAt);
+        if (Inputs.SpecialFiles.NotRegular(full) is { } what)
+            throw new GateInputException(EngineRules.InputMissing, $"'{relativePath}' is {what}, not a file; the gate reads regular files only", declaredAt);
         return full;
     }
 

@@ -78,6 +78,8 @@ public static class InputFiles
 
     private static FileStream OpenFile(string path)
     {
+        if (SpecialFiles.NotRegular(path) is { } what)
+            throw new InvalidDataException($"{Path.GetFileName(path)} is {what}, not a file; the gate reads regular files only");
         try
         {
             return File.OpenRead(path);

@@ -25,6 +25,23 @@ public sealed class CommandLineTests
         Assert.Contains("policy.yaml:7:3: error SMG0002: unknown key 'reviewer'", output);
     }
 
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("evaluate")]
+    public async Task A_fifo_where_a_file_belongs_is_refused_at_once_never_waited_on(string command)
+    {
+        using var repo = new ScratchRepository();
+        repo.Write("policy.yaml", Support.Policies.StridePolicy());
+        var made = ProcessRunner.Run("mkfifo", [repo.Full("threat-model.yaml"), repo.Full("other.yaml")], repo.Path);
+        Assert.True(made.ExitCode == 0, made.All);
+        // The named policy names the FIFO; the folder scan meets another: neither may block the run.
+        var run = Task.Run(() => Run(command, repo.Full("policy.yaml"), repo.Path, "--repo-root", repo.Path, "--as-of", "2026-11-22"));
+        var (code, output) = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(ExitCodes.InputError, code);
+        Assert.Contains("is a FIFO (named pipe), not a file", output);
+        Assert.Contains("other.yaml", output);
+    }
+
     [Fact]
     public void Validate_accepts_a_valid_policy_and_threat_model()
     {
