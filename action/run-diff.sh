@@ -3,9 +3,11 @@
 # base commit and HEAD, keep the reports beside the gate's, append the Markdown to the job summary,
 # keep one pull-request comment up to date with it (found by a hidden marker and edited, never a
 # new comment per push) and write the step outputs. Exits 0 whenever it produced a report; the
-# action's last step fails the job on should-fail=true (a weakening without a metadata.version bump).
+# action's last step fails the job on should-fail=true (a weakening without a major metadata.version
+# bump, or with INPUT_FAIL_ON_WEAKENING=true any weakening).
 #
-# Inputs (environment): BASE_REF (commit or ref), INPUT_COMMENT (true/false), PR_NUMBER, GH_TOKEN,
+# Inputs (environment): BASE_REF (commit or ref), INPUT_COMMENT (true/false), INPUT_FAIL_ON_WEAKENING
+# (true/false), PR_NUMBER, GH_TOKEN,
 # SECMLOPS_GATE (the tool's executable, or a built secmlops-gate.dll), REPORT_DIR;
 # GITHUB_REPOSITORY, GITHUB_WORKSPACE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
 set -euo pipefail
@@ -23,8 +25,14 @@ if ! git -C "$workspace" cat-file -e "$base^{commit}" 2>/dev/null; then
 fi
 
 mkdir -p "$reports"
+strict=()
+case "${INPUT_FAIL_ON_WEAKENING:-false}" in
+  true) strict=(--fail-on-weakening) ;;
+  false) ;;
+  *) echo "::error::fail-on-weakening must be true or false, not '${INPUT_FAIL_ON_WEAKENING}'"; exit 2 ;;
+esac
 set +e
-(cd "$workspace" && "${run[@]}" diff "$base" HEAD --repo-root "$workspace" \
+(cd "$workspace" && "${run[@]}" diff "$base" HEAD --repo-root "$workspace" "${strict[@]}" \
   --markdown "$reports/policy-diff.md" --sarif "$reports/policy-diff.sarif" --json "$reports/policy-diff.json" >/dev/null)
 code=$?
 set -e

@@ -30,7 +30,7 @@ public static class DiffReports
                 var finding = Finding.Failed(EngineRules.WeakeningWithoutVersionBump.Id, file.Path,
                     file.HeadVersion is null
                         ? $"{file.Path} removes the {file.Kind} (version {file.BaseVersion}); a removal has no version to raise, so it blocks until a reviewer approves it"
-                        : $"{file.Path} weakens the {file.Kind} but metadata.version stays {file.HeadVersion} (was {file.BaseVersion}); raise it",
+                        : $"{file.Path} weakens the {file.Kind} but metadata.version {file.HeadVersion} keeps the major version of {file.BaseVersion}; a weakening raises it (to {SemanticVersion.Major(file.BaseVersion!) + 1}.0.0)",
                     file.Changes.First(c => c.Effect == ChangeEffect.Weakening).Location);
                 findings.Add(new ReportedFinding(finding, EngineRules.WeakeningWithoutVersionBump, Enforcement.HardMandatory, null));
             }

@@ -17,10 +17,11 @@ public sealed record FileDiff(string Path, string Kind, string? BaseVersion, str
     public bool Weakens => Changes.Any(c => c.Effect == ChangeEffect.Weakening);
 
     /// <summary>
-    /// A weakening must come with a higher metadata.version, so reviewers and auditors can tell the
-    /// policies apart. A removed file has no version left to raise: its removal always needs a reviewer.
+    /// A weakening must come with a higher major metadata.version (what the policy guarantees is no
+    /// longer what it was: a breaking change, as the schema says), so reviewers and auditors can tell
+    /// the policies apart. A removed file has no version left to raise: its removal always needs a reviewer.
     /// </summary>
-    public bool MissesVersionBump => Weakens && BaseVersion is not null && (HeadVersion is null || !SemanticVersion.IsGreater(HeadVersion, BaseVersion));
+    public bool MissesVersionBump => Weakens && BaseVersion is not null && (HeadVersion is null || !SemanticVersion.IsMajorGreater(HeadVersion, BaseVersion));
 }
 
 /// <summary>Compares every GatePolicy and ThreatModel between two git revisions.</summary>

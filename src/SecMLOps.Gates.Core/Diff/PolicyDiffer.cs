@@ -16,6 +16,89 @@ internal static class PolicyDiffer
         settings.Compare("spec", "model", base_.Root["spec"]?["model"], head.Root["spec"]?["model"], (JObject)definitions["model"]!);
         settings.Compare("spec", "datasets", base_.Root["spec"]?["datasets"], head.Root["spec"]?["datasets"],
             (JObject)schema.Document["properties"]!["spec"]!["properties"]!["datasets"]!);
+        ListUnjudged(log, base_, head);
+    }
+
+    /// <summary>
+    /// Every field the comparisons above do not judge (a rule's description, the text an alert shows;
+    /// metadata.owners; labels; anything a later schema adds) is listed as neutral with both values,
+    /// so that nothing that differs is left out of what a reviewer sees.
+    /// </summary>
+    private static void ListUnjudged(ChangeLog log, SourceDocument base_, SourceDocument head)
+    {
+        var (before, after) = (Unjudged(base_.Root), Unjudged(head.Root));
+        // A rule or waiver added or removed is already one change, fields and all.
+        var onBothSides = Rules(base_).Keys.Intersect(Rules(head).Keys).Select(id => $"rule {id}.")
+            .Concat(Waivers(base_).Keys.Intersect(Waivers(head).Keys).Select(rule => $"waiver {rule}.")).ToList();
+        foreach (var path in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
+        {
+            if (path.StartsWith("rule ", StringComparison.Ordinal) || path.StartsWith("waiver ", StringComparison.Ordinal))
+            {
+                if (!onBothSides.Any(prefix => path.StartsWith(prefix, StringComparison.Ordinal)))
+                    continue;
+            }
+            var (old, current) = (before.GetValueOrDefault(path), after.GetValueOrDefault(path));
+            if (old is not null && current is not null && JToken.DeepEquals(old, current))
+                continue;
+            log.Add(path, ChangeEffect.Neutral, $"{path} {(old is null ? "set" : current is null ? "removed" : "changed")}", old, current,
+                current is null ? null : head.LocationOf(current));
+        }
+    }
+
+    private static readonly string[] JudgedRuleFields = ["id", "kind", "enforcement", "severity", "settings"];
+    private static readonly string[] JudgedWaiverFields = ["rule", "expires", "owner", "reason", "ticket"];
+
+    /// <summary>The fields no comparison judges, by path: rules by id and waivers by rule (each only where it exists on both sides is compared), lists of values whole.</summary>
+    private static Dictionary<string, JToken> Unjudged(JToken root)
+    {
+        var fields = new Dictionary<string, JToken>(StringComparer.Ordinal);
+        void Walk(string path, JToken token)
+        {
+            if (token is not JObject o)
+            {
+                fields[path] = token;
+                return;
+            }
+            foreach (var property in o.Properties())
+                Walk(path.Length == 0 ? property.Name : $"{path}.{property.Name}", property.Value);
+        }
+        foreach (var property in ((JObject)root).Properties())
+        {
+            switch (property.Name)
+            {
+                case "spec" when property.Value is JObject spec:
+                    foreach (var part in spec.Properties())
+                    {
+                        switch (part.Name)
+                        {
+                            case "model" or "datasets":
+                                break;
+                            case "rules" when part.Value is JArray rules:
+                                foreach (var rule in rules.OfType<JObject>().Where(r => r["id"] is not null))
+                                    foreach (var field in rule.Properties().Where(f => !JudgedRuleFields.Contains(f.Name)))
+                                        Walk($"rule {rule["id"]}.{field.Name}", field.Value);
+                                break;
+                            case "waivers" when part.Value is JArray waivers:
+                                foreach (var waiver in waivers.OfType<JObject>().Where(w => w["rule"] is not null))
+                                    foreach (var field in waiver.Properties().Where(f => !JudgedWaiverFields.Contains(f.Name)))
+                                        Walk($"waiver {waiver["rule"]}.{field.Name}", field.Value);
+                                break;
+                            default:
+                                Walk($"spec.{part.Name}", part.Value);
+                                break;
+                        }
+                    }
+                    break;
+                case "metadata" when property.Value is JObject metadata:
+                    foreach (var field in metadata.Properties().Where(f => f.Name != "version"))
+                        Walk($"metadata.{field.Name}", field.Value);
+                    break;
+                default:
+                    Walk(property.Name, property.Value);
+                    break;
+            }
+        }
+        return fields;
     }
 
     private static Dictionary<string, JToken> Rules(SourceDocument document) =>

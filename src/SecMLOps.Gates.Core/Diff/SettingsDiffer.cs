@@ -27,7 +27,7 @@ internal sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicyS
         {
             // A block that drives a check (lineage) coming or going is that check starting or stopping, not its fields' defaults.
             if (StrictnessAnnotation.Of(node) is not null && (before is null) != (after is null))
-                ReportPresence(name, strictness, before, after, after is null ? null : head.LocationOf(after));
+                ReportPresence(name, strictness, before, after, after is null ? null : head.LocationOf(after), node);
             else
                 CompareObjects(name, before as JObject ?? [], after as JObject ?? [], node);
             return;
@@ -37,7 +37,7 @@ internal sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicyS
         var at = after is null ? null : head.LocationOf(after);
         if (old is null || current is null)
         {
-            ReportPresence(name, strictness, before, after, at);
+            ReportPresence(name, strictness, before, after, at, node);
             return;
         }
         if (old is JArray || current is JArray)
@@ -66,17 +66,25 @@ internal sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicyS
         }
     }
 
-    /// <summary>A setting without a default that appears or disappears: the check it drives starts or stops.</summary>
-    private void ReportPresence(string name, Strictness strictness, JToken? before, JToken? after, Findings.SourceLocation? at)
+    /// <summary>
+    /// A setting without a default that appears or disappears: the check it drives starts or stops;
+    /// or, for a setting whose schema says unset is its strictest value (x-unset: strictest, such as
+    /// sampleCount, where unset is every row), any value set is a weakening and removing it strengthens.
+    /// </summary>
+    private void ReportPresence(string name, Strictness strictness, JToken? before, JToken? after, Findings.SourceLocation? at, JObject? node)
     {
         var added = before is null;
         var effect = strictness switch
         {
             Strictness.Neutral => ChangeEffect.Neutral,
+            _ when (string?)node?[StrictnessAnnotation.UnsetKeyword] == "strictest" => added ? ChangeEffect.Weakening : ChangeEffect.Strengthening,
             Strictness.Absent or Strictness.FewerItems => added ? ChangeEffect.Weakening : ChangeEffect.Strengthening,
             _ => added ? ChangeEffect.Strengthening : ChangeEffect.Weakening,
         };
-        log.Add(name, effect, $"{name} {(added ? "set" : "removed")}{(effect == ChangeEffect.Neutral || added ? "" : " (the check it drives no longer runs)")}", before, after, at);
+        var note = (string?)node?[StrictnessAnnotation.UnsetKeyword] == "strictest"
+            ? added ? " (unset was the strictest value)" : " (back to the strictest value)"
+            : effect == ChangeEffect.Neutral || added ? "" : " (the check it drives no longer runs)";
+        log.Add(name, effect, $"{name} {(added ? "set" : "removed")}{note}", before, after, at);
     }
 
     private static ChangeEffect Direction(Strictness strictness, JToken old, JToken current, JObject? node) => strictness switch

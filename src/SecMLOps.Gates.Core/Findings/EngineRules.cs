@@ -69,8 +69,8 @@ public static class EngineRules
         "secmlops-gate diff found a change that lets more through: a threshold lowered, an attack or strength removed, a rule removed or downgraded, a waiver added or extended, a STRIDE pair downgraded, a control removed. Reviewers should confirm it is intended.");
 
     public static readonly RuleDescriptor WeakeningWithoutVersionBump = Rule("SMG0102", "weakening-without-version-bump",
-        "A weakening change does not raise metadata.version.",
-        "Every weakening of a policy or threat model must come with a higher metadata.version, so that reviewers and auditors can tell the two apart.");
+        "A weakening change does not raise the major part of metadata.version.",
+        "Every weakening of a policy or threat model must come with a higher major metadata.version (a weakening is a breaking change to what the policy guarantees), so that reviewers and auditors can tell the two apart.");
 
     public static IReadOnlyList<RuleDescriptor> All { get; } =
     [

@@ -53,6 +53,9 @@ public static class StrictnessAnnotation
     /// <summary>For lists of objects: the item properties that identify an entry across revisions.</summary>
     public const string KeyKeyword = "x-key";
 
+    /// <summary>On a setting without a default: "strictest" when leaving it unset is stricter than any value (sampleCount: every row).</summary>
+    public const string UnsetKeyword = "x-unset";
+
     private static readonly Dictionary<string, Strictness> Words = new(StringComparer.Ordinal)
     {
         ["neutral"] = Strictness.Neutral,
@@ -77,7 +80,10 @@ public static class StrictnessAnnotation
     public static string Word(Strictness strictness) => Words.First(p => p.Value == strictness).Key;
 
     /// <summary>What a reader of the docs sees in the "stricter when" column.</summary>
-    public static string Explain(Strictness strictness, JObject schema) => strictness switch
+    public static string Explain(Strictness strictness, JObject schema) =>
+        (string?)schema[UnsetKeyword] == "strictest" ? $"{Direction(strictness, schema)}; unset is strictest" : Direction(strictness, schema);
+
+    private static string Direction(Strictness strictness, JObject schema) => strictness switch
     {
         Strictness.Higher => "higher",
         Strictness.Lower => "lower",

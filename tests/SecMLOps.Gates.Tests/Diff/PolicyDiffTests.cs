@@ -91,6 +91,41 @@ public sealed class PolicyDiffTests
     }
 
     [Fact]
+    public void A_rule_description_owners_and_any_other_unjudged_field_are_listed_with_both_values()
+    {
+        using var repo = WithPolicy(Make().Replace("      severity: high\n      settings:\n        minRatioOfBaseline", "      severity: high\n      description: keeps 80 % under FGSM\n      settings:\n        minRatioOfBaseline"));
+        var diff = DiffAfter(repo, "policies/classifier.yaml", Make()
+            .Replace("      severity: high\n      settings:\n        minRatioOfBaseline", "      severity: high\n      description: keeps 95 % under AutoAttack\n      settings:\n        minRatioOfBaseline")
+            .Replace("owners: [ml-team]", "owners: [someone-else]"));
+        Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Neutral && c.Subject == "rule ROB-1.description" && c.OldValue == "keeps 80 % under FGSM" && c.NewValue == "keeps 95 % under AutoAttack");
+        Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Neutral && c.Subject == "metadata.owners" && c.OldValue!.Contains("ml-team") && c.NewValue!.Contains("someone-else"));
+        Assert.False(Assert.Single(diff.Files).MissesVersionBump);
+    }
+
+    [Fact]
+    public void Setting_sample_count_where_unset_meant_every_row_is_a_weakening_and_removing_it_a_strengthening()
+    {
+        using var repo = WithPolicy(Make());
+        var set = DiffAfter(repo, "policies/classifier.yaml", Make().Replace("        minRatioOfBaseline: 0.8", "        minRatioOfBaseline: 0.8\n        sampleCount: 300"));
+        var change = Assert.Single(set.Changes, c => c.Subject == "rule ROB-1.settings.sampleCount");
+        Assert.Equal(ChangeEffect.Weakening, change.Effect);
+        Assert.True(Assert.Single(set.Files).MissesVersionBump);
+        var removed = DiffAfter(repo, "policies/classifier.yaml", Make(version: "1.0.1"));
+        Assert.Equal(ChangeEffect.Strengthening, Assert.Single(removed.Changes, c => c.Subject == "rule ROB-1.settings.sampleCount").Effect);
+    }
+
+    [Theory]
+    [InlineData("1.0.1", true)]
+    [InlineData("1.9.0", true)]
+    [InlineData("2.0.0", false)]
+    public void A_weakening_needs_a_higher_major_version(string version, bool misses)
+    {
+        using var repo = WithPolicy(Make());
+        var diff = DiffAfter(repo, "policies/classifier.yaml", Make(version: version, ratio: "0.7"));
+        Assert.Equal(misses, Assert.Single(diff.Files).MissesVersionBump);
+    }
+
+    [Fact]
     public void Downgraded_enforcement_removed_rules_and_new_or_longer_waivers_are_weakenings()
     {
         var waiver = "  waivers:\n    - {rule: ROB-1, owner: alice, reason: retraining, expires: 2027-01-31}";

@@ -19,9 +19,12 @@ public sealed class ActionDiffScriptTests
         """;
 
     [FixtureTheory]
-    [InlineData("1.0.0", "true")]
-    [InlineData("2.0.0", "false")]
-    public void A_pull_request_that_lowers_a_threshold_is_reported_and_fails_without_a_version_bump(string newVersion, string shouldFail)
+    [InlineData("1.0.0", false, "true")]
+    [InlineData("1.1.0", false, "true")]
+    [InlineData("1.0.1", false, "true")]
+    [InlineData("2.0.0", false, "false")]
+    [InlineData("2.0.0", true, "true")]
+    public void A_pull_request_that_lowers_a_threshold_is_reported_and_fails_without_a_major_version_bump_or_with_fail_on_weakening(string newVersion, bool failOnWeakening, string shouldFail)
     {
         using var repo = new ScratchGitRepository();
         repo.Write("policies/classifier.yaml", Policy.Replace("VERSION", "1.0.0").Replace("RATIO", "0.8"));
@@ -30,7 +33,7 @@ public sealed class ActionDiffScriptTests
         repo.Commit("lower the threshold");
         using var action = new ActionScript();
 
-        var run = action.Diff(repo.Path, "HEAD~1");
+        var run = action.Diff(repo.Path, "HEAD~1", failOnWeakening: failOnWeakening);
 
         Assert.True(run.ExitCode == 0, run.All);
         var outputs = action.Outputs();

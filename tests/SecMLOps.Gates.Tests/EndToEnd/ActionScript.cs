@@ -44,11 +44,12 @@ internal sealed class ActionScript : IDisposable
         return Step("run-gate.sh", workspace, environment);
     }
 
-    public ProcessResult Diff(string workspace, string baseRef, bool comment = false, string pullRequest = "7") =>
+    public ProcessResult Diff(string workspace, string baseRef, bool comment = false, string pullRequest = "7", bool failOnWeakening = false) =>
         Step("run-diff.sh", workspace, new()
         {
             ["BASE_REF"] = baseRef,
             ["INPUT_COMMENT"] = comment ? "true" : "false",
+            ["INPUT_FAIL_ON_WEAKENING"] = failOnWeakening ? "true" : "false",
             ["PR_NUMBER"] = pullRequest,
             ["GH_TOKEN"] = "test-token",
         });
