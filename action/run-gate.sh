@@ -5,9 +5,16 @@
 # 0 whenever the tool reached a verdict or reported an input error, so the SARIF upload still runs;
 # the action's last step fails the job on should-fail=true.
 #
+# Code scanning reads no SARIF suppressions, so the SARIF it is given (upload-sarif-file) holds the
+# open results only; the full SARIF, waived and accepted results included, stays with the reports
+# and the Markdown summary lists those with owner, reason and expiry. The upload category is
+# INPUT_CATEGORY or, when empty, one derived from the policy, rules and baseline inputs, so that two
+# uses of the action in one workflow run (a matrix over models) never replace each other's analysis.
+#
 # Inputs (environment, never interpolated into the script): INPUT_POLICY, INPUT_FAIL_ON,
-# INPUT_BASELINE, INPUT_RULES, INPUT_SARIF_FILE; SECMLOPS_GATE (the tool's executable, or a built
-# secmlops-gate.dll); REPORT_DIR; GITHUB_WORKSPACE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
+# INPUT_BASELINE, INPUT_RULES, INPUT_SARIF_FILE, INPUT_CATEGORY; SECMLOPS_GATE (the tool's
+# executable, or a built secmlops-gate.dll); REPORT_DIR; GITHUB_WORKSPACE, GITHUB_OUTPUT,
+# GITHUB_STEP_SUMMARY.
 set -euo pipefail
 
 workspace=${GITHUB_WORKSPACE:?GITHUB_WORKSPACE is not set}
@@ -58,11 +65,22 @@ fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$reports/summary.md" ]; then
   cat "$reports/summary.md" >>"$GITHUB_STEP_SUMMARY"
 fi
+upload=
+if [ -f "$sarif" ]; then
+  upload="$reports/code-scanning.sarif"
+  jq '.runs |= map(.results |= map(select((.suppressions // []) | length == 0)))' "$sarif" >"$upload"
+fi
+category=${INPUT_CATEGORY:-}
+if [ -z "$category" ]; then
+  category="secmlops-gate/$(printf '%s\n%s\n%s' "$INPUT_POLICY" "${INPUT_RULES:-}" "${INPUT_BASELINE:-}" | sha256sum | cut -c1-12)"
+fi
 {
   echo "result=$result"
   echo "exit-code=$code"
   echo "should-fail=$should_fail"
   if [ -f "$sarif" ]; then echo "sarif-file=$sarif"; else echo "sarif-file="; fi
+  echo "upload-sarif-file=$upload"
+  echo "category=$category"
   echo "report-dir=$reports"
 } >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
 echo "secmlops-gate: $result (exit code $code, fail-on $fail_on)"

@@ -50,6 +50,22 @@ public static class MarkdownSummaryWriter
             }
         }
 
+        // Code scanning shows only open alerts: what was waived or accepted, by whom and until when, is listed here.
+        var waived = problems.Where(f => f.IsWaived).ToList();
+        if (waived.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("### Waived and accepted");
+            text.AppendLine();
+            text.AppendLine("| rule | subject | owner | reason | ticket | until | by |");
+            text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+            foreach (var finding in waived)
+            {
+                var waiver = finding.Waiver!;
+                text.AppendLine($"| {finding.Rule.Id} | {Cell(finding.Finding.Subject)} | {Cell(waiver.Owner)} | {Cell(waiver.Reason)} | {Cell(waiver.Ticket ?? "")} | {waiver.Expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)} | {(waiver.Baseline is null ? "policy waiver" : $"baseline `{waiver.Baseline}`")} |");
+            }
+        }
+
         foreach (var section in report.Sections)
         {
             text.AppendLine();

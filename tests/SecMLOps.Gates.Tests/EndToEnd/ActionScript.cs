@@ -44,6 +44,8 @@ internal sealed class ActionScript : IDisposable
         return Step("run-gate.sh", workspace, environment);
     }
 
+    public ProcessResult Annotate(string workspace) => Step("annotate.sh", workspace, []);
+
     public ProcessResult Diff(string workspace, string baseRef, bool comment = false, string pullRequest = "7", bool failOnWeakening = false) =>
         Step("run-diff.sh", workspace, new()
         {

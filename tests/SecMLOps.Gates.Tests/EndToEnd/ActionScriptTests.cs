@@ -41,6 +41,79 @@ public sealed class ActionScriptTests
         Assert.Equal(shouldFail, action.Outputs()["should-fail"]);
     }
 
+    /// <summary>A process nobody assessed (six STRIDE findings on one line), under a hard rule and under a waived soft one.</summary>
+    private static ScratchRepository UnassessedProcess()
+    {
+        var repo = new ScratchRepository();
+        repo.Write("tm.yaml", Support.Policies.ThreatModel("    - {id: P-1, name: Trainer, type: process}\n"));
+        repo.Write("policy.yaml", Support.Policies.StridePolicy("tm.yaml",
+            rules: "    - id: STRIDE-2\n      kind: stride-coverage\n      enforcement: soft-mandatory\n      severity: high\n      settings: {threatModel: tm.yaml}",
+            waivers: "  waivers:\n    - {rule: STRIDE-2, owner: alice@example.com, reason: assessment booked with the red team, ticket: SEC-9, expires: 2099-01-31}"));
+        return repo;
+    }
+
+    [Fact]
+    public void Code_scanning_gets_only_open_results_each_with_its_own_line_hash_and_the_summary_lists_what_was_waived()
+    {
+        using var repo = UnassessedProcess();
+        using var action = new ActionScript();
+        var run = action.Gate(repo.Path, "policy.yaml");
+        Assert.True(run.ExitCode == 0, run.All);
+        var outputs = action.Outputs();
+        Assert.Equal("fail", outputs["result"]);
+
+        var full = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(outputs["sarif-file"]))!["runs"]![0]!["results"]!.AsArray();
+        var uploaded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(outputs["upload-sarif-file"]))!["runs"]![0]!["results"]!.AsArray();
+        SarifSchema.AssertValid(File.ReadAllText(outputs["upload-sarif-file"]));
+        Assert.Contains(full, r => r!["suppressions"] is not null);
+        Assert.DoesNotContain(uploaded, r => r!["suppressions"] is not null);
+        Assert.Equal(full.Count(r => r!["suppressions"] is null), uploaded.Count);
+        Assert.All(uploaded, r => Assert.Equal("STRIDE-1", (string?)r!["ruleId"]));
+        var hashes = full.Select(r => (string?)r!["partialFingerprints"]!["primaryLocationLineHash"]).ToList();
+        Assert.Equal(hashes.Count, hashes.Distinct().Count());
+        Assert.True(uploaded.GroupBy(r => (int?)r!["locations"]![0]!["physicalLocation"]!["region"]!["startLine"]).Max(g => g.Count()) >= 6, "the test needs several findings on one line");
+
+        var summary = File.ReadAllText(action.SummaryFile);
+        Assert.Contains("### Waived and accepted", summary);
+        Assert.Contains("| alice@example.com | assessment booked with the red team | SEC-9 | 2099-01-31 | policy waiver |", summary);
+    }
+
+    [Fact]
+    public void Two_uses_in_one_run_get_their_own_category_unless_one_is_given()
+    {
+        using var repo = UnassessedProcess();
+        File.Copy(repo.Full("policy.yaml"), repo.Full("second.yaml"));
+        File.WriteAllText(repo.Full("second.yaml"), File.ReadAllText(repo.Full("second.yaml")).Replace("STRIDE-", "SECOND-"));
+        using var action = new ActionScript();
+        action.Gate(repo.Path, "policy.yaml");
+        var first = action.Outputs()["category"];
+        action.Gate(repo.Path, "second.yaml");
+        var second = action.Outputs()["category"];
+        Assert.StartsWith("secmlops-gate/", first);
+        Assert.NotEqual(first, second);
+        action.Gate(repo.Path, "policy.yaml", inputs: new() { ["INPUT_CATEGORY"] = "models/classifier" });
+        Assert.Equal("models/classifier", action.Outputs()["category"]);
+    }
+
+    [Fact]
+    public void When_code_scanning_refuses_the_upload_the_open_findings_become_annotations_and_the_result_stays_the_gates()
+    {
+        using var repo = UnassessedProcess();
+        using var action = new ActionScript();
+        action.Gate(repo.Path, "policy.yaml");
+        Assert.Equal("true", action.Outputs()["should-fail"]);
+        var annotate = action.Annotate(repo.Path);
+        Assert.True(annotate.ExitCode == 0, annotate.All);
+        var lines = annotate.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(6, lines.Count(l => l.StartsWith("::error file=tm.yaml,line=", StringComparison.Ordinal) && l.Contains(",title=STRIDE-1::")));
+        Assert.DoesNotContain(lines, l => l.Contains("title=STRIDE-2"));
+        Assert.Contains("did not accept the SARIF upload", File.ReadAllText(action.SummaryFile));
+
+        // The action's upload steps may fail without failing the job; the last step reads the gate's outputs alone.
+        var steps = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "action.yml"));
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(steps, @"continue-on-error: true\n      uses: github/codeql-action/upload-sarif@").Count);
+    }
+
     [Fact]
     public void Inputs_reach_the_tool_as_data_never_as_script()
     {

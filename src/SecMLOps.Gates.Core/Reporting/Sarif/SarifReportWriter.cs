@@ -12,6 +12,7 @@ public static class SarifReportWriter
 {
     public const string SourceRoot = "%SRCROOT%";
     public const string FingerprintKey = "secmlopsFinding/v1";
+    public const string PrimaryLocationLineHash = "primaryLocationLineHash";
 
     /// <summary>The analysis category of the gate's results; the policy diff uploads its own.</summary>
     public const string GateCategory = "secmlops-gate";
@@ -22,10 +23,9 @@ public static class SarifReportWriter
     {
         var rules = report.Rules.ToList();
         var index = rules.Select((r, i) => (r.Id, i)).ToDictionary(p => p.Id, p => p.i);
-        var results = report.Findings
-            .Where(f => f.Outcome is Outcome.Failed or Outcome.Error)
-            .Select(f => Result(f, index[f.Rule.Id]))
-            .ToList();
+        var reported = report.Findings.Where(f => f.Outcome is Outcome.Failed or Outcome.Error).ToList();
+        var lineHashes = LineHashes(reported);
+        var results = reported.Select((f, i) => Result(f, index[f.Rule.Id], lineHashes[i])).ToList();
         var driver = new SarifDriver(ToolInfo.Name, ToolInfo.Version, ToolInfo.Version, ToolInfo.InformationUri, rules.Select(Descriptor).ToList());
         var run = new SarifRun(
             new SarifTool(driver),
@@ -53,14 +53,34 @@ public static class SarifReportWriter
             ["tags"] = new[] { "security", "secmlops", rule.Name },
         });
 
-    private static SarifResult Result(ReportedFinding finding, int ruleIndex) => new(
+    /// <summary>
+    /// Code scanning keys an alert on its rule and primaryLocationLineHash, which upload-sarif would
+    /// otherwise compute from the text of the flagged line: findings on one line (six STRIDE
+    /// categories of one element) would merge into one alert, and an edit of that line would reopen
+    /// them as new ones. The gate's hash is of what identifies the finding (rule, subject, file), so
+    /// distinct findings get distinct hashes (an ordinal settles the rare tie) and an unrelated edit
+    /// changes none.
+    /// </summary>
+    private static IReadOnlyList<string> LineHashes(IReadOnlyList<ReportedFinding> findings)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        return findings.Select(f =>
+        {
+            var identity = $"{f.Rule.Id}\n{f.Finding.Subject}\n{f.Finding.Locations.FirstOrDefault()?.Path}";
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity)))[..16];
+            var ordinal = seen[hash] = seen.GetValueOrDefault(hash) + 1;
+            return $"{hash}:{ordinal}";
+        }).ToList();
+    }
+
+    private static SarifResult Result(ReportedFinding finding, int ruleIndex, string lineHash) => new(
         finding.Rule.Id,
         ruleIndex,
         "fail",
         finding.Level,
         new SarifMessage(finding.Finding.Message),
         finding.Finding.Locations.Select((l, i) => Location(l, i)).ToList(),
-        new Dictionary<string, string> { [FingerprintKey] = finding.Finding.Fingerprint },
+        new SortedDictionary<string, string>(StringComparer.Ordinal) { [FingerprintKey] = finding.Finding.Fingerprint, [PrimaryLocationLineHash] = lineHash },
         finding.IsWaived
             ? [new SarifSuppression("external", "accepted", finding.Waiver!.Justification)]
             : null,
