@@ -18,20 +18,8 @@ public sealed class RecordSecMLOpsInputDigests : Microsoft.Build.Utilities.Task
 
     public override bool Execute()
     {
-        InputDigests.WriteIfChanged(DigestsFile, Inputs.Select(i => i.GetMetadata("FullPath")).Select(path => (path, Digest(path))));
+        InputDigests.WriteIfChanged(DigestsFile, Inputs.Select(i => i.GetMetadata("FullPath")).Select(path => (path, FileDigest.TryDigest(path))));
         return true;
-    }
-
-    private static string? Digest(string path)
-    {
-        try
-        {
-            return File.Exists(path) || Directory.Exists(path) ? FileDigest.Sha256(path) : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 }
 

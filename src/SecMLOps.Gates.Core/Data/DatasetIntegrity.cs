@@ -31,4 +31,7 @@ public sealed class DatasetIntegrity
     }
 
     public string Digest(string file) => _digests.GetOrAdd(file, FileDigest.Sha256);
+
+    /// <summary>The cached digest, or one computed now; null for a path that is missing or cannot be read (not cached: it may appear).</summary>
+    public string? TryDigest(string file) => _digests.TryGetValue(file, out var known) ? known : FileDigest.TryDigest(file) is { } digest ? _digests.GetOrAdd(file, digest) : null;
 }

@@ -25,4 +25,17 @@ public static class FileDigest
             listing.Append(file).Append('\t').Append(Sha256(Path.Combine(path, file))).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(listing.ToString())));
     }
+
+    /// <summary>The digest, or null when the path is missing, unreadable or no regular file or folder.</summary>
+    public static string? TryDigest(string path)
+    {
+        try
+        {
+            return File.Exists(path) || Directory.Exists(path) ? Sha256(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }

@@ -15,28 +15,21 @@ public sealed class EvaluationInputs
     {
         lock (_roles)
         {
-            if (role is not null || !_roles.ContainsKey(repositoryRelativePath))
-                _roles[repositoryRelativePath] = role ?? _roles.GetValueOrDefault(repositoryRelativePath);
+            if (role is not null)
+                _roles[repositoryRelativePath] = role;
+            else
+                _roles.TryAdd(repositoryRelativePath, null);
         }
     }
 
-    /// <summary>Every input with its sha256 as it is now (a folder: the digest of its listing; null when it cannot be read).</summary>
-    public IReadOnlyList<InputFile> Digest(RepositoryRoot root)
+    /// <summary>
+    /// Every input with its sha256 (a folder: the digest of its listing; null when it cannot be read),
+    /// through the evaluation's digest cache, so a pinned dataset verified earlier is not read again.
+    /// </summary>
+    public IReadOnlyList<InputFile> Digest(RepositoryRoot root, DatasetIntegrity digests)
     {
         lock (_roles)
-            return _roles.Select(p => new InputFile(p.Key, TryDigest(Path.Combine(root.FullPath, p.Key)), p.Value)).ToList();
-    }
-
-    private static string? TryDigest(string fullPath)
-    {
-        try
-        {
-            return File.Exists(fullPath) || Directory.Exists(fullPath) ? FileDigest.Sha256(fullPath) : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+            return _roles.Select(p => new InputFile(p.Key, digests.TryDigest(Path.Combine(root.FullPath, p.Key)), p.Value)).ToList();
     }
 }
 

@@ -116,7 +116,7 @@ public sealed class GateEngine(GateRegistry gates)
                 .ThenBy(f => f.Finding.Message, StringComparer.Ordinal)
                 .ToList(),
             rules.Values.OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
-            inputs.Digest(request.Root))
+            inputs.Digest(request.Root, integrity))
         {
             Sections = sections.OrderBy(s => ruleOrder.IndexOf(s.RuleId)).ToList(),
             RefusedOutputs = refusedReports,

@@ -52,7 +52,7 @@ public sealed class ActionScriptTests
         return repo;
     }
 
-    [Fact]
+    [FixtureFact]
     public void Code_scanning_gets_only_open_results_each_with_its_own_line_hash_and_the_summary_lists_what_was_waived()
     {
         using var repo = UnassessedProcess();

@@ -124,19 +124,18 @@ public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper o
         Assert.DoesNotContain(GateRan, again.Output);
     }
 
-    [Fact]
-    public void The_packaged_cli_runs_attacks_with_its_native_libraries()
+    /// <summary>A project gated by one robustness rule on the sample's undefended classifier and its evaluation images (under <paramref name="dataFolder"/>).</summary>
+    private string RobustnessProject(string name, string settings, string dataFolder = "models")
     {
-        Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
         var models = Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models");
-        var project = Project("Robust", $$"""
+        var project = Project(name, $$"""
             apiVersion: secmlops.gates/v1
             kind: GatePolicy
-            metadata: {name: robust, version: 1.0.0, owners: [ml-team]}
+            metadata: {name: {{name.ToLowerInvariant()}}, version: 1.0.0, owners: [ml-team]}
             spec:
               model: {path: ../models/classifier.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 1]}
               datasets:
-                evaluation: {path: ../models/images.idx.gz, labels: ../models/labels.idx.gz, format: idx}
+                evaluation: {path: ../{{dataFolder}}/images.idx.gz, labels: ../{{dataFolder}}/labels.idx.gz, format: idx}
               rules:
                 - id: ROB-1
                   kind: robustness
@@ -144,15 +143,26 @@ public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper o
                   severity: critical
                   settings:
                     dataset: evaluation
+                    gradientMasking: {blackBox: false}
+            {{settings}}
+            """);
+        Directory.CreateDirectory(Path.Combine(project, "models"));
+        Directory.CreateDirectory(Path.Combine(project, dataFolder));
+        File.Copy(Path.Combine(models, "classifier-undefended.onnx"), Path.Combine(project, "models", "classifier.onnx"));
+        File.Copy(Path.Combine(models, "evaluation-images.idx.gz"), Path.Combine(project, dataFolder, "images.idx.gz"));
+        File.Copy(Path.Combine(models, "evaluation-labels.idx.gz"), Path.Combine(project, dataFolder, "labels.idx.gz"));
+        return project;
+    }
+
+    [Fact]
+    public void The_packaged_cli_runs_attacks_with_its_native_libraries()
+    {
+        Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
+        var project = RobustnessProject("Robust", """
                     sampleCount: 100
                     minRatioOfBaseline: 0.99
                     attacks: [{name: fgsm, eps: [0.1]}]
-                    gradientMasking: {blackBox: false}
             """);
-        Directory.CreateDirectory(Path.Combine(project, "models"));
-        File.Copy(Path.Combine(models, "classifier-undefended.onnx"), Path.Combine(project, "models", "classifier.onnx"));
-        File.Copy(Path.Combine(models, "evaluation-images.idx.gz"), Path.Combine(project, "models", "images.idx.gz"));
-        File.Copy(Path.Combine(models, "evaluation-labels.idx.gz"), Path.Combine(project, "models", "labels.idx.gz"));
         var build = Build(project);
         output.WriteLine(build.All);
         // The undefended model cannot keep 99 % of its accuracy at eps 0.1: a finding, not a crash or a skipped gate.
@@ -165,34 +175,13 @@ public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper o
     public void After_a_pass_any_change_to_the_model_or_its_data_reruns_the_gate_even_behind_an_older_timestamp()
     {
         Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
-        var models = Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models");
-        var project = Project("Inputs", """
-            apiVersion: secmlops.gates/v1
-            kind: GatePolicy
-            metadata: {name: inputs, version: 1.0.0, owners: [ml-team]}
-            spec:
-              model: {path: ../models/classifier.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 1]}
-              datasets:
-                evaluation: {path: ../data/images.idx.gz, labels: ../data/labels.idx.gz, format: idx}
-              rules:
-                - id: ROB-1
-                  kind: robustness
-                  enforcement: hard-mandatory
-                  severity: critical
-                  settings:
-                    dataset: evaluation
+        var project = RobustnessProject("Inputs", """
                     sampleCount: 50
                     minRatioOfBaseline: 0.5
                     attacks: [{name: fgsm, eps: [0.01]}]
-                    gradientMasking: {blackBox: false}
-            """);
-        Directory.CreateDirectory(Path.Combine(project, "models"));
-        Directory.CreateDirectory(Path.Combine(project, "data"));
+            """, dataFolder: "data");
         var model = Path.Combine(project, "models", "classifier.onnx");
         var labels = Path.Combine(project, "data", "labels.idx.gz");
-        File.Copy(Path.Combine(models, "classifier-undefended.onnx"), model);
-        File.Copy(Path.Combine(models, "evaluation-images.idx.gz"), Path.Combine(project, "data", "images.idx.gz"));
-        File.Copy(Path.Combine(models, "evaluation-labels.idx.gz"), labels);
 
         var first = Build(project);
         Assert.True(first.ExitCode == 0, first.All);

@@ -15,6 +15,7 @@ namespace SecMLOps.Gates.Robustness.Models.TorchScript;
 /// </summary>
 public static partial class TorchScriptArchiveScanner
 {
+    /// <summary>What one pickle, and all code files together, may hold: the code is kept for the pickles' class checks, each pickle only while it is read.</summary>
     private const long MemberBytes = 64L * 1024 * 1024;
     private const int MaxEntries = 100_000;
 
@@ -26,7 +27,8 @@ public static partial class TorchScriptArchiveScanner
         var prefix = zip.Entries[0].FullName.Split('/')[0];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var code = new List<(string Member, string Module, string Source)>();
-        var pickles = new List<(string Member, byte[] Bytes)>();
+        var pickles = new List<(string Member, ZipArchiveEntry Entry)>();
+        var codeBytes = 0L;
         foreach (var entry in zip.Entries)
         {
             var name = entry.FullName;
@@ -42,9 +44,12 @@ public static partial class TorchScriptArchiveScanner
             switch (MemberKind(member))
             {
                 case Kind.Pickle:
-                    pickles.Add((member, Read(entry, member)));
+                    pickles.Add((member, entry));
                     break;
                 case Kind.Code:
+                    codeBytes += entry.Length;
+                    if (codeBytes > MemberBytes)
+                        throw new ModelContentRefusedException(member, $"the archive's code passes {MemberBytes} bytes");
                     var module = member["code/".Length..^".py".Length].Replace('/', '.');
                     code.Add((member, module, Decode(member, Read(entry, member))));
                     break;
@@ -61,8 +66,8 @@ public static partial class TorchScriptArchiveScanner
         var definitions = TorchScriptCodeScanner.Define(code);
         foreach (var (member, _, source) in code)
             TorchScriptCodeScanner.Scan(member, source, definitions);
-        foreach (var (member, bytes) in pickles)
-            PickleScanner.Scan(member, bytes, definitions.Classes);
+        foreach (var (member, entry) in pickles)
+            PickleScanner.Scan(member, Read(entry, member), definitions.Classes);
     }
 
     private enum Kind { Other, Pickle, Code, Data }

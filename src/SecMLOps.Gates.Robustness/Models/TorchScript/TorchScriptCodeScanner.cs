@@ -184,8 +184,10 @@ internal static class TorchScriptCodeScanner
             }
             if (char.IsAsciiDigit(c) || (c == '.' && i + 1 < source.Length && char.IsAsciiDigit(source[i + 1])))
             {
+                // An exponent's sign belongs to a decimal number (1e-05), never to a hexadecimal one (0x1e - 5).
+                var hexadecimal = c == '0' && i + 1 < source.Length && source[i + 1] is 'x' or 'X';
                 while (i < source.Length && (char.IsAsciiLetterOrDigit(source[i]) || source[i] is '.' or '_'
-                       || (source[i] is '+' or '-' && source[i - 1] is 'e' or 'E' && !source[..i].EndsWith("0x", StringComparison.OrdinalIgnoreCase)))) i++;
+                       || (!hexadecimal && source[i] is '+' or '-' && source[i - 1] is 'e' or 'E'))) i++;
                 tokens.Add(new Token(TokenKind.Number, "", line));
                 continue;
             }
