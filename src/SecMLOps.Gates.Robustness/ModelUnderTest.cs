@@ -48,11 +48,12 @@ public sealed class ModelUnderTest : IDisposable
         {
             if (format == "onnx")
             {
-                var graph = OnnxGraphModel.Load(path);
+                var file = OnnxModelFile.Read(path);
+                var graph = OnnxGraphModel.Load(file);
                 declared = graph.InputShape.Length > 1 ? graph.InputShape[1..] : null;
                 blocking = graph.GradientBlockingNodes();
                 differentiable = graph;
-                reference = new OnnxRuntimeModel(path, device.type == TorchSharp.DeviceType.CUDA);
+                reference = new OnnxRuntimeModel(file, device.type == TorchSharp.DeviceType.CUDA);
             }
             else
             {
@@ -60,7 +61,7 @@ public sealed class ModelUnderTest : IDisposable
                 blocking = TorchScriptModel.GradientBlockingCalls(path);
             }
         }
-        catch (Models.TorchScript.ModelContentRefusedException e)
+        catch (ModelContentRefusedException e)
         {
             throw new GateInputException(EngineRules.ModelContentRefused, $"model {Path.GetFileName(path)} was not loaded: {e.Message}", at);
         }

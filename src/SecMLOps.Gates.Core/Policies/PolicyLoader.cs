@@ -36,15 +36,12 @@ public sealed class PolicyLoader(RepositoryRoot root, GateRegistry gates, DateOn
             .Where(e => !unknownKindLocations.Contains(e.Locations[0]))
             .Concat(unknownKinds)
             .ToList();
-        if (document.Root["spec"]?["rules"] is JArray rules)
+        foreach (var rule in Rules(document))
         {
-            foreach (var rule in rules.OfType<JObject>())
-            {
-                if (rule["kind"] is not JValue { Type: JTokenType.String } kind || gates.Find((string)kind!) is null)
-                    continue;
-                var settings = rule["settings"] ?? new JObject();
-                errors.AddRange(SchemaValidator.Validate(document, gates.Schema.SettingsOf((string)kind!), settings, (string?)rule["id"] ?? "", document.LocationOf(rule)));
-            }
+            if (rule["kind"] is not JValue { Type: JTokenType.String } kind || gates.Find((string)kind!) is null)
+                continue;
+            var settings = rule["settings"] ?? new JObject();
+            errors.AddRange(SchemaValidator.Validate(document, gates.Schema.SettingsOf((string)kind!), settings, RuleId(rule) ?? "", document.LocationOf(rule)));
         }
         if (errors.Count > 0)
             return PolicyLoadResult.Failed(errors.Distinct().ToArray());
@@ -54,14 +51,21 @@ public sealed class PolicyLoader(RepositoryRoot root, GateRegistry gates, DateOn
         return builder.Errors.Count > 0 ? PolicyLoadResult.Failed(builder.Errors.ToArray()) : new PolicyLoadResult(policy, []);
     }
 
+    /// <summary>The rules, before the schema has judged the document: any level may be a list or a scalar where a map belongs.</summary>
+    private static IEnumerable<JObject> Rules(SourceDocument document) =>
+        document.Root is JObject { } root && root["spec"] is JObject spec && spec["rules"] is JArray rules ? rules.OfType<JObject>() : [];
+
+    /// <summary>Before the schema has judged the rule its id may be anything: a list or a map is no id.</summary>
+    private static string? RuleId(JObject rule) => rule["id"] is JValue { Type: JTokenType.String } id ? (string?)id : null;
+
     /// <summary>A rule kind no registered gate handles is its own error, never a pass and never a generic schema message.</summary>
     private IEnumerable<Finding> UnknownKinds(SourceDocument document)
     {
-        foreach (var rule in (document.Root["spec"]?["rules"] as JArray ?? []).OfType<JObject>())
+        foreach (var rule in Rules(document))
         {
             if (rule["kind"] is JValue { Type: JTokenType.String } kind && gates.Find((string)kind!) is null)
-                yield return Finding.Error(EngineRules.GateUnavailable.Id, (string?)rule["id"] ?? document.Path,
-                    $"rule {(string?)rule["id"]} has kind '{kind}', for which no gate is built in this version (built: {string.Join(", ", gates.All.Select(g => g.Descriptor.Kind))}); it cannot pass",
+                yield return Finding.Error(EngineRules.GateUnavailable.Id, RuleId(rule) ?? document.Path,
+                    $"rule {RuleId(rule)} has kind '{kind}', for which no gate is built in this version (built: {string.Join(", ", gates.All.Select(g => g.Descriptor.Kind))}); it cannot pass",
                     document.LocationOf(kind));
         }
     }

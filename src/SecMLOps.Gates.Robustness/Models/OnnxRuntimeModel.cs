@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using SecMLOps.Gates.Robustness.Onnx;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Models;
@@ -17,7 +19,29 @@ public sealed class OnnxRuntimeModel : IClassifierModel
     private readonly bool _fixedBatchOfOne;
     private float[] _buffer = [];
 
-    public OnnxRuntimeModel(string path, bool useCuda = false)
+    static OnnxRuntimeModel()
+    {
+        // ONNX Runtime collects usage events (on Linux into a database under ~/.cache, sent to Microsoft's
+        // collector); a gate in an air-gapped or audited CI writes and contacts nothing. The variable must
+        // be in the native environment before the runtime starts: .NET keeps its own copy on Unix.
+        if (OperatingSystem.IsWindows())
+            Environment.SetEnvironmentVariable(DisableTelemetry, "1");
+        else
+            SetNativeEnvironment(DisableTelemetry, "1", overwrite: 1);
+        OrtEnv.Instance().DisableTelemetryEvents();
+    }
+
+    private const string DisableTelemetry = "ORT_DISABLE_TELEMETRY";
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetNativeEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+
+    public OnnxRuntimeModel(string path, bool useCuda = false) : this(OnnxModelFile.Read(path), useCuda)
+    {
+    }
+
+    /// <summary>The session is made from the bytes the gate examined, never by opening the path again.</summary>
+    public OnnxRuntimeModel(OnnxModelFile file, bool useCuda = false)
     {
         var options = new SessionOptions();
         // ONNX Runtime's threads spin after each run by default; between calls libtorch's threads run, and
@@ -25,7 +49,7 @@ public sealed class OnnxRuntimeModel : IClassifierModel
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (useCuda)
             options.AppendExecutionProvider_CUDA();
-        _session = new InferenceSession(path, options);
+        _session = new InferenceSession(file.Bytes, options);
         _input = _session.InputMetadata.Keys.First();
         _fixedBatchOfOne = _session.InputMetadata[_input].Dimensions is [1, ..];
     }

@@ -1,4 +1,3 @@
-using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Robustness.Models;
 using SecMLOps.Gates.Robustness.Onnx.Proto;
 using static TorchSharp.torch;
@@ -7,7 +6,7 @@ namespace SecMLOps.Gates.Robustness.Onnx;
 
 /// <summary>
 /// Runs an ONNX graph on TorchSharp tensors, node by node, so that input gradients flow (ONNX
-/// Runtime computes none). Unsupported operators and external data are refused when the model loads.
+/// Runtime computes none). Unsupported operators are refused when the model loads; what no executor may read is refused before (<see cref="OnnxModelFile"/>).
 /// </summary>
 public sealed class OnnxGraphModel : IClassifierModel
 {
@@ -21,9 +20,6 @@ public sealed class OnnxGraphModel : IClassifierModel
     {
         _graph = model.Graph ?? throw new InvalidDataException("the ONNX model has no graph");
         _opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
-        var foreign = _graph.Node.Where(n => n.Domain is not ("" or "ai.onnx")).Select(n => $"{n.Domain}.{n.OpType}").Distinct().ToList();
-        if (foreign.Count > 0)
-            throw new NotSupportedException($"the ONNX model uses operators outside the standard domain: {string.Join(", ", foreign)}");
         if (_opset is < OnnxOperators.MinimumOpset or > OnnxOperators.MaximumOpset)
             throw new NotSupportedException($"the ONNX model uses opset {_opset}; the gate's executor implements opsets {OnnxOperators.MinimumOpset} to {OnnxOperators.MaximumOpset}");
         var unsupported = _graph.Node.Select(OnnxOperators.Unsupported).OfType<string>().Distinct().ToList();
@@ -65,23 +61,11 @@ public sealed class OnnxGraphModel : IClassifierModel
 
     public bool Differentiable => true;
 
-    public static OnnxGraphModel Load(string path) => new(Parse(path));
+    public static OnnxGraphModel Load(OnnxModelFile file) => new(file.Model);
 
     /// <summary>The declared input shape of the model at <paramref name="path"/>, batch included, without loading its weights.</summary>
     public static long[] ReadInputShape(string path) =>
-        Parse(path).Graph is { } graph ? Shape(DataInput(graph)) : throw new InvalidDataException("the ONNX model has no graph");
-
-    private static ModelProto Parse(string path)
-    {
-        try
-        {
-            return ModelProto.Parser.ParseFrom(InputFiles.ReadAllBytes(path, InputLimits.ModelBytes));
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new InvalidDataException($"{Path.GetFileName(path)} is not a valid ONNX model: {e.Message}");
-        }
-    }
+        OnnxModelFile.Read(path).Model.Graph is { } graph ? Shape(DataInput(graph)) : throw new InvalidDataException("the ONNX model has no graph");
 
     private static ValueInfoProto DataInput(GraphProto graph)
     {

@@ -245,6 +245,23 @@ public sealed class BadInputCorpusTests(ITestOutputHelper output)
             case "vector-output":
                 CorpusBase.Model(path, b => b.Node("MatMul", ["x", "w"], "z").Node("ReduceSum", ["z"], "logits"));
                 break;
+            case "constant-external-data":
+                CorpusBase.Model(path, b => b.Node("Constant", [], "c", ExternalTensor("value", "../../../etc/passwd"))
+                    .Node("MatMul", ["x", "w"], "z").Node("Add", ["z", "c"], "logits"));
+                break;
+            case "constant-tensors-external-data":
+                CorpusBase.Model(path, b => b.Node("MatMul", ["x", "w"], "z").Node("If", ["z"], "logits", Graph("then_branch", ExternalTensor("value", "/etc/passwd"))));
+                break;
+            case "unknown-field":
+                // ModelProto field 20 (training_info), empty: a part of the format the gate does not read.
+                CorpusBase.Model(path);
+                File.AppendAllBytes(path, [0xA2, 0x01, 0x00]);
+                break;
+            case "local-function":
+                // ModelProto field 25 (functions): one function named "f".
+                CorpusBase.Model(path);
+                File.AppendAllBytes(path, [0xCA, 0x01, 0x03, 0x0A, 0x01, (byte)'f']);
+                break;
             case "dangling-input":
                 CorpusBase.Model(path, b => b.Node("MatMul", ["x", "nowhere"], "logits"));
                 break;
@@ -252,6 +269,27 @@ public sealed class BadInputCorpusTests(ITestOutputHelper output)
                 throw new InvalidOperationException($"unknown ONNX variant {variant}");
         }
     }
+
+    /// <summary>A Constant's value whose data lives in another file, where a runtime would read it from.</summary>
+    private static AttributeProto ExternalTensor(string name, string location) => new()
+    {
+        Name = name,
+        Type = AttributeProto.Types.AttributeType.Tensor,
+        T = new TensorProto
+        {
+            Name = "external", DataType = (int)TensorProto.Types.DataType.Float, Dims = { CorpusBase.Classes },
+            DataLocation = TensorProto.Types.DataLocation.External,
+            ExternalData = { new StringStringEntryProto { Key = "location", Value = location }, new StringStringEntryProto { Key = "length", Value = "12" } },
+        },
+    };
+
+    /// <summary>A subgraph attribute holding one Constant with the given value, so the external tensor sits a level down.</summary>
+    private static AttributeProto Graph(string name, AttributeProto value) => new()
+    {
+        Name = name,
+        Type = AttributeProto.Types.AttributeType.Graph,
+        G = new GraphProto { Name = "branch", Node = { new NodeProto { OpType = "Constant", Output = { "inner" }, Attribute = { value } } }, Output = { new ValueInfoProto { Name = "inner" } } },
+    };
 
     private static AttributeProto Attribute(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(value) };

@@ -226,4 +226,87 @@ public sealed class SigstoreConformanceTests(ITestOutputHelper output)
         artifact[^1] ^= 1;
         Assert.Equal(VerificationStep.Subject, Assert.Throws<VerificationFailure>(() => Verify("happy-path-intoto-in-dsse-v3", artifact)).Step);
     }
+
+    /// <summary>Byte-level edits of a decoded field: flipped at the start, middle and end, zeroed, cut in half, emptied, a NUL appended.</summary>
+    private static IEnumerable<(string Name, byte[] Bytes)> ByteEdits(byte[] original)
+    {
+        foreach (var at in new[] { 0, original.Length / 2, original.Length - 1 })
+        {
+            var flipped = (byte[])original.Clone();
+            flipped[at] ^= 0x80;
+            yield return ($"byte {at} flipped", flipped);
+        }
+        yield return ("zeroed", new byte[original.Length]);
+        yield return ("cut in half", original[..(original.Length / 2)]);
+        yield return ("emptied", []);
+        yield return ("NUL appended", [.. original, 0]);
+    }
+
+    /// <summary>Every edit of every string of the bundle: base64 fields edited as bytes, the log entry's JSON body with a NUL in each of its strings, other strings emptied or given a NUL.</summary>
+    private static IEnumerable<(string Name, Newtonsoft.Json.Linq.JObject Bundle)> BundleMutants(Newtonsoft.Json.Linq.JObject bundle)
+    {
+        var strings = bundle.SelectTokens("$..*").OfType<Newtonsoft.Json.Linq.JValue>().Where(v => v.Type == Newtonsoft.Json.Linq.JTokenType.String).Select(v => v.Path).ToList();
+        foreach (var path in strings)
+        {
+            var text = (string)bundle.SelectToken(path)!;
+            var edits = new List<(string, string)> { ("emptied", ""), ("NUL appended", text + "\0") };
+            if (text.Length >= 8 && text.Length % 4 == 0 && Convert.TryFromBase64String(text, new byte[text.Length], out _))
+            {
+                var bytes = Convert.FromBase64String(text);
+                edits.AddRange(ByteEdits(bytes).Select(e => (e.Name, Convert.ToBase64String(e.Bytes))));
+                if (path.EndsWith("canonicalizedBody", StringComparison.Ordinal))
+                {
+                    var body = Newtonsoft.Json.Linq.JObject.Parse(System.Text.Encoding.UTF8.GetString(bytes));
+                    foreach (var inner in body.SelectTokens("$..*").OfType<Newtonsoft.Json.Linq.JValue>().Where(v => v.Type == Newtonsoft.Json.Linq.JTokenType.String).Select(v => v.Path).ToList())
+                    {
+                        var copy = (Newtonsoft.Json.Linq.JObject)body.DeepClone();
+                        var value = (Newtonsoft.Json.Linq.JValue)copy.SelectToken(inner)!;
+                        value.Value = "\0" + (string)value!;
+                        edits.Add(($"body {inner} given a NUL", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(copy.ToString(Newtonsoft.Json.Formatting.None)))));
+                    }
+                }
+            }
+            foreach (var (name, edited) in edits)
+            {
+                var copy = (Newtonsoft.Json.Linq.JObject)bundle.DeepClone();
+                ((Newtonsoft.Json.Linq.JValue)copy.SelectToken(path)!).Value = edited;
+                yield return ($"{path} {name}", copy);
+            }
+        }
+    }
+
+    [FixtureTheory]
+    [InlineData("happy-path-v0.1")]
+    [InlineData("happy-path-v0.3")]
+    [InlineData("happy-path-intoto-in-dsse-v3")]
+    [InlineData("rekor2-happy-path")]
+    public void Every_edit_of_every_bundle_field_fails_verification_naming_a_step_and_never_throws_anything_else(string name)
+    {
+        var bundle = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(Case(name, "bundle.sigstore.json")));
+        var root = TrustedRoot.Parse(File.ReadAllText(File.Exists(Case(name, "trusted_root.json")) ? Case(name, "trusted_root.json") : RepositoryLayout.Fixture("sigstore", "trusted_root.public-good.json")));
+        var artifact = File.ReadAllBytes(File.Exists(Case(name, "artifact")) ? Case(name, "artifact") : RepositoryLayout.Fixture("sigstore", "conformance", "a.txt"));
+        var (failed, verified) = (new Dictionary<string, int>(), new List<string>());
+        foreach (var (mutant, edited) in BundleMutants(bundle))
+        {
+            try
+            {
+                new SigstoreVerifier().Verify(new BundleVerificationRequest(edited.ToString(), artifact, root, new IdentityPolicy(DefaultIssuer, DefaultIdentity, null), null, DateTimeOffset.UtcNow));
+                verified.Add(mutant);
+            }
+            catch (VerificationFailure e)
+            {
+                failed[e.Step] = failed.GetValueOrDefault(e.Step) + 1;
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"{mutant}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            }
+        }
+        output.WriteLine($"{name}: {failed.Values.Sum()} mutants failed ({string.Join(", ", failed.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))}); verified: {string.Join("; ", verified)}");
+        Assert.True(failed.Values.Sum() > 100);
+        // What may still verify keeps its meaning: a trailing NUL after base64 or a number is dropped by
+        // their decoders, and an RFC 3161 token's embedded certificates are unsigned by design (the
+        // signer checked is the trusted root's timestamp authority, not the certificate the token carries).
+        Assert.All(verified, m => Assert.True(m.EndsWith("NUL appended", StringComparison.Ordinal) || m.Contains("rfc3161Timestamps", StringComparison.Ordinal), m));
+    }
 }

@@ -63,7 +63,7 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
             _ => CifarRows().Images[..50],
         };
         var path = RepositoryLayout.Fixture(["classifiers", .. model.Split('/')]);
-        using var graph = OnnxGraphModel.Load(path);
+        using var graph = OnnxGraphModel.Load(OnnxModelFile.Read(path));
         using var runtime = new OnnxRuntimeModel(path);
         var expected = runtime.Logits(inputs);
         var difference = (graph.Logits(inputs) - expected).abs().max().item<float>();
@@ -195,14 +195,14 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
             var mean = tensor(new[] { 0.485f, 0.456f, 0.406f }).reshape(1, 3, 1, 1);
             inputs = normalized * 0.225f + mean;
             unit = 1f;
-            classifier = OnnxGraphModel.Load(RepositoryLayout.Fixture("classifiers", "cifar10-oval-base-kw", "cifar_base_kw_simp.onnx"));
+            classifier = OnnxGraphModel.Load(OnnxModelFile.Read(RepositoryLayout.Fixture("classifiers", "cifar10-oval-base-kw", "cifar_base_kw_simp.onnx")));
             logits = x => classifier.Logits((x - mean) / 0.225f);
         }
         else
         {
             inputs = MnistRows(100, 1f);
             unit = 255f;
-            classifier = OnnxGraphModel.Load(RepositoryLayout.Fixture("classifiers", "mnist-8", "mnist-8.onnx"));
+            classifier = OnnxGraphModel.Load(OnnxModelFile.Read(RepositoryLayout.Fixture("classifiers", "mnist-8", "mnist-8.onnx")));
             logits = classifier.Logits;
         }
         using var _ = classifier;

@@ -83,7 +83,7 @@ public sealed class RobustnessGateTests
             .Node("Gemm", ["x", "w", "b"], "z").Node("Relu", ["z"], "r").Node("Softmax", ["r"], "logits")
             .Save(scenario.Full("model.onnx"));
         var x = rand([16, 4], generator: new TorchSharp.torch.Generator(9));
-        using var graph = OnnxGraphModel.Load(scenario.Full("model.onnx"));
+        using var graph = OnnxGraphModel.Load(OnnxModelFile.Read(scenario.Full("model.onnx")));
         using var runtime = new OnnxRuntimeModel(scenario.Full("model.onnx"));
         Assert.True((graph.Logits(x) - runtime.Logits(x)).abs().max().item<float>() < 1e-6f);
     }

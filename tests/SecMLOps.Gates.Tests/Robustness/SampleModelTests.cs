@@ -25,7 +25,7 @@ public sealed class SampleModelTests(ITestOutputHelper output)
     {
         var inputs = EvaluationImages(64);
         using var runtime = new OnnxRuntimeModel(Model($"{name}.onnx"));
-        using var graph = OnnxGraphModel.Load(Model($"{name}.onnx"));
+        using var graph = OnnxGraphModel.Load(OnnxModelFile.Read(Model($"{name}.onnx")));
         using var script = TorchScriptModel.Load(Model($"{name}.torchscript.pt"));
         var expected = runtime.Logits(inputs);
         Assert.True((graph.Logits(inputs) - expected).abs().max().item<float>() < 1e-4f);

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Robustness.Models;
 using SecMLOps.Gates.Robustness.Models.TorchScript;
 using SecMLOps.Gates.Tests.Support;
 using static TorchSharp.torch;

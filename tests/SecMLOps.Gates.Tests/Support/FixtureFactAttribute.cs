@@ -30,3 +30,13 @@ public sealed class RootFactAttribute : FactAttribute
         if (Environment.UserName != "root") Skip = "needs root: it makes the checkout another user's";
     }
 }
+
+/// <summary>A fact that traces a process with strace; skipped, saying so, where strace is not installed.</summary>
+public sealed class StraceFactAttribute : FactAttribute
+{
+    public StraceFactAttribute()
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "strace")));
+        if (!found) Skip = "needs strace on PATH (apt-get install strace)";
+    }
+}

@@ -66,7 +66,12 @@ public sealed record SigstoreBundle(
             {
                 signature = Convert.FromBase64String(message.GetProperty("signature").GetString()!);
                 if (message.TryGetProperty("messageDigest", out var d))
+                {
+                    // The artifact is hashed with SHA-256 to compare; a digest declared under another name is not that digest.
+                    if (d.GetProperty("algorithm").GetString() != "SHA2_256")
+                        throw new VerificationFailure(VerificationStep.Bundle, $"the message digest's algorithm is {d.GetProperty("algorithm")}, not SHA2_256");
                     digest = Convert.FromBase64String(d.GetProperty("digest").GetString()!);
+                }
             }
             else if (root.TryGetProperty("dsseEnvelope", out var dsse))
             {

@@ -1,4 +1,6 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Security.Cryptography.X509Certificates;
 
 namespace SecMLOps.Gates.Gates.Provenance.Sigstore;
@@ -23,6 +25,28 @@ public sealed class SigstoreVerifier : IBundleVerifier
 {
     public DateTimeOffset Verify(BundleVerificationRequest request)
     {
+        var step = new CurrentStep();
+        try
+        {
+            return Verify(request, step);
+        }
+        catch (Exception e) when (e is not VerificationFailure and (JsonException or FormatException or CryptographicException or AsnContentException
+                                      or KeyNotFoundException or InvalidOperationException or ArgumentException or OverflowException or IndexOutOfRangeException or IOException))
+        {
+            // Signed material that does not decode (a flipped certificate byte, a NUL in the log entry's
+            // body) is a tampered bundle: the step it broke fails, never the tool.
+            throw new VerificationFailure(step.Name, $"the bundle's material does not decode: {e.Message}");
+        }
+    }
+
+    /// <summary>The step under way, so a decoding error deep in a parser is charged to it.</summary>
+    private sealed class CurrentStep
+    {
+        public string Name { get; set; } = VerificationStep.Bundle;
+    }
+
+    private static DateTimeOffset Verify(BundleVerificationRequest request, CurrentStep step)
+    {
         var bundle = SigstoreBundle.Parse(request.BundleJson);
         var digest = SHA256.HashData(request.Artifact);
         if (bundle.Entries.Count == 0)
@@ -30,6 +54,7 @@ public sealed class SigstoreVerifier : IBundleVerifier
 
         ECDsa key;
         byte[] signerMaterial;
+        step.Name = VerificationStep.CertificateChain;
         if (bundle.UsesPublicKey)
         {
             key = request.PublicKey ?? throw new VerificationFailure(VerificationStep.Signature, "the bundle is signed with a key, but no public key was given");
@@ -44,7 +69,9 @@ public sealed class SigstoreVerifier : IBundleVerifier
         var signingTimes = new List<DateTimeOffset>();
         foreach (var entry in bundle.Entries)
         {
+            step.Name = VerificationStep.TlogBody;
             TransparencyLogSteps.VerifyBody(entry, bundle, digest, signerMaterial);
+            step.Name = VerificationStep.InclusionPromise;
             if (entry.SignedEntryTimestamp is not null)
                 TransparencyLogSteps.VerifyInclusionPromise(entry, request.Root);
             else if (bundle.IsV01)
@@ -53,7 +80,9 @@ public sealed class SigstoreVerifier : IBundleVerifier
                 throw new VerificationFailure(VerificationStep.InclusionProof, "the entry has no inclusion proof; the gate does not look entries up online");
             if (entry.Proof is not null)
             {
+                step.Name = VerificationStep.InclusionProof;
                 TransparencyLogSteps.VerifyInclusionProof(entry);
+                step.Name = VerificationStep.Checkpoint;
                 // v0.1 bundles predate checkpoints; their signed entry timestamp is the log's promise.
                 if (entry.Proof.Checkpoint is not null || !bundle.IsV01)
                     TransparencyLogSteps.VerifyCheckpoint(entry, request.Root);
@@ -61,6 +90,7 @@ public sealed class SigstoreVerifier : IBundleVerifier
             if (entry.IntegratedTime is { } seconds)
                 signingTimes.Add(DateTimeOffset.FromUnixTimeSeconds(seconds));
         }
+        step.Name = VerificationStep.Timestamp;
         signingTimes.AddRange(TimestampSteps.Verify(bundle.Rfc3161Timestamps, bundle.StampedSignature, request.Root));
         if (signingTimes.Count == 0)
             throw new VerificationFailure(VerificationStep.SigningTime, "no verified signing time: no entry has an integrated time and the bundle has no RFC 3161 timestamp");
@@ -70,12 +100,16 @@ public sealed class SigstoreVerifier : IBundleVerifier
         if (!bundle.UsesPublicKey)
         {
             // The certificate must be valid at every verified signing time, as the client specification requires.
+            step.Name = VerificationStep.CertificateChain;
             X509Certificate2? issuer = null;
             foreach (var time in signingTimes)
                 issuer = CertificateSteps.VerifyChain(bundle, request.Root, time);
+            step.Name = VerificationStep.CertificateTransparency;
             CertificateTransparencySteps.Verify(bundle.Leaf!, issuer!, request.Root);
+            step.Name = VerificationStep.Identity;
             CertificateSteps.VerifyIdentity(bundle.Leaf!, request.Identity ?? throw new VerificationFailure(VerificationStep.Identity, "no identity policy was given"));
         }
+        step.Name = VerificationStep.Signature;
         if (bundle.Envelope is { } envelope)
         {
             SignatureSteps.VerifyEnvelope(envelope, key);
