@@ -14,8 +14,9 @@ internal static class PolicyDiffer
         CompareRules(log, head, Rules(base_), Rules(head), settings, schema);
         CompareWaivers(log, head, Waivers(base_), Waivers(head));
         settings.Compare("spec", "model", base_.Root["spec"]?["model"], head.Root["spec"]?["model"], (JObject)definitions["model"]!);
-        settings.Compare("spec", "datasets", base_.Root["spec"]?["datasets"], head.Root["spec"]?["datasets"],
-            (JObject)schema.Document["properties"]!["spec"]!["properties"]!["datasets"]!);
+        var specSchema = (JObject)schema.Document["properties"]!["spec"]!["properties"]!;
+        settings.Compare("spec", "datasets", base_.Root["spec"]?["datasets"], head.Root["spec"]?["datasets"], (JObject)specSchema["datasets"]!);
+        settings.Compare("spec", "maxWaiverDays", base_.Root["spec"]?["maxWaiverDays"], head.Root["spec"]?["maxWaiverDays"], (JObject)specSchema["maxWaiverDays"]!);
         ListUnjudged(log, base_, head);
     }
 
@@ -71,7 +72,7 @@ internal static class PolicyDiffer
                     {
                         switch (part.Name)
                         {
-                            case "model" or "datasets":
+                            case "model" or "datasets" or "maxWaiverDays":
                                 break;
                             case "rules" when part.Value is JArray rules:
                                 foreach (var rule in rules.OfType<JObject>().Where(r => r["id"] is not null))

@@ -89,9 +89,8 @@ public sealed class DocumentDiscovery(GateRegistry gates)
             var apiVersion = document.Root["apiVersion"] as JValue;
             var kind = document.Root["kind"] is JValue { Type: JTokenType.String } given ? (string?)given : null;
             var ours = apiVersion?.Type == JTokenType.String && (string?)apiVersion == ApiVersion;
-            var nearMiss = apiVersion is null
-                ? kind == GateRegistry.GatePolicyKind || (kind is not null && gates.FindDocumentKind(kind) is not null)
-                : apiVersion.ToString(System.Globalization.CultureInfo.InvariantCulture).Contains("secmlops", StringComparison.OrdinalIgnoreCase);
+            var nearMiss = (apiVersion is not null && LooksLikeOurApiVersion(apiVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                || (kind is not null && LooksLikeOurKind(kind));
             if (!ours && !nearMiss && !named)
                 return null;
             return kind is not null && gates.FindDocumentKind(kind) is not null ? kind : GateRegistry.GatePolicyKind;
@@ -101,6 +100,14 @@ public sealed class DocumentDiscovery(GateRegistry gates)
             return named || MentionsApiVersion(file) ? GateRegistry.GatePolicyKind : null;
         }
     }
+
+    /// <summary>The apiVersion names secmlops in another spelling, in look-alike letters, or with a slip of up to three characters.</summary>
+    private static bool LooksLikeOurApiVersion(string apiVersion) =>
+        LookAlike.Skeleton(apiVersion).Contains(LookAlike.Skeleton("secmlops"), StringComparison.Ordinal) || LookAlike.Resembles(apiVersion, ApiVersion, edits: 3);
+
+    /// <summary>The kind is one of ours (GatePolicy, or a document kind a gate owns), or looks like it with at most two slips.</summary>
+    private bool LooksLikeOurKind(string kind) =>
+        gates.DocumentKinds.Select(d => d.Name).Append(GateRegistry.GatePolicyKind).Any(ours => LookAlike.Resembles(kind, ours, edits: 2));
 
     /// <summary>Whether the file names secmlops.gates anywhere, in any case; read in pieces, so a file of any size is searched whole.</summary>
     private static bool MentionsApiVersion(string file)

@@ -62,7 +62,7 @@ public static class EngineRules
 
     public static readonly RuleDescriptor ModelContentRefused = Rule("SMG0014", "model-content-refused",
         "The model file holds more than a forward pass needs, so no runtime opens it.",
-        "Loading a model runs what it holds. Before libtorch reads a TorchScript archive, the gate checks its members, every pickle's opcodes and globals, and every operator its code calls against allow-lists; a pickle global, an operator (such as one that reads or maps a file) or a member outside them is refused by name.");
+        "Loading a model runs what it holds. Before libtorch reads a TorchScript archive, the gate checks its members, every pickle's opcodes and globals, and every operator its code calls against allow-lists; a pickle global, an operator (such as one that reads or maps a file) or a member outside them is refused by name. Before ONNX Runtime opens an ONNX model, tensors whose data lives in other files, model-local functions, non-standard operator domains and sparse tensors (at any depth of subgraphs) and fields of the format the gate does not read are refused the same way.");
 
     public static readonly RuleDescriptor PolicyWeakened = Rule("SMG0101", "policy-weakened",
         "A change weakens a policy or threat model.",

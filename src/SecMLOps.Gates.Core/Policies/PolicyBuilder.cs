@@ -134,6 +134,10 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
         return spec;
     }
 
+    private const int DefaultMaxWaiverDays = 365;
+
+    private int MaxWaiverDays => (int?)document.Root["spec"]?["maxWaiverDays"] ?? DefaultMaxWaiverDays;
+
     private Waiver BuildWaiver(JToken waiver)
     {
         var location = document.LocationOf(waiver);
@@ -145,6 +149,12 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
         else if (expires < today)
         {
             Error(EngineRules.WaiverExpired, $"the waiver for {waiver["rule"]} (owner {waiver["owner"]}) expired on {expires:yyyy-MM-dd}; renew or remove it", waiver["expires"]!);
+        }
+        else if (expires.DayNumber - today.DayNumber > MaxWaiverDays)
+        {
+            // A waiver to 9999-12-31 is a rule switched off for good: it must be reviewed again within the policy's limit.
+            Error(EngineRules.PolicyInconsistent, $"the waiver for {waiver["rule"]} runs until {expires:yyyy-MM-dd}, {expires.DayNumber - today.DayNumber} days from {today:yyyy-MM-dd}; " +
+                $"a waiver may run at most {MaxWaiverDays} days (spec.maxWaiverDays, default {DefaultMaxWaiverDays})", waiver["expires"]!);
         }
         return new Waiver((string)waiver["rule"]!, (string)waiver["owner"]!, (string)waiver["reason"]!, (string?)waiver["ticket"], expires, location);
     }

@@ -3,6 +3,8 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Attacks;
+using SecMLOps.Gates.Robustness.Models;
+using SecMLOps.Gates.Robustness.Onnx;
 
 namespace SecMLOps.Gates.Robustness.Gate;
 
@@ -66,6 +68,8 @@ public sealed record RobustnessSettings(
         var masking = binder.Child("gradientMasking");
         var sanity = binder.Child("sanity");
         var plot = binder.OutputFile("plot", "plot");
+        if (model is not null)
+            CheckDeclaredInput(binder, model);
         if (dataset is null || model is null || attacks is null)
             return null;
         return new RobustnessSettings(
@@ -76,6 +80,61 @@ public sealed record RobustnessSettings(
             new MaskingSettings(masking.Number("maxZeroGradientFraction"), masking.Number("maxBlackBoxGap"), masking.Integer("eotSamples"), masking.Texts("accept").ToHashSet()),
             new SanitySettings(sanity.Integer("samples"), sanity.Number("tolerance"), sanity.Number("largeEps"), sanity.Number("maxLargeEpsAccuracy")),
             plot);
+    }
+
+    /// <summary>
+    /// What validate can know without running the model: an ONNX model is read (and checked, as before
+    /// any run) and its declared input compared with spec.model's inputShape, and the normalization's
+    /// length with the channels of that shape, so a mismatch is an error at the policy's line rather
+    /// than a runtime's exception in the middle of an evaluation.
+    /// </summary>
+    private static void CheckDeclaredInput(SettingsBinder binder, ModelSpec model)
+    {
+        var declaredAt = binder.Document.Root["spec"]?["model"];
+        long[] sample = [];
+        if (model.Format == "onnx")
+        {
+            var name = Path.GetFileName(model.Path);
+            try
+            {
+                var declared = OnnxGraphModel.ReadInputShape(model.Path);
+                sample = declared.Length > 1 ? declared[1..] : [];
+            }
+            catch (ModelContentRefusedException e)
+            {
+                binder.Error(EngineRules.ModelContentRefused, $"model {name} was not loaded: {e.Message}", declaredAt);
+                return;
+            }
+            catch (NotSupportedException e)
+            {
+                binder.Error(EngineRules.UnsupportedModelFeature, $"model {name}: {e.Message}", declaredAt);
+                return;
+            }
+            catch (InvalidDataException e)
+            {
+                binder.Error(EngineRules.InputMalformed, $"model {name} cannot be used: {e.Message}", declaredAt);
+                return;
+            }
+            catch (GateInputException e)
+            {
+                binder.Errors([e.ToFinding(binder.RuleId)]);
+                return;
+            }
+            if (model.InputShape is { } stated && sample.Length > 0
+                && (stated.Count != sample.Length || sample.Zip(stated).Any(d => d.First > 0 && d.First != d.Second)))
+                binder.Error(EngineRules.PolicyInconsistent,
+                    $"spec.model.inputShape is [{string.Join(", ", stated)}] but {name} declares one sample as [{string.Join(", ", sample.Select(d => d > 0 ? d.ToString(CultureInfo.InvariantCulture) : "?"))}]",
+                    declaredAt?["inputShape"]);
+        }
+        var shape = model.InputShape?.Select(d => (long)d).ToArray() ?? sample;
+        if (model.Normalization is { Mean.Count: > 1 } normalization && shape.Length > 0)
+        {
+            var channels = model.InputLayout == "NHWC" ? shape[^1] : shape[0];
+            if (channels > 0 && normalization.Mean.Count != channels)
+                binder.Error(EngineRules.PolicyInconsistent,
+                    $"spec.model.normalization gives {normalization.Mean.Count} values per channel but the input [{string.Join(", ", shape)}] has {channels} channels ({model.InputLayout ?? "NCHW"}); give one value or one per channel",
+                    declaredAt?["normalization"]);
+        }
     }
 
     /// <summary>The suite's attacks at its strengths, the listed attacks at theirs, and a black-box attack wherever a strength has none.</summary>

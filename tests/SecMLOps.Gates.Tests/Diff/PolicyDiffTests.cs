@@ -103,6 +103,19 @@ public sealed class PolicyDiffTests
     }
 
     [Fact]
+    public void Raising_the_waiver_limit_from_its_default_is_a_weakening_and_lowering_it_a_strengthening()
+    {
+        using var repo = WithPolicy(Make());
+        var raised = DiffAfter(repo, "policies/classifier.yaml", Make().Replace("spec:\n", "spec:\n  maxWaiverDays: 730\n"));
+        var change = Assert.Single(raised.Changes, c => c.Subject == "spec.maxWaiverDays");
+        Assert.Equal(ChangeEffect.Weakening, change.Effect);
+        Assert.Contains("from the default", change.Description);
+        Assert.True(Assert.Single(raised.Files).MissesVersionBump);
+        var lowered = DiffAfter(repo, "policies/classifier.yaml", Make(version: "1.0.1").Replace("spec:\n", "spec:\n  maxWaiverDays: 90\n"));
+        Assert.Equal(ChangeEffect.Strengthening, Assert.Single(lowered.Changes, c => c.Subject == "spec.maxWaiverDays").Effect);
+    }
+
+    [Fact]
     public void Setting_sample_count_where_unset_meant_every_row_is_a_weakening_and_removing_it_a_strengthening()
     {
         using var repo = WithPolicy(Make());

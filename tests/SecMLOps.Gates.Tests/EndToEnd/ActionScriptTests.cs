@@ -48,7 +48,7 @@ public sealed class ActionScriptTests
         repo.Write("tm.yaml", Support.Policies.ThreatModel("    - {id: P-1, name: Trainer, type: process}\n"));
         repo.Write("policy.yaml", Support.Policies.StridePolicy("tm.yaml",
             rules: "    - id: STRIDE-2\n      kind: stride-coverage\n      enforcement: soft-mandatory\n      severity: high\n      settings: {threatModel: tm.yaml}",
-            waivers: "  waivers:\n    - {rule: STRIDE-2, owner: alice@example.com, reason: assessment booked with the red team, ticket: SEC-9, expires: 2099-01-31}"));
+            waivers: $"  waivers:\n    - {{rule: STRIDE-2, owner: alice@example.com, reason: assessment booked with the red team, ticket: SEC-9, expires: {DateTime.UtcNow.AddDays(90):yyyy-MM-dd}}}"));
         return repo;
     }
 
