@@ -23,6 +23,11 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz ]; then
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)
   $sudo apt-get update -qq && $sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null
 fi
+# strace and GNU time watch the real CLI: what it opens and sends, and its peak memory.
+if ! command -v strace >/dev/null || [ ! -x /usr/bin/time ]; then
+  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq strace time >/dev/null
+fi
 if [ ! -d tests/tools/node_modules ]; then
   npm ci --prefix tests/tools --no-audit --no-fund --silent
 fi

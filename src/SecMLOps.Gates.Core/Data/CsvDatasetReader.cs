@@ -18,7 +18,7 @@ public sealed class CsvDatasetReader : IDatasetReader
     {
         _path = path;
         using var reader = Open(path);
-        var first = reader.ReadLine() ?? throw new InvalidDataException($"{Path.GetFileName(path)} is empty");
+        var first = reader.ReadLine(1) ?? throw new InvalidDataException($"{Path.GetFileName(path)} is empty");
         var cells = first.Split(',');
         _hasHeader = !cells.All(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         _columns = cells.Length;
@@ -30,17 +30,19 @@ public sealed class CsvDatasetReader : IDatasetReader
 
     public int FeatureCount { get; }
 
+    public long? DeclaredRows => null;
+
     public (double Min, double Max)? NaturalRange => null;
 
     public IEnumerable<LabeledBatch> ReadBatches(int batchSize)
     {
         using var reader = Open(_path);
         var line = 0;
-        if (_hasHeader) { reader.ReadLine(); line++; }
+        if (_hasHeader) { reader.ReadLine(1); line++; }
         var features = new List<float>(batchSize * FeatureCount);
         var labels = new List<int>(batchSize);
         var first = 0;
-        for (var text = reader.ReadLine(); text is not null; text = reader.ReadLine())
+        for (var text = reader.ReadLine(line + 1); text is not null; text = reader.ReadLine(line + 1))
         {
             line++;
             if (text.Length == 0) continue;
@@ -74,5 +76,43 @@ public sealed class CsvDatasetReader : IDatasetReader
             yield return new LabeledBatch(first, labels.Count, FeatureCount, features.ToArray(), labels.ToArray());
     }
 
-    private static StreamReader Open(string path) => new(InputFiles.OpenRead(path, InputLimits.DatasetBytes));
+    private static BoundedLineReader Open(string path) => new(new StreamReader(InputFiles.OpenRead(path, InputLimits.DatasetBytes)), Path.GetFileName(path));
+
+    /// <summary>
+    /// Lines of at most <see cref="InputLimits.CsvLineChars"/> characters: StreamReader.ReadLine holds a
+    /// line whole, so a file of one endless line (a sparse file, a binary file named .csv) would be read
+    /// into memory before any check; this refuses it once the limit is passed.
+    /// </summary>
+    private sealed class BoundedLineReader(StreamReader reader, string file) : IDisposable
+    {
+        private readonly char[] _buffer = new char[64 * 1024];
+        private readonly System.Text.StringBuilder _line = new();
+        private int _start;
+        private int _end;
+
+        public string? ReadLine(int number)
+        {
+            _line.Clear();
+            while (true)
+            {
+                if (_start == _end)
+                {
+                    (_start, _end) = (0, reader.Read(_buffer, 0, _buffer.Length));
+                    if (_end == 0)
+                        return _line.Length > 0 ? _line.ToString() : null;
+                }
+                var span = _buffer.AsSpan(_start, _end - _start);
+                var newline = span.IndexOf('\n');
+                var take = newline < 0 ? span.Length : newline;
+                if (_line.Length + take > InputLimits.CsvLineChars)
+                    throw new InvalidDataException($"{file} line {number} is longer than {InputLimits.CsvLineChars} characters; a CSV dataset has one sample a line");
+                _line.Append(span[..take]);
+                _start += newline < 0 ? take : take + 1;
+                if (newline >= 0)
+                    return _line.Length > 0 && _line[^1] == '\r' ? _line.ToString(0, _line.Length - 1) : _line.ToString();
+            }
+        }
+
+        public void Dispose() => reader.Dispose();
+    }
 }

@@ -22,7 +22,7 @@ public sealed class IdxDatasetReader : IDatasetReader
             throw new InvalidDataException($"{Path.GetFileName(images)}: IDX element type 0x{type:X2} is not supported (unsigned byte or float)");
         _type = type;
         _count = dims[0];
-        FeatureCount = dims.Skip(1).Aggregate(1, (a, b) => checked(a * b));
+        FeatureCount = DatasetReaders.SampleSize(dims.Skip(1), Path.GetFileName(images));
         using var labelStream = Open(labels);
         var (labelType, labelDims) = ReadHeader(labelStream, labels);
         if (labelType != UnsignedByte || labelDims.Length != 1)
@@ -32,6 +32,8 @@ public sealed class IdxDatasetReader : IDatasetReader
     }
 
     public int FeatureCount { get; }
+
+    public long? DeclaredRows => _count;
 
     public (double Min, double Max)? NaturalRange => _type == UnsignedByte ? (0, 255) : null;
 

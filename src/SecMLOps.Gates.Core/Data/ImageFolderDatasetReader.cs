@@ -33,6 +33,8 @@ public sealed class ImageFolderDatasetReader : IDatasetReader
 
     public int FeatureCount { get; }
 
+    public long? DeclaredRows => _files.Count;
+
     public (double Min, double Max)? NaturalRange => (0, 255);
 
     public IEnumerable<LabeledBatch> ReadBatches(int batchSize)
@@ -75,6 +77,15 @@ public sealed class ImageFolderDatasetReader : IDatasetReader
             }
     }
 
-    private static SKBitmap Decode(string path) =>
-        SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path} is not a readable PNG or JPEG image");
+    /// <summary>The image's header is read first: a small file declaring a huge image is refused before its pixels are allocated.</summary>
+    private static SKBitmap Decode(string path)
+    {
+        using (var codec = SKCodec.Create(path) ?? throw new InvalidDataException($"{path} is not a readable PNG or JPEG image"))
+        {
+            var pixels = (long)codec.Info.Width * codec.Info.Height;
+            if (pixels * 4 > Inputs.InputLimits.DatasetMemoryBytes)
+                throw new InvalidDataException($"{path} declares {codec.Info.Width}x{codec.Info.Height} pixels, more than a dataset may take in memory");
+        }
+        return SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path} is not a readable PNG or JPEG image");
+    }
 }

@@ -14,6 +14,9 @@ public interface IDatasetReader
 {
     int FeatureCount { get; }
 
+    /// <summary>The number of samples the file declares before any is read (a header, a folder listing); null where only reading tells (CSV).</summary>
+    long? DeclaredRows { get; }
+
     /// <summary>The range the file's element type implies (0..255 for unsigned bytes); null for numbers of any size.</summary>
     (double Min, double Max)? NaturalRange { get; }
 

@@ -43,7 +43,9 @@ internal sealed partial class NpyArray
         if (type is not ("|u1" or "<f4" or "<f8" or "<i8" or "<i4" or "|i1" or "<u1"))
             throw new InvalidDataException($"{name}: element type {type} is not supported");
         var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
+            .Select(d => int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+                ? size
+                : throw new InvalidDataException($"{name}: the shape's dimension '{d}' is not a size up to {int.MaxValue}")).ToArray();
         return new NpyArray(type, dims.Length == 0 ? [1] : dims);
     }
 

@@ -19,7 +19,7 @@ public sealed class NpyDatasetReader : IDatasetReader
             var array = NpyArray.ReadHeader(features, featuresName);
             NaturalRange = array.Descr is "|u1" or "<u1" ? (0, 255) : null;
             _count = array.Shape[0];
-            FeatureCount = array.Shape.Skip(1).Aggregate(1, (a, b) => checked(a * b));
+            FeatureCount = DatasetReaders.SampleSize(array.Shape.Skip(1), featuresName);
         }
         var (labels, labelsName) = openLabels();
         using (labels)
@@ -31,6 +31,8 @@ public sealed class NpyDatasetReader : IDatasetReader
     }
 
     public int FeatureCount { get; }
+
+    public long? DeclaredRows => _count;
 
     public (double Min, double Max)? NaturalRange { get; }
 

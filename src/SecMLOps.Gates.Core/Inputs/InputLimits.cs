@@ -11,4 +11,21 @@ public static class InputLimits
 
     /// <summary>A dataset file, after decompression: a small gzip file cannot expand without bound.</summary>
     public const long DatasetBytes = 16L * 1024 * 1024 * 1024;
+
+    /// <summary>One line of a CSV dataset, in characters: a file of one endless line is refused as it is read, not held.</summary>
+    public const int CsvLineChars = 16 * 1024 * 1024;
+
+    /// <summary>The variable that sets <see cref="DatasetMemoryBytes"/>, in bytes.</summary>
+    public const string DatasetMemoryVariable = "SECMLOPS_MAX_DATASET_MEMORY";
+
+    /// <summary>
+    /// The memory one dataset's values may take as 32-bit floats (default 1 GiB). A reader whose header
+    /// declares more is refused before anything is read, and a dataset that turns out larger as it is
+    /// streamed (CSV) is refused when it passes the limit, so a forged header or an oversized file costs
+    /// no more than this.
+    /// </summary>
+    public static long DatasetMemoryBytes { get; } =
+        long.TryParse(Environment.GetEnvironmentVariable(DatasetMemoryVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0
+            ? bytes
+            : 1L << 30;
 }

@@ -92,7 +92,8 @@ public sealed record RobustnessSettings(
     {
         var declaredAt = binder.Document.Root["spec"]?["model"];
         long[] sample = [];
-        if (model.Format == "onnx")
+        // A path that was refused or does not exist is already an error of the policy.
+        if (model.Format == "onnx" && File.Exists(model.Path))
         {
             var name = Path.GetFileName(model.Path);
             try
@@ -110,7 +111,7 @@ public sealed record RobustnessSettings(
                 binder.Error(EngineRules.UnsupportedModelFeature, $"model {name}: {e.Message}", declaredAt);
                 return;
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
                 binder.Error(EngineRules.InputMalformed, $"model {name} cannot be used: {e.Message}", declaredAt);
                 return;

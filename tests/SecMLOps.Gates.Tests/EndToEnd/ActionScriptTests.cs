@@ -42,13 +42,16 @@ public sealed class ActionScriptTests
     }
 
     /// <summary>A process nobody assessed (six STRIDE findings on one line), under a hard rule and under a waived soft one.</summary>
+    /// <summary>Within the default limit on a waiver's length, whenever the test runs.</summary>
+    private static readonly string WaiverExpiry = DateTime.UtcNow.AddDays(90).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
     private static ScratchRepository UnassessedProcess()
     {
         var repo = new ScratchRepository();
         repo.Write("tm.yaml", Support.Policies.ThreatModel("    - {id: P-1, name: Trainer, type: process}\n"));
         repo.Write("policy.yaml", Support.Policies.StridePolicy("tm.yaml",
             rules: "    - id: STRIDE-2\n      kind: stride-coverage\n      enforcement: soft-mandatory\n      severity: high\n      settings: {threatModel: tm.yaml}",
-            waivers: $"  waivers:\n    - {{rule: STRIDE-2, owner: alice@example.com, reason: assessment booked with the red team, ticket: SEC-9, expires: {DateTime.UtcNow.AddDays(90):yyyy-MM-dd}}}"));
+            waivers: $"  waivers:\n    - {{rule: STRIDE-2, owner: alice@example.com, reason: assessment booked with the red team, ticket: SEC-9, expires: {WaiverExpiry}}}"));
         return repo;
     }
 
@@ -75,7 +78,7 @@ public sealed class ActionScriptTests
 
         var summary = File.ReadAllText(action.SummaryFile);
         Assert.Contains("### Waived and accepted", summary);
-        Assert.Contains("| alice@example.com | assessment booked with the red team | SEC-9 | 2099-01-31 | policy waiver |", summary);
+        Assert.Contains($"| alice@example.com | assessment booked with the red team | SEC-9 | {WaiverExpiry} | policy waiver |", summary);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed partial class TracedRunTests(ITestOutputHelper output)
     [GeneratedRegex("\"((?:[^\"\\\\]|\\\\.)*)\"")]
     private static partial Regex QuotedPath();
 
-    [StraceFact]
+    [ProgramFact("strace")]
     public void An_onnx_evaluation_contacts_no_host_and_writes_only_its_outputs()
     {
         using var repository = CorpusBase.Create();

@@ -31,12 +31,14 @@ public sealed class RootFactAttribute : FactAttribute
     }
 }
 
-/// <summary>A fact that traces a process with strace; skipped, saying so, where strace is not installed.</summary>
-public sealed class StraceFactAttribute : FactAttribute
+/// <summary>A fact that runs a program besides dotnet (strace, GNU time); skipped, saying which, where it is not installed.</summary>
+public sealed class ProgramFactAttribute : FactAttribute
 {
-    public StraceFactAttribute()
+    public ProgramFactAttribute(string program)
     {
-        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "strace")));
-        if (!found) Skip = "needs strace on PATH (apt-get install strace)";
+        var found = Path.IsPathRooted(program)
+            ? File.Exists(program)
+            : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => d.Length > 0 && File.Exists(Path.Combine(d, program)));
+        if (!found) Skip = $"needs {program} (the test command installs it)";
     }
 }
