@@ -131,10 +131,22 @@ internal sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicyS
             var previous = pending[match].Item;
             pending.RemoveAt(match);
             if (item is JObject current && previous is JObject old)
-                CompareObjects($"{name}[{key}]", old, current, itemSchema);
+                CompareObjects($"{name}[{key}]", old, current, WithDefaults(itemSchema, node?[StrictnessAnnotation.ItemDefaultsKeyword]?[key] as JObject));
         }
         foreach (var (key, item) in pending)
             log.Add($"{name}[{key}]", removedEffect, $"{name}: {key} removed", item, null, at);
+    }
+
+    /// <summary>The item schema with this entry's own defaults (x-item-defaults) written into its properties.</summary>
+    private static JObject? WithDefaults(JObject? itemSchema, JObject? defaults)
+    {
+        if (itemSchema is null || defaults is null)
+            return itemSchema;
+        var copy = (JObject)itemSchema.DeepClone();
+        foreach (var option in defaults.Properties())
+            if (copy["properties"]?[option.Name] is JObject property)
+                property["default"] = option.Value.DeepClone();
+        return copy;
     }
 
     /// <summary>An entry's identity: its x-key properties (objects), or its whole value.</summary>

@@ -53,6 +53,12 @@ public static class StrictnessAnnotation
     /// <summary>For lists of objects: the item properties that identify an entry across revisions.</summary>
     public const string KeyKeyword = "x-key";
 
+    /// <summary>
+    /// On a list of objects identified by one x-key property: each entry's defaults by its key (an
+    /// attack's options by its name), so that an option set or removed is compared with the value it had.
+    /// </summary>
+    public const string ItemDefaultsKeyword = "x-item-defaults";
+
     /// <summary>On a setting without a default: "strictest" when leaving it unset is stricter than any value (sampleCount: every row).</summary>
     public const string UnsetKeyword = "x-unset";
 

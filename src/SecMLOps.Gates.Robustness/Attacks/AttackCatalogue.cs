@@ -64,6 +64,9 @@ public static class AttackCatalogue
         ]),
     ];
 
+    /// <summary>The strengths of an attack entry that lists none.</summary>
+    public static IReadOnlyList<double> DefaultEps { get; } = [0.03];
+
     /// <summary>Every option any attack takes, for the settings schema.</summary>
     public static IReadOnlySet<string> Options => All.SelectMany(a => a.Keys).ToHashSet();
 

@@ -98,9 +98,13 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         schema["properties"]!["suite"]!["enum"] = new JArray(AttackCatalogue.Suites.Select(s => s.Name));
         schema["properties"]!["suite"]!["description"] = "A named ensemble of attacks, run at each strength of `eps`: " +
             string.Join("; ", AttackCatalogue.Suites.Select(s => $"{s.Name}: {s.Description}"));
+        // Each attack's defaults, so that the policy diff compares an option set or removed with the value the attack ran with.
+        schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword] = new JObject(AttackCatalogue.All.Select(a =>
+            new JProperty(a.Name, new JObject(a.Defaults.Properties().Prepend(new JProperty("eps", new JArray(AttackCatalogue.DefaultEps)))))));
         var attack = schema["properties"]!["attacks"]!["items"]!;
         attack["properties"]!["name"]!["enum"] = new JArray(AttackCatalogue.All.Select(a => a.Name));
         attack["properties"]!["name"]!["description"] = "The attack: " + string.Join("; ", AttackCatalogue.All.Select(a => $"{a.Name}: {a.Description}"));
+        attack["properties"]!["eps"]!["description"] = Invariant($"{attack["properties"]!["eps"]!["description"]} Default [{string.Join(", ", AttackCatalogue.DefaultEps)}].");
         foreach (var option in ((JObject)attack["properties"]!).Properties().Where(p => p.Name is not ("name" or "eps")))
         {
             var defaults = AttackCatalogue.All.Where(a => a.Defaults[option.Name] is not null)

@@ -164,7 +164,7 @@ public sealed record RobustnessSettings(
             var foreign = entry.Node.Properties().Select(p => p.Name).Except(definition.Keys).ToList();
             foreach (var key in foreign)
                 entry.Error(EngineRules.SchemaViolation, $"'{key}' is not an option of {name} (it takes {string.Join(", ", definition.Keys.Skip(1))})", entry.Node.Property(key));
-            var eps = entry.Has("eps") ? entry.Numbers("eps") : [0.03];
+            var eps = entry.Has("eps") ? entry.Numbers("eps") : AttackCatalogue.DefaultEps;
             planned.AddRange(Plan(definition, entry.Node, eps, loss, "policy", entry.Location));
         }
         if (binder.Child("gradientMasking").Boolean("blackBox"))

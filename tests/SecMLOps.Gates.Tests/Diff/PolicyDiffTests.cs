@@ -103,6 +103,24 @@ public sealed class PolicyDiffTests
     }
 
     [Fact]
+    public void An_attack_option_set_where_it_was_unset_is_judged_against_the_attacks_own_default()
+    {
+        using var repo = WithPolicy(Make());
+        var fewer = DiffAfter(repo, "policies/classifier.yaml", Make().Replace("- {name: deepfool, xi: [0.02]}", "- {name: deepfool, xi: [0.02], maxIterations: 10}"));
+        var change = Assert.Single(fewer.Changes, c => c.Subject == "rule ROB-1.settings.attacks[deepfool].maxIterations");
+        Assert.Equal(ChangeEffect.Weakening, change.Effect);
+        Assert.Equal("50", change.OldValue);
+        Assert.Contains("from the default", change.Description);
+        Assert.True(Assert.Single(fewer.Files).MissesVersionBump);
+
+        var more = DiffAfter(repo, "policies/classifier.yaml", Make(version: "2.0.0").Replace("- {name: deepfool, xi: [0.02]}", "- {name: deepfool, xi: [0.02], maxIterations: 200}"));
+        Assert.Equal(ChangeEffect.Strengthening, Assert.Single(more.Changes, c => c.Subject == "rule ROB-1.settings.attacks[deepfool].maxIterations").Effect);
+
+        var strengthsDropped = DiffAfter(repo, "policies/classifier.yaml", Make(version: "3.0.0").Replace("- {name: deepfool, xi: [0.02]}", "- {name: deepfool, xi: [0.02], eps: [0.01]}"));
+        Assert.Contains(strengthsDropped.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject.StartsWith("rule ROB-1.settings.attacks[deepfool].eps", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Raising_the_waiver_limit_from_its_default_is_a_weakening_and_lowering_it_a_strengthening()
     {
         using var repo = WithPolicy(Make());
