@@ -1,6 +1,7 @@
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Models;
 using SecMLOps.Gates.Policies;
+using SecMLOps.Gates.Robustness.Models;
 using static SecMLOps.Gates.Robustness.HeldScalars;
 using static TorchSharp.torch;
 
@@ -9,11 +10,18 @@ namespace SecMLOps.Gates.Robustness;
 /// <summary>
 /// Scores models for the poisoning gate's model-level checks, with the robustness engine's model loading.
 /// Each call makes its tensors inside a dispose scope, which holds them until it returns: a temporary
-/// left to the finalizer can be freed while libtorch is still reading it (a crash, not an error).
+/// left to the finalizer can be freed while libtorch is still reading it (a crash, not an error). Models
+/// run confined, as in the robustness gate (<see cref="ModelConfinement"/>).
 /// </summary>
 public sealed class ModelScorer : IModelScorer
 {
-    public ClassScores Score(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset)
+    public ClassScores Score(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset) => ModelConfinement.Run(() => ScoreConfined(model, file, dataset));
+
+    public float[] Logits(ModelSpec model, DatasetSpec dataset) => ModelConfinement.Run(() => LogitsConfined(model, dataset));
+
+    public int ClassCount(ModelSpec model) => ModelConfinement.Run(() => ClassCountConfined(model));
+
+    private static ClassScores ScoreConfined(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset)
     {
         var (path, format, at) = file is null ? (model.Path, model.Format, model.Location) : (file.Path, file.Format, file.Location);
         using var scope = NewDisposeScope();
@@ -31,7 +39,7 @@ public sealed class ModelScorer : IModelScorer
         return new ClassScores(correct, total);
     }
 
-    public float[] Logits(ModelSpec model, DatasetSpec dataset)
+    private static float[] LogitsConfined(ModelSpec model, DatasetSpec dataset)
     {
         using var scope = NewDisposeScope();
         using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);
@@ -48,7 +56,7 @@ public sealed class ModelScorer : IModelScorer
         return logits.ToArray();
     }
 
-    public int ClassCount(ModelSpec model)
+    private static int ClassCountConfined(ModelSpec model)
     {
         using var scope = NewDisposeScope();
         using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);

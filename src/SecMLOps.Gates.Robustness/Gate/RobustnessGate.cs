@@ -4,6 +4,7 @@ using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Robustness.Evaluation;
+using SecMLOps.Gates.Robustness.Models;
 using static System.FormattableString;
 using static TorchSharp.torch;
 
@@ -36,8 +37,19 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
     {
         var spec = settings.Model;
         var device = SelectDevice(settings.Device, context.RuleLocation);
+        context.Progress($"device {device.type}, model {Path.GetFileName(spec.Path)} ({spec.Format}); {ModelConfinement.Status}");
+        // The model is loaded and attacked confined; the plot is written here, outside.
+        var (findings, strengths, evaluated, cleanAccuracy, baseline) = ModelConfinement.Run(() => Attack(context, settings, device));
+        if (settings.Plot is { } plot)
+            context.WriteOutput(plot, temporary => RobustnessPlot.Save(temporary, $"{context.Rule.Id}: {Path.GetFileName(spec.Path)}", strengths, evaluated, settings, baseline));
+        return new GateResult(findings, RobustnessReport.ToMarkdown(context.Rule.Id, settings, strengths, cleanAccuracy, baseline, evaluated));
+    }
+
+    private static (List<Finding> Findings, IReadOnlyList<StrengthResult> Strengths, int Evaluated, double CleanAccuracy, double Baseline) Attack(
+        GateContext context, RobustnessSettings settings, Device device)
+    {
+        var spec = settings.Model;
         var at = new[] { context.RuleLocation, new SourceLocation(context.Root.Relative(spec.Path), 0, 0) };
-        context.Progress($"device {device.type}, model {Path.GetFileName(spec.Path)} ({spec.Format})");
         manual_seed(settings.Seed);
         // Every tensor the rule makes is held by a scope until it is no longer read (see ModelScorer).
         using var scope = NewDisposeScope();
@@ -85,10 +97,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         findings.AddRange(strengths.Select(verdicts.WorstCase));
         findings.AddRange(strengths.SelectMany(s => s.Attacks.Select(a => verdicts.Attack(a))));
         findings.AddRange(masking.Findings);
-
-        if (settings.Plot is { } plot)
-            context.WriteOutput(plot, temporary => RobustnessPlot.Save(temporary, $"{context.Rule.Id}: {Path.GetFileName(spec.Path)}", strengths, session.Count, settings, baseline));
-        return new GateResult(findings, RobustnessReport.ToMarkdown(context.Rule.Id, settings, strengths, cleanAccuracy, baseline, session.Count));
+        return (findings, strengths, session.Count, cleanAccuracy, baseline);
     }
 
     /// <summary>The settings schema, with the attack and suite names filled in from the catalogue.</summary>

@@ -172,4 +172,42 @@ public sealed class TorchScriptScannerTests : IDisposable
             File.Delete(target);
         }
     }
+
+    [LandlockFact]
+    public void Confined_a_model_the_scanner_never_saw_cannot_write_a_file_or_open_a_tcp_connection()
+    {
+        var target = Path.Combine(Path.GetTempPath(), "secmlops-confined-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var model = Variant(Linear, Code(source => source.Replace("    return torch.linear(input, weight, bias)",
+                $"    _evil = torch.fill_(torch.from_file(\"{target}\", True, 16), 7.)\n    return torch.add(torch.linear(input, weight, bias), torch.mul(torch.sum(_evil), 0.))")));
+            // Loaded straight into libtorch, past the scanner, the way a gadget it does not know would be.
+            var refused = Record.Exception(() => ModelConfinement.Run(() =>
+            {
+                using var scope = NewDisposeScope();
+                using var module = jit.load<Tensor, Tensor>(model);
+                return module.call(zeros(1, 1, 28, 28)).shape;
+            }));
+            Assert.NotNull(refused);
+            Assert.Contains("Permission denied", refused.Message);
+            Assert.False(File.Exists(target), "the confined model wrote its file");
+
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            using (var outside = new System.Net.Sockets.TcpClient())
+                outside.Connect(System.Net.IPAddress.Loopback, port);
+            var connect = Record.Exception(() => ModelConfinement.Run(() =>
+            {
+                using var inside = new System.Net.Sockets.TcpClient();
+                inside.Connect(System.Net.IPAddress.Loopback, port);
+                return inside.Connected;
+            }));
+            Assert.IsType<System.Net.Sockets.SocketException>(connect);
+        }
+        finally
+        {
+            File.Delete(target);
+        }
+    }
 }

@@ -42,3 +42,13 @@ public sealed class ProgramFactAttribute : FactAttribute
         if (!found) Skip = $"needs {program} (the test command installs it)";
     }
 }
+
+/// <summary>A fact about model confinement; skipped, saying why, where the kernel offers no Landlock with TCP rules (ABI 4).</summary>
+public sealed class LandlockFactAttribute : FactAttribute
+{
+    public LandlockFactAttribute()
+    {
+        if (!SecMLOps.Gates.Robustness.Models.ModelConfinement.Status.Contains("no TCP", StringComparison.Ordinal))
+            Skip = SecMLOps.Gates.Robustness.Models.ModelConfinement.Status;
+    }
+}
