@@ -4,6 +4,8 @@ using System.Text;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Reporting;
 using SecMLOps.Gates.Robustness.Onnx;
 
@@ -17,8 +19,8 @@ namespace SecMLOps.Gates.Cli.Commands;
 /// </summary>
 internal static class InitCommand
 {
-    private const string PolicyFile = "gate-policy.yaml";
-    private const string ThreatModelFile = "threat-model.yaml";
+    private const string PolicySuffix = ".policy.yaml";
+    private const string ThreatModelSuffix = ".threat-model.yaml";
     private const string WorkflowFile = ".github/workflows/secmlops-gate.yml";
     private const string PolicySchemaFile = "schema/gate-policy.v1.schema.json";
     private const string ThreatModelSchemaFile = "schema/" + SchemaCatalog.ThreatModel;
@@ -33,7 +35,7 @@ internal static class InitCommand
         var name = new Option<string?>("--name") { Description = "The policy's name (lower case, digits and dashes). Default: the model file's name." };
         var force = new Option<bool>("--force") { Description = "Overwrite files that exist." };
         var repoRoot = CommonOptions.RepositoryRoot();
-        var command = new Command("init", $"Write a commented policy ({PolicyFile}), a threat-model skeleton ({ThreatModelFile}) and a pull-request workflow ({WorkflowFile}) for a model.")
+        var command = new Command("init", $"Write a commented policy (NAME{PolicySuffix}), a threat-model skeleton (NAME{ThreatModelSuffix}) and a workflow ({WorkflowFile}) for a model; a second model joins the workflow.")
         {
             model, inputShape, data, labels, directory, name, force, repoRoot,
         };
@@ -85,20 +87,27 @@ internal static class InitCommand
                 _evaluation = Evaluation(Existing(data, "--evaluation-data"), labels is null ? null : Existing(labels, "--evaluation-labels"));
         }
 
+        private string PolicyFile => _name + PolicySuffix;
+
+        private string ThreatModelFile => _name + ThreatModelSuffix;
+
         public int Write(bool force, TextWriter output)
         {
+            var workflow = Path.Combine(_root.FullPath, WorkflowFile);
             var files = new Dictionary<string, string>
             {
                 [Path.Combine(_directory, PolicyFile)] = Policy(),
                 [Path.Combine(_directory, ThreatModelFile)] = ThreatModel(),
-                [Path.Combine(_root.FullPath, WorkflowFile)] = Workflow(),
-                // Editors complete and check the two files from these copies (`secmlops-gate schema` rewrites them after an upgrade).
-                [Path.Combine(_directory, PolicySchemaFile)] = BuiltInGates.Registry.Schema.ToText(),
-                [Path.Combine(_directory, ThreatModelSchemaFile)] = SchemaCatalog.ReadText(SchemaCatalog.ThreatModel),
+                [workflow] = Workflow(File.Exists(workflow) ? ModelsInWorkflow(workflow) : new WorkflowModels([], [])),
             };
-            var existing = files.Keys.Where(File.Exists).Select(_root.Relative).ToList();
+            // Editors complete and check the files from these copies (`secmlops-gate schema` rewrites them after an upgrade); models share them.
+            foreach (var (schema, text) in new[] { (PolicySchemaFile, BuiltInGates.Registry.Schema.ToText()), (ThreatModelSchemaFile, SchemaCatalog.ReadText(SchemaCatalog.ThreatModel)) })
+                if (!File.Exists(Path.Combine(_directory, schema)) || force)
+                    files[Path.Combine(_directory, schema)] = text;
+            // The workflow is joined, not replaced: another model's lines stay in it.
+            var existing = files.Keys.Where(f => File.Exists(f) && f != workflow).Select(_root.Relative).ToList();
             if (existing.Count > 0 && !force)
-                throw new InitException($"{string.Join(", ", existing)} exist(s); nothing was written (--force overwrites)");
+                throw new InitException($"{string.Join(", ", existing)} exist(s); nothing was written (--force overwrites; --name gives another model its own files)");
             foreach (var (path, text) in files)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -135,7 +144,7 @@ internal static class InitCommand
             {
                 shape = OnnxGraphModel.ReadInputShape(_model);
             }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException)
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or GateInputException or Robustness.Models.ModelContentRefusedException)
             {
                 throw new InitException($"--model {Path.GetFileName(_model)}: {e.Message}");
             }
@@ -200,9 +209,11 @@ internal static class InitCommand
                     text.AppendLine($"      labelsSha256: {FileDigest.Sha256(pinned)}");
             }
             text.AppendLine("  rules:")
+                .AppendLine("    # Advisory until the threat model is assessed, so that the first verdicts lead with robustness;")
+                .AppendLine("    # make it hard-mandatory once every element has its threats (a major version: it strengthens the policy).")
                 .AppendLine($"    - id: {RuleIdPrefix}-STRIDE-1")
                 .AppendLine("      kind: stride-coverage")
-                .AppendLine("      enforcement: hard-mandatory")
+                .AppendLine("      enforcement: advisory")
                 .AppendLine("      severity: high")
                 .AppendLine("      description: The threat model assesses every applicable STRIDE category; serious risks name evidenced controls.")
                 .AppendLine("      settings:")
@@ -238,10 +249,13 @@ internal static class InitCommand
         private string ThreatModel()
         {
             var text = new StringBuilder();
+            var assessed = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            // The worked example: tampering with the inference service's inputs (adversarial examples), mitigated by the robustness rule.
+            var example = $"{{category: T, likelihood: M, impact: severe, status: mitigated, assessed: \"{assessed}\", controls: [SC-1]}}";
             text.AppendLine($"# yaml-language-server: $schema={FromPolicy(Path.Combine(_directory, ThreatModelSchemaFile))}")
-                .AppendLine("# A skeleton: the elements of a typical training-to-serving path, none assessed yet. The coverage rule")
-                .AppendLine("# fails, listing each STRIDE category still to assess, until every element has its threats, e.g.")
-                .AppendLine($"#   - {{category: T, likelihood: M, impact: severe, status: mitigated, assessed: {DateTime.UtcNow:yyyy-MM-dd}, controls: [SC-1]}}")
+                .AppendLine("# A skeleton: the elements of a typical training-to-serving path. The coverage rule lists each STRIDE")
+                .AppendLine("# category still to assess until every element has its threats; P-2's tampering threat is filled in")
+                .AppendLine("# as an example of a serious risk whose control is backed by evidence (here, the robustness rule).")
                 .AppendLine("apiVersion: secmlops.gates/v1")
                 .AppendLine("kind: ThreatModel")
                 .AppendLine("metadata:")
@@ -256,25 +270,102 @@ internal static class InitCommand
                 ("DS-1", "Training data", "data-store", ""),
                 ("P-1", "Training pipeline", "process", ""),
                 ("DS-2", "Model registry", "data-store", ""),
-                ("P-2", "Inference service", "process", ""),
+                ("P-2", "Inference service", "process", "EXAMPLE"),
                 ("EE-2", "Client", "external-entity", ""),
                 ("DF-1", "Ingest training data", "data-flow", "from: EE-1, to: DS-1, "),
                 ("DF-2", "Publish model", "data-flow", "from: P-1, to: DS-2, "),
                 ("DF-3", "Prediction requests", "data-flow", "from: EE-2, to: P-2, "),
             })
-                text.AppendLine($"    - {{id: {id}, name: {name}, type: {type}, {extra}threats: []}}");
-            text.AppendLine("  controls: []");
+            {
+                if (extra != "EXAMPLE")
+                    text.AppendLine($"    - {{id: {id}, name: {name}, type: {type}, {extra}threats: []}}");
+                else if (_evaluation is null)
+                    text.AppendLine($"    - {{id: {id}, name: {name}, type: {type}, threats: []}}")
+                        .AppendLine($"    # once the robustness rule runs: threats: [{example}]");
+                else
+                    text.AppendLine($"    - id: {id}")
+                        .AppendLine($"      name: {name}")
+                        .AppendLine($"      type: {type}")
+                        .AppendLine("      threats:")
+                        .AppendLine($"        - {example}");
+            }
+            if (_evaluation is null)
+                text.AppendLine("  controls: []")
+                    .AppendLine("  # once the robustness rule runs:")
+                    .AppendLine($"  # controls: [{{id: SC-1, description: Adversarial robustness is gated in CI, evidence: [{{rule: {RuleIdPrefix}-ROB-1}}]}}]");
+            else
+                text.AppendLine("  controls:")
+                    .AppendLine("    - id: SC-1")
+                    .AppendLine("      description: Adversarial robustness is gated in CI before the model ships.")
+                    .AppendLine($"      evidence: [{{rule: {RuleIdPrefix}-ROB-1}}]");
             return text.ToString();
         }
 
-        private string Workflow()
+        private sealed record WorkflowModels(IReadOnlyList<string> Policies, IReadOnlyList<string> Paths);
+
+        /// <summary>
+        /// The policy folders and watched paths of the workflow an earlier init wrote, so that this model
+        /// joins them. A workflow edited past recognition is refused (nothing is written), never replaced.
+        /// </summary>
+        private WorkflowModels ModelsInWorkflow(string workflow)
         {
-            var policies = _root.Relative(_directory);
+            try
+            {
+                var document = SourceDocument.Load(workflow, _root.Relative(workflow));
+                var policy = document.Root.SelectTokens("jobs.gate.steps[*].with.policy").OfType<Newtonsoft.Json.Linq.JValue>().Select(v => (string?)v).FirstOrDefault();
+                var paths = document.Root.SelectToken("on.pull_request.paths") as Newtonsoft.Json.Linq.JArray;
+                if (policy is null || paths is null)
+                    throw new InitException($"{WorkflowFile} has no gate job with a policy input and pull_request paths; add {_root.Relative(_directory)}/ to its policy input by hand (nothing was written)");
+                return new WorkflowModels(
+                    policy.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    paths.Select(p => (string)p!).ToList());
+            }
+            catch (GateInputException e)
+            {
+                throw new InitException($"{WorkflowFile} does not read ({e.Message}); nothing was written");
+            }
+        }
+
+        /// <summary>What a change to this model should rerun the gate for: its policy folder, the model, its data, and the workflow.</summary>
+        private IEnumerable<string> WatchedPaths() =>
+            new[] { $"{_root.Relative(_directory)}/**", _root.Relative(_model) }
+                .Concat(_evaluation is { } e ? new[] { _root.Relative(e.Path) }.Concat(e.Labels is { } l ? [_root.Relative(l)] : []) : [])
+                .Append(WorkflowFile);
+
+        /// <summary>The branch pushes to which are analysed (code scanning compares pull requests with it): origin's HEAD, else the current branch, else main.</summary>
+        private string DefaultBranch()
+        {
+            if (UntrustedGit.Run(_root.FullPath, "symbolic-ref", "--short", "refs/remotes/origin/HEAD").Output?.Trim() is { Length: > 0 } remote)
+                return remote[(remote.IndexOf('/') + 1)..];
+            return UntrustedGit.Run(_root.FullPath, "symbolic-ref", "--short", "HEAD").Output?.Trim() is { Length: > 0 } current ? current : "main";
+        }
+
+        /// <summary>One run a branch or pull request at a time: a new push cancels the run it supersedes.</summary>
+        private const string GitRefExpression = "${{ github.ref }}";
+
+        private string Workflow(WorkflowModels earlier)
+        {
+            var policies = earlier.Policies.Append($"{_root.Relative(_directory)}/").Distinct(StringComparer.Ordinal).ToList();
+            var paths = earlier.Paths.Concat(WatchedPaths()).Distinct(StringComparer.Ordinal).ToList();
+            var watched = string.Join("\n", paths.Select(p => $"      - {Quoted(p)}"));
+            var policyLines = string.Join("\n", policies.Select(p => $"            {p}"));
             return $$"""
-                # Runs the gate on every pull request: SARIF to code scanning, a job summary, and the policy diff.
+                # Runs the gate on pushes to {{DefaultBranch()}} (code scanning keeps that branch's alerts to tell a pull
+                # request's new ones from old) and on pull requests that touch a policy, a model or its data: SARIF to
+                # code scanning, a job summary, and the policy diff. `secmlops-gate init` adds each model's policy
+                # folder and files here; keep the two path lists alike when you edit them.
                 name: secmlops-gate
                 on:
+                  push:
+                    branches: [{{DefaultBranch()}}]
+                    paths:
+                {{watched}}
                   pull_request:
+                    paths:
+                {{watched}}
+                concurrency:
+                  group: secmlops-gate-{{GitRefExpression}}
+                  cancel-in-progress: true
                 permissions:
                   contents: read
                   security-events: write   # SARIF upload to code scanning
@@ -283,13 +374,16 @@ internal static class InitCommand
                 jobs:
                   gate:
                     runs-on: ubuntu-latest
+                    # Attacks on a large model take long on a CPU runner: raise this, or lower sampleCount and steps.
+                    timeout-minutes: 60
                     steps:
                       - uses: actions/checkout@v5
                         with:
                           fetch-depth: 0   # the policy diff compares with the base commit
                       - uses: {{ToolInfo.ActionReference}}
                         with:
-                          policy: {{policies}}/
+                          policy: |
+                {{policyLines}}
                           fail-on: low
                           comment-diff: true
 
