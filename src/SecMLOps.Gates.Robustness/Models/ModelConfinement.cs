@@ -8,14 +8,15 @@ namespace SecMLOps.Gates.Robustness.Models;
 /// first enters a Linux Landlock domain: from then on that thread, and every thread it starts (the
 /// runtimes' worker pools are created there), may read files but not write, create, remove, rename
 /// or truncate any, nor execute one, and (Landlock ABI 4 and later) neither bind nor connect a TCP
-/// socket; from ABI 6 it cannot reach abstract Unix sockets or signal processes outside. Under /dev
+/// socket; from ABI 6 it cannot reach abstract Unix sockets or signal processes outside. A seccomp
+/// filter (<see cref="InternetSocketFilter"/>) refuses it any internet or packet socket, UDP included. Under /dev
 /// existing device nodes may be opened for writing and driven by ioctl (GPU drivers need it); nothing
 /// can be created there either. The scanner
 /// refuses hostile models before they load; this is the second barrier, for what a scanner misses.
-/// What it cannot block: UDP and other non-TCP sockets; files opened before the domain began; threads
+/// What it cannot block: reading any file the process may read; files opened before the domain began; threads
 /// the process started earlier (the .NET runtime's own, a runtime pool made by an earlier rule); and
 /// the gate's own memory, since the model runs in its address space. Where the kernel has no Landlock
-/// (or the system is not Linux) the code runs unconfined, and <see cref="Status"/> says so.
+/// only the network is confined, and off Linux nothing is; <see cref="Status"/> says which.
 /// </summary>
 public static class ModelConfinement
 {
@@ -76,11 +77,12 @@ public static class ModelConfinement
     });
 
     /// <summary>What confinement models get on this machine, in words a progress line or report can carry.</summary>
-    public static string Status => Abi.Value switch
+    public static string Status => (Abi.Value, InternetSocketFilter.Available) switch
     {
-        0 => "models run unconfined: the kernel offers no Landlock",
-        < 4 => $"models confined by Landlock ABI {Abi.Value}: no file written, created, removed or executed (the kernel is too old to block TCP)",
-        _ => $"models confined by Landlock ABI {Abi.Value}: no file written, created, removed or executed, no TCP bind or connect",
+        (0, false) => "models run unconfined: confinement needs Linux on x64 or arm64 (Landlock, seccomp)",
+        (0, true) => "models confined by seccomp only: no internet or packet socket; files are not confined (the kernel offers no Landlock)",
+        (< 4, _) => $"models confined by Landlock ABI {Abi.Value} and seccomp: no file written, created, removed or executed, no internet or packet socket",
+        _ => $"models confined by Landlock ABI {Abi.Value} and seccomp: no file written, created, removed or executed, no TCP bind or connect, no internet or packet socket",
     };
 
     /// <summary>Runs <paramref name="work"/> confined (see the class summary) and returns its result; its exception is rethrown here.</summary>
@@ -124,12 +126,21 @@ public static class ModelConfinement
         }
     }
 
-    /// <summary>Makes the calling thread (and the threads it starts) read-only to the filesystem and cut off from TCP, for good.</summary>
+    /// <summary>Makes the calling thread (and the threads it starts) read-only to the filesystem and cut off from the network, for good.</summary>
     private static void Enter()
     {
-        var abi = Math.Min(Abi.Value, 6);
-        if (abi == 0)
+        if (!InternetSocketFilter.Available)
             return;
+        // Both Landlock and seccomp need it: nothing this thread runs can gain privileges back.
+        if (Prctl(SetNoNewPrivileges, 1, 0, 0, 0) < 0)
+            throw new InvalidOperationException($"cannot set no_new_privs on the model's thread (errno {Marshal.GetLastPInvokeError()})");
+        if (Abi.Value > 0)
+            EnterLandlock(Math.Min(Abi.Value, 6));
+        InternetSocketFilter.Install();
+    }
+
+    private static void EnterLandlock(int abi)
+    {
         var attributes = new RulesetAttributes
         {
             HandledFileSystem = FileSystemRightsByAbi[Math.Min(abi, FileSystemRightsByAbi.Length - 1)],
@@ -145,7 +156,7 @@ public static class ModelConfinement
             Allow(ruleset, "/", ReadFile | ReadDirectory);
             // GPU drivers open their device nodes read-write and drive them with ioctl; nothing can be created there.
             Allow(ruleset, "/dev", (ReadFile | ReadDirectory | WriteFile | IoctlDevice) & attributes.HandledFileSystem);
-            if (Prctl(SetNoNewPrivileges, 1, 0, 0, 0) < 0 || RestrictSelfCall(RestrictSelf, ruleset, 0) < 0)
+            if (RestrictSelfCall(RestrictSelf, ruleset, 0) < 0)
                 throw new InvalidOperationException($"Landlock did not confine the model's thread (errno {Marshal.GetLastPInvokeError()})");
         }
         finally

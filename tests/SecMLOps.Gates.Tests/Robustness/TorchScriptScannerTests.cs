@@ -174,7 +174,7 @@ public sealed class TorchScriptScannerTests : IDisposable
     }
 
     [LandlockFact]
-    public void Confined_a_model_the_scanner_never_saw_cannot_write_a_file_or_open_a_tcp_connection()
+    public void Confined_a_model_the_scanner_never_saw_cannot_write_a_file_or_open_a_tcp_connection_or_an_internet_socket()
     {
         var target = Path.Combine(Path.GetTempPath(), "secmlops-confined-" + Guid.NewGuid().ToString("N"));
         try
@@ -204,6 +204,22 @@ public sealed class TorchScriptScannerTests : IDisposable
                 return inside.Connected;
             }));
             Assert.IsType<System.Net.Sockets.SocketException>(connect);
+
+            // UDP (a DNS query is enough to leak data) and IPv6: no socket of an internet family can even be made.
+            foreach (var (family, type, protocol) in new[]
+            {
+                (System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp),
+                (System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp),
+            })
+            {
+                using (new System.Net.Sockets.Socket(family, type, protocol)) { }
+                var made = Record.Exception(() => ModelConfinement.Run(() =>
+                {
+                    using var socket = new System.Net.Sockets.Socket(family, type, protocol);
+                    return socket.Handle;
+                }));
+                Assert.IsType<System.Net.Sockets.SocketException>(made);
+            }
         }
         finally
         {
