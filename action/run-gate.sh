@@ -13,8 +13,8 @@
 #
 # Inputs (environment, never interpolated into the script): INPUT_POLICY, INPUT_FAIL_ON,
 # INPUT_BASELINE, INPUT_RULES, INPUT_SARIF_FILE, INPUT_CATEGORY; SECMLOPS_GATE (the tool's
-# executable, or a built secmlops-gate.dll); REPORT_DIR; GITHUB_WORKSPACE, GITHUB_OUTPUT,
-# GITHUB_STEP_SUMMARY.
+# executable, or a built secmlops-gate.dll); REPORT_DIR; VERDICT_CACHE (a folder, or empty for
+# none); GITHUB_WORKSPACE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
 set -euo pipefail
 
 workspace=${GITHUB_WORKSPACE:?GITHUB_WORKSPACE is not set}
@@ -38,6 +38,7 @@ case "$sarif" in /*) ;; *) sarif="$workspace/$sarif" ;; esac
 read -r -a policies <<<"$(printf '%s' "$INPUT_POLICY" | tr '\n' ' ')"
 options=(--repo-root "$workspace" --fail-on "$severity" --sarif "$sarif" --summary "$reports/summary.md" --json "$reports/summary.json")
 [ -n "${INPUT_BASELINE:-}" ] && options+=(--baseline "$INPUT_BASELINE")
+[ -n "${VERDICT_CACHE:-}" ] && options+=(--cache "$VERDICT_CACHE")
 for rule in $(printf '%s' "${INPUT_RULES:-}" | tr '\n,' '  '); do options+=(--rule "$rule"); done
 
 set +e

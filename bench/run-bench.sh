@@ -2,6 +2,7 @@
 # Benchmarks under bench/: figures are ratios against a reference measured in the same run.
 #   bash bench/run-bench.sh poisoning     # 60,000 x 784 Fashion-MNIST rows vs 10,000 golden rows
 #   bash bench/run-bench.sh attacks       # FGSM, PGD-10, DeepFool against PyTorch; APGD beside PGD; ensemble against separate attacks
+#   bash bench/run-bench.sh default-policy # init's policy evaluated on 1,000 images against PGD-10 alone (target: at most 3x)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 need=()

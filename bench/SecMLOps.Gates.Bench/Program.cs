@@ -4,11 +4,12 @@ return args switch
 {
     ["poisoning", ..] => PoisoningBench.Run(args[1..]),
     ["attacks", ..] => AttackBench.Run(args[1..]),
+    ["default-policy", ..] => DefaultPolicyBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: SecMLOps.Gates.Bench poisoning [--runs N] [--data DIR] | attacks [--rounds N]");
+    Console.Error.WriteLine("usage: SecMLOps.Gates.Bench poisoning [--runs N] [--data DIR] | attacks [--rounds N] | default-policy [--images N]");
     return 2;
 }

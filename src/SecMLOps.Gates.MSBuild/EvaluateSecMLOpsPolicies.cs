@@ -36,6 +36,9 @@ public sealed class EvaluateSecMLOpsPolicies : ToolTask
     /// <summary>The date waivers and ages are judged against (YYYY-MM-DD); default today.</summary>
     public string? AsOf { get; set; }
 
+    /// <summary>The folder rules' results are kept in between builds; empty keeps none.</summary>
+    public string? VerdictCache { get; set; }
+
     protected override string ToolName => "dotnet";
 
     // The gate prints progress (attack, batch, rate, ETA) for minutes at a time: show it at normal verbosity.
@@ -54,6 +57,8 @@ public sealed class EvaluateSecMLOpsPolicies : ToolTask
         builder.AppendSwitchIfNotNull("--summary ", SummaryOutput);
         builder.AppendSwitchIfNotNull("--repo-root ", RepositoryRoot);
         builder.AppendSwitchIfNotNull("--as-of ", AsOf);
+        if (!string.IsNullOrEmpty(VerdictCache))
+            builder.AppendSwitchIfNotNull("--cache ", VerdictCache);
         return builder.ToString();
     }
 

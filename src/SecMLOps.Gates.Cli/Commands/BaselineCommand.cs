@@ -13,7 +13,7 @@ namespace SecMLOps.Gates.Cli.Commands;
 /// </summary>
 internal static class BaselineCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, IRuleWorker? worker)
     {
         var paths = new Argument<string[]>("policies") { Description = "Policy files, or folders to search for them.", Arity = ArgumentArity.OneOrMore };
         var file = new Option<string>("--output", "-o") { Description = "The baseline file to write (pass it to evaluate --baseline).", Required = true };
@@ -37,6 +37,7 @@ internal static class BaselineCommand
             var options = new EvaluateOptions(parsed.GetValue(paths)!, CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), today, null, null, null)
             {
                 RuleIds = parsed.GetValue(rule) is { Length: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null,
+                Worker = worker,
             };
             return Run(options, parsed.GetValue(file)!, parsed.GetValue(owner)!, parsed.GetValue(reason)!, parsed.GetValue(ticket), until, output, error);
         });

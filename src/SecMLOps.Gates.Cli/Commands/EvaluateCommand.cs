@@ -12,6 +12,8 @@ internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRo
     public Severity FailOn { get; init; } = Severity.Low;
     public IReadOnlySet<string>? RuleIds { get; init; }
     public string? Baseline { get; init; }
+    public string? Cache { get; init; }
+    public IRuleWorker? Worker { get; init; }
 
     public EvaluationRequest Request(TextWriter progress, IReadOnlyList<string> reports) => new(Paths, Root, Today, progress)
     {
@@ -19,13 +21,15 @@ internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRo
         FailOn = FailOn,
         RuleIds = RuleIds,
         Baseline = Baseline,
+        Cache = Cache is null ? null : new VerdictCache(Cache),
+        Worker = Worker,
     };
 }
 
 /// <summary>secmlops-gate evaluate: runs every rule of the policies and writes the reports.</summary>
 internal static class EvaluateCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, IRuleWorker? worker)
     {
         var paths = new Argument<string[]>("policies")
         {
@@ -35,12 +39,17 @@ internal static class EvaluateCommand
         var sarif = new Option<string?>("--sarif") { Description = "Write SARIF 2.1.0 results to this file." };
         var summary = new Option<string?>("--summary") { Description = "Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to this file." };
         var json = new Option<string?>("--json") { Description = "Write a JSON summary (verdict, every finding, input files) to this file." };
+        var cache = new Option<string?>("--cache")
+        {
+            Description = "Keep each rule's result in this folder, keyed on the tool, the policy and the sha256 of every input it reads; " +
+                "a rule whose inputs are unchanged is not run again (robustness and poisoning rules).",
+        };
         var repoRoot = CommonOptions.RepositoryRoot();
         var asOf = CommonOptions.AsOf();
         var (failOn, rule, baseline) = (CommonOptions.FailOn(), CommonOptions.Rule(), CommonOptions.Baseline());
         var command = new Command("evaluate", "Run every rule of the given policies against the model and its data; exit 0 pass, 1 violation, 2 input error, 3 internal error.")
         {
-            paths, sarif, summary, json, repoRoot, asOf, failOn, rule, baseline,
+            paths, sarif, summary, json, cache, repoRoot, asOf, failOn, rule, baseline,
         };
         command.SetAction(parsed =>
         {
@@ -55,6 +64,8 @@ internal static class EvaluateCommand
                 FailOn = CommonOptions.Severity(parsed.GetValue(failOn)!),
                 RuleIds = parsed.GetValue(rule) is { Length: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null,
                 Baseline = parsed.GetValue(baseline),
+                Cache = parsed.GetValue(cache),
+                Worker = worker,
             };
             return Run(options, output, error);
         });

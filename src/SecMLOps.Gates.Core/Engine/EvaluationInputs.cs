@@ -22,6 +22,16 @@ public sealed class EvaluationInputs
         }
     }
 
+    /// <summary>Adds every input another record holds, with its role.</summary>
+    public void AddAll(EvaluationInputs other)
+    {
+        KeyValuePair<string, string?>[] entries;
+        lock (other._roles)
+            entries = other._roles.ToArray();
+        foreach (var (path, role) in entries)
+            Add(path, role);
+    }
+
     /// <summary>
     /// Every input with its sha256 (a folder: the digest of its listing; null when it cannot be read),
     /// through the evaluation's digest cache, so a pinned dataset verified earlier is not read again.

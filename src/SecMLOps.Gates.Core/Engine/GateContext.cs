@@ -6,8 +6,9 @@ using SecMLOps.Gates.Policies;
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>What a gate may see and use while it evaluates one rule.</summary>
+/// <param name="position">Where the rule stands in the evaluation ("rule 2 of 3"), for progress.</param>
 public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRoot root, DateOnly today, EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs outputs, TextWriter progress,
-    Func<string, RuleStanding> standings)
+    Func<string, RuleStanding> standings, string position)
 {
     public GatePolicy Policy { get; } = policy;
     public PolicyRule Rule { get; } = rule;
@@ -49,7 +50,7 @@ public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRo
     public RuleStanding StandingOf(string ruleId) => standings(ruleId);
 
     /// <summary>Reports progress of a long check (stderr for the CLI, messages in MSBuild).</summary>
-    public void Progress(string message) => progress.WriteLine($"{Rule.Id}: {message}");
+    public void Progress(string message) => progress.WriteLine($"{Rule.Id} ({position}): {message}");
 
     /// <summary>Where findings about the rule itself point.</summary>
     public SourceLocation RuleLocation => Rule.Location;

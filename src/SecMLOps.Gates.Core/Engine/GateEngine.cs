@@ -19,6 +19,12 @@ public sealed record EvaluationRequest(IReadOnlyList<string> Paths, RepositoryRo
 
     /// <summary>A baseline file (kind GateBaseline) of accepted findings, or null.</summary>
     public string? Baseline { get; init; }
+
+    /// <summary>Where rules' results are kept between runs (see <see cref="VerdictCache"/>), or null.</summary>
+    public VerdictCache? Cache { get; init; }
+
+    /// <summary>Runs the rules of gates that run model code in a separate, confined process; null runs them here.</summary>
+    public IRuleWorker? Worker { get; init; }
 }
 
 /// <summary>
@@ -81,10 +87,10 @@ public sealed class GateEngine(GateRegistry gates)
             .OrderBy(x => gates.Find(x.Rule.Kind)!.Descriptor.JudgesOtherRules).ToList();
         var standings = ordered.ToDictionary(x => x.Rule.Id,
             x => gates.Find(x.Rule.Kind)!.Descriptor.JudgesOtherRules ? RuleStanding.JudgesRules : RuleStanding.NotRun, StringComparer.Ordinal);
-        foreach (var (policy, rule) in ordered)
+        var running = ordered.Where(x => request.RuleIds is not { } only || only.Contains(x.Rule.Id)).ToList();
+        foreach (var ((policy, rule), index) in running.Select((x, i) => (x, i)))
         {
-            if (request.RuleIds is { } only && !only.Contains(rule.Id))
-                continue;
+            var position = $"rule {index + 1} of {running.Count}";
             var refused = rule.Outputs.Select(o => (o, outputs.Problem(o.FullPath))).Where(p => p.Item2 is not null).ToList();
             if (refused.Count > 0)
             {
@@ -92,7 +98,7 @@ public sealed class GateEngine(GateRegistry gates)
                     $"{request.Root.Relative(p.o.FullPath)} {p.Item2}; rule {rule.Id} was not run and wrote nothing", p.o.Location))));
                 continue;
             }
-            var (produced, section, until) = EvaluateRule(policy, rule, request, inputs, integrity, staged, rules, id => standings.GetValueOrDefault(id, RuleStanding.NotRun));
+            var (produced, section, until) = EvaluateRule(policy, rule, request, inputs, integrity, staged, rules, id => standings.GetValueOrDefault(id, RuleStanding.NotRun), position);
             var reported = produced.Select(f => Accept(f, baseline) with { FailOn = request.FailOn }).ToList();
             findings.AddRange(reported);
             if (standings[rule.Id] != RuleStanding.JudgesRules)
@@ -232,7 +238,7 @@ public sealed class GateEngine(GateRegistry gates)
             .Concat(policy.Datasets.Values.SelectMany(d => d.Files.Select(f => (f, $"dataset {d.Name}"))));
 
     private (IReadOnlyList<ReportedFinding> Findings, string? Section, DateOnly? ValidUntil) EvaluateRule(GatePolicy policy, PolicyRule rule, EvaluationRequest request,
-        EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs staged, Dictionary<string, RuleDescriptor> rules, Func<string, RuleStanding> standings)
+        EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs staged, Dictionary<string, RuleDescriptor> rules, Func<string, RuleStanding> standings, string position)
     {
         var gate = gates.Find(rule.Kind)!;
         var descriptor = Describe(policy, rule, gate.Descriptor);
@@ -244,28 +250,115 @@ public sealed class GateEngine(GateRegistry gates)
         foreach (var (path, role) in DeclaredFiles(policy))
             inputs.Add(request.Root.Relative(path), role);
         var waiver = policy.Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
-        var context = new GateContext(policy, rule, request.Root, request.Today, inputs, integrity, staged, request.Progress ?? TextWriter.Null, standings);
+        var progress = request.Progress ?? TextWriter.Null;
+        var cacheKey = request.Cache is not null && gate.Descriptor.Cacheable
+            ? VerdictCache.Key(policy, rule, gate, request.Root, rule.Inputs.Concat(DeclaredFiles(policy).Select(d => d.Path)), integrity)
+            : null;
+        if (cacheKey is not null)
+        {
+            var (hit, miss) = request.Cache!.Find(cacheKey, request.Root, integrity);
+            if (hit is not null)
+            {
+                progress.WriteLine($"{rule.Id} ({position}): result from the verdict cache (entry {cacheKey[..12]}): the tool, the policy and every input are unchanged");
+                return Accept(hit, stage: true);
+            }
+            progress.WriteLine($"{rule.Id} ({position}): not in the verdict cache ({miss}); evaluating");
+        }
+
+        RuleRun run;
+        if (gate.Descriptor.RunsModelCode && request.Worker is { } worker)
+        {
+            progress.WriteLine($"{rule.Id} ({position}): the model runs in a separate process, {worker.Confinement}");
+            run = RunInWorker(worker, policy, rule, request, position);
+        }
+        else
+        {
+            run = RunInProcess(gate, policy, rule, request, integrity, staged, standings, position, captureOutputs: cacheKey is not null);
+        }
+        if (cacheKey is not null && run.Findings.All(f => f.Outcome != Outcome.Error) && run.Inputs.All(i => i.Sha256 is not null)
+            && request.Cache!.Store(cacheKey, run) is { } problem)
+            progress.WriteLine($"{rule.Id} ({position}): {problem}");
+        return Accept(run, stage: request.Worker is not null && gate.Descriptor.RunsModelCode);
+
+        (IReadOnlyList<ReportedFinding>, string?, DateOnly?) Accept(RuleRun accepted, bool stage)
+        {
+            foreach (var input in accepted.Inputs)
+                inputs.Add(input.Path, input.Role);
+            if (stage)
+                foreach (var (path, bytes) in accepted.Outputs)
+                    staged.Stage(Path.Combine(request.Root.FullPath, path), temporary => File.WriteAllBytes(temporary, bytes));
+            return (accepted.Findings.Select(f => f.RuleId == rule.Id
+                ? new ReportedFinding(f, descriptor, f.Enforcement ?? rule.Enforcement, waiver)
+                : EngineFinding(f)).ToList(), accepted.Section, accepted.ValidUntil);
+        }
+    }
+
+    /// <summary>
+    /// Runs one rule here: its findings (an exception becomes an error finding, so nothing fails open),
+    /// the files it recorded with their digests and, when asked, the bytes of the files it staged.
+    /// </summary>
+    private static RuleRun RunInProcess(IGate gate, GatePolicy policy, PolicyRule rule, EvaluationRequest request, DatasetIntegrity integrity, StagedOutputs staged,
+        Func<string, RuleStanding> standings, string position, bool captureOutputs)
+    {
+        var recorded = new EvaluationInputs();
+        var stagedBefore = staged.Count;
+        var context = new GateContext(policy, rule, request.Root, request.Today, recorded, integrity, staged, request.Progress ?? TextWriter.Null, standings, position);
+        List<Finding> produced;
+        string? section = null;
+        DateOnly? validUntil = null;
         try
         {
             var result = gate.Evaluate(context, rule.Settings);
-            var produced = result.Findings.ToList();
+            (produced, section, validUntil) = (result.Findings.ToList(), result.ReportSection, result.ValidUntil);
             if (produced.Count == 0)
                 produced.Add(Finding.Error(EngineRules.GateCrashed.Id, rule.Id, $"the {rule.Kind} gate checked nothing for rule {rule.Id}", rule.Location));
             else if (produced.All(f => f.Outcome is Outcome.Skipped or Outcome.Informational))
                 produced.Add(Finding.Error(EngineRules.InputMissing.Id, rule.Id, $"rule {rule.Id} decided nothing: every one of its checks was skipped or informational", rule.Location));
-            return (produced.Select(f => f.RuleId == rule.Id
-                ? new ReportedFinding(f, descriptor, f.Enforcement ?? rule.Enforcement, waiver)
-                : EngineFinding(f)).ToList(), result.ReportSection, result.ValidUntil);
         }
         catch (GateInputException e)
         {
-            return ([EngineFinding(e.ToFinding(rule.Id))], null, null);
+            produced = [e.ToFinding(rule.Id)];
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return ([EngineFinding(Finding.Error(EngineRules.GateCrashed.Id, rule.Id,
-                $"the {rule.Kind} gate failed on rule {rule.Id} ({e.GetType().Name}: {e.Message}); this is a defect of the tool, please report it", rule.Location))], null, null);
+            produced = [Finding.Error(EngineRules.GateCrashed.Id, rule.Id,
+                $"the {rule.Kind} gate failed on rule {rule.Id} ({e.GetType().Name}: {e.Message}); this is a defect of the tool, please report it", rule.Location)];
         }
+        var outputs = captureOutputs
+            ? staged.Since(stagedBefore).Select(s => (request.Root.Relative(s.Target), File.ReadAllBytes(s.Temporary))).ToList()
+            : [];
+        return new RuleRun(produced, section, validUntil, recorded.Digest(request.Root, integrity), outputs);
+    }
+
+    /// <summary>A worker that fails to answer is an error of the rule, never a pass.</summary>
+    private static RuleRun RunInWorker(IRuleWorker worker, GatePolicy policy, PolicyRule rule, EvaluationRequest request, string position)
+    {
+        try
+        {
+            return worker.Run(new RuleWorkerRequest(policy.FullPath, rule.Id, request.Root, request.Today, position), request.Progress ?? TextWriter.Null);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new RuleRun([Finding.Error(EngineRules.GateCrashed.Id, rule.Id,
+                $"the process that runs rule {rule.Id}'s model failed ({e.Message}); nothing is concluded", rule.Location)], null, null, [], []);
+        }
+    }
+
+    /// <summary>
+    /// The worker's side of <see cref="IRuleWorker"/>: loads the policy the parent named and runs that
+    /// one rule here, with its outputs staged under <paramref name="scratch"/> and returned as bytes.
+    /// </summary>
+    public RuleRun RunOneRule(EvaluationRequest request, string ruleId, string scratch, string position)
+    {
+        var errors = new List<ReportedFinding>();
+        var loaded = LoadPolicies(request, errors);
+        if (errors.Count > 0)
+            throw new InvalidOperationException($"the policy no longer loads as it did: {errors[0].Finding.Message}");
+        var (policy, rule) = loaded.Policies.SelectMany(p => p.Rules.Select(r => (Policy: p, Rule: r))).SingleOrDefault(x => x.Rule.Id == ruleId);
+        if (rule is null)
+            throw new InvalidOperationException($"the policy no longer holds rule {ruleId}");
+        var staged = new StagedOutputs(scratch);
+        return RunInProcess(gates.Find(rule.Kind)!, policy, rule, request, new DatasetIntegrity(), staged, _ => RuleStanding.NotRun, position, captureOutputs: true);
     }
 
     private static RuleDescriptor Describe(GatePolicy policy, PolicyRule rule, GateDescriptor gate) => new(

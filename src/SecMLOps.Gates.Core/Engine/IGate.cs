@@ -51,6 +51,18 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
     /// </summary>
     public bool JudgesOtherRules { get; init; }
 
+    /// <summary>
+    /// The gate's result depends only on the tool, its policy and the files it reads and records: no
+    /// clock, no other rule, no network. Its results may be kept by the verdict cache.
+    /// </summary>
+    public bool Cacheable { get; init; }
+
+    /// <summary>
+    /// The gate loads and runs the candidate model (code the pull request brings): the CLI runs its
+    /// rules in a separate process confined to reading the repository and the tool, writing nothing.
+    /// </summary>
+    public bool RunsModelCode { get; init; }
+
     /// <summary>The definition the settings schema gets in the policy schema, e.g. strideCoverageSettings.</summary>
     public string SettingsDefinition => string.Concat(Kind.Split('-').Select((part, i) => i == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..])) + "Settings";
 

@@ -8,15 +8,25 @@ namespace SecMLOps.Gates.Engine;
 /// violation); after an input error or a crash nothing is left behind, so no output is ever half
 /// an evaluation's.
 /// </summary>
-public sealed class StagedOutputs
+/// <param name="scratch">Where temporaries go instead of beside their targets (a worker process, which
+/// may write nowhere else, hands their bytes back); null beside the targets.</param>
+public sealed class StagedOutputs(string? scratch = null)
 {
     private readonly List<(string Temporary, string Target)> _staged = [];
 
     public void Stage(string target, Action<string> writeTemporary)
     {
         var full = Path.GetFullPath(target);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = AtomicFile.TemporaryBeside(full);
+        string temporary;
+        if (scratch is null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            temporary = AtomicFile.TemporaryBeside(full);
+        }
+        else
+        {
+            temporary = Path.Combine(scratch, Guid.NewGuid().ToString("N"));
+        }
         try
         {
             writeTemporary(temporary);
@@ -27,6 +37,18 @@ public sealed class StagedOutputs
             throw;
         }
         lock (_staged) _staged.Add((temporary, full));
+    }
+
+    /// <summary>How many files are staged so far.</summary>
+    public int Count
+    {
+        get { lock (_staged) return _staged.Count; }
+    }
+
+    /// <summary>The files staged after the first <paramref name="count"/>: a rule's own outputs.</summary>
+    public IReadOnlyList<(string Temporary, string Target)> Since(int count)
+    {
+        lock (_staged) return _staged.Skip(count).ToList();
     }
 
     /// <summary>Moves every staged file into place; returns their full paths.</summary>

@@ -7,7 +7,9 @@ namespace SecMLOps.Gates.Robustness.Evaluation;
 
 /// <summary>What one attack at one strength did: which samples it broke, of those it attacked.</summary>
 /// <param name="Broken">Per sample of the evaluation set: broken by this attack (a sample misclassified clean is never counted).</param>
-public sealed record AttackResult(Gate.PlannedAttack Attack, bool[] Broken, int Attacked, double? MedianLinf, double? MedianL2)
+/// <param name="Seconds">Wall time of the attack and of judging its results.</param>
+/// <param name="ProbedFrom">For a masking probe run on a sample: how many samples it was drawn from.</param>
+public sealed record AttackResult(Gate.PlannedAttack Attack, bool[] Broken, int Attacked, double? MedianLinf, double? MedianL2, double Seconds, int? ProbedFrom = null)
 {
     public int BrokenCount => Broken.Count(b => b);
 }
@@ -30,14 +32,19 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
     public AttackTarget WhiteBox { get; } = model.WhiteBoxTarget(low, high, generator, gradientSamples);
     public AttackTarget BlackBox { get; } = model.BlackBoxTarget(low, high, generator);
 
-    /// <summary>Runs the attack on the given samples; a sample counts as broken when it was classified right and the attacked point is not.</summary>
-    public AttackResult Run(Gate.PlannedAttack planned, IReadOnlyList<int> samples)
+    /// <summary>
+    /// Runs the attack on the given samples; a sample counts as broken when it was classified right and
+    /// the attacked point is not. <paramref name="position"/> (e.g. "attack 2 of 5") prefixes its progress.
+    /// </summary>
+    public AttackResult Run(Gate.PlannedAttack planned, IReadOnlyList<int> samples, string? position = null)
     {
+        var watch = Stopwatch.StartNew();
         var attack = planned.Create();
         var target = attack.WhiteBox ? WhiteBox : BlackBox;
         var broken = new bool[Count];
         var (linf, l2) = (new List<float>(), new List<float>());
-        foreach (var (indices, x, y) in Batches(samples, planned.Subject))
+        var label = position is null ? planned.Subject : $"{position}, {planned.Subject}";
+        foreach (var (indices, x, y) in Batches(samples, label))
         {
             var adversarial = Finite(attack.Run(target, x, y), planned.Subject);
             var judged = Finite(attack.WithinBudget(target, x, adversarial, planned.Eps), planned.Subject);
@@ -51,7 +58,9 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
             linf.AddRange(delta.abs().amax([1])[flipped].data<float>().ToArray());
             l2.AddRange(delta.norm(1, keepdim: false)[flipped].data<float>().ToArray());
         }
-        return new AttackResult(planned, broken, samples.Count, Median(linf), Median(l2));
+        var result = new AttackResult(planned, broken, samples.Count, Median(linf), Median(l2), watch.Elapsed.TotalSeconds);
+        progress($"{label}: broke {result.BrokenCount} of {samples.Count} in {result.Seconds:0.0} s");
+        return result;
     }
 
     /// <summary>Fails closed: a non-finite adversarial input could be judged robust by mistake.</summary>

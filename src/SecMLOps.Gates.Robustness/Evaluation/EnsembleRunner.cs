@@ -12,22 +12,36 @@ public sealed record StrengthResult(double Eps, bool[] Robust, int BrokenBelow, 
 /// Runs the planned attacks strength by strength, smallest first, keeping per-sample flags: a sample
 /// broken at a smaller strength is broken at every larger one (the perturbation lies inside the
 /// larger ball). As an ensemble, each attack runs only on the samples still robust, as AutoAttack
-/// does; otherwise each runs on every correctly classified sample. The worst case is the same.
+/// does; otherwise each runs on every correctly classified sample. The worst case is the same. The
+/// gate's masking probe runs on a sample of what every white-box attack left robust (MaskingProbe).
 /// </summary>
 internal static class EnsembleRunner
 {
-    public static IReadOnlyList<StrengthResult> Run(AttackSession session, IReadOnlyList<PlannedAttack> attacks, bool ensemble)
+    public static IReadOnlyList<StrengthResult> Run(AttackSession session, IReadOnlyList<PlannedAttack> attacks, bool ensemble, MaskingProbe probe)
     {
         var robust = (bool[])session.CleanCorrect.Clone();
         var results = new List<StrengthResult>();
-        foreach (var strength in attacks.GroupBy(a => a.Eps).OrderBy(g => g.Key))
+        var started = 0;
+        foreach (var (strength, index) in attacks.GroupBy(a => a.Eps).OrderBy(g => g.Key).Select((g, i) => (g, i)))
         {
             var brokenBelow = session.CleanCorrect.Zip(robust).Count(p => p.First && !p.Second);
             var outcomes = new List<AttackResult>();
-            foreach (var planned in strength.OrderBy(a => a.Definition.Order))
+            // The masking probe runs last, on what the white-box attacks at this strength left robust.
+            foreach (var planned in strength.OrderBy(a => a.IsMaskingProbe).ThenBy(a => a.Definition.Order))
             {
-                var candidates = Enumerable.Range(0, session.Count).Where(i => ensemble ? robust[i] : session.CleanCorrect[i]).ToList();
-                var result = session.Run(planned, candidates);
+                AttackResult result;
+                var position = $"attack {++started} of {attacks.Count}";
+                if (planned.IsMaskingProbe)
+                {
+                    var survivors = Enumerable.Range(0, session.Count)
+                        .Where(i => (ensemble ? robust[i] : session.CleanCorrect[i]) && !outcomes.Any(o => o.Broken[i])).ToList();
+                    var probed = probe.Select(survivors, index);
+                    result = session.Run(planned, probed, position) with { ProbedFrom = probed.Count < survivors.Count ? survivors.Count : null };
+                }
+                else
+                {
+                    result = session.Run(planned, Enumerable.Range(0, session.Count).Where(i => ensemble ? robust[i] : session.CleanCorrect[i]).ToList(), position);
+                }
                 outcomes.Add(result);
                 for (var i = 0; i < robust.Length; i++)
                     robust[i] &= !result.Broken[i];

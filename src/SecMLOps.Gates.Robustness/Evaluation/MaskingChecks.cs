@@ -59,7 +59,10 @@ internal sealed class MaskingChecks(string ruleId, RobustnessSettings settings, 
             Findings.Add(new Finding(ruleId, Outcome.Passed, "gradient-masking/zero-gradients", text, at, properties));
     }
 
-    /// <summary>Samples the black-box attack broke that every white-box attack at the same strength left robust.</summary>
+    /// <summary>
+    /// Samples the black-box attack broke that every white-box attack at the same strength left robust;
+    /// from the masking probe's sample, the count it stands for among all the survivors.
+    /// </summary>
     public void BlackBox(StrengthResult strength, int total)
     {
         var blackBox = strength.Attacks.Where(a => !a.Attack.Definition.WhiteBox).ToList();
@@ -67,11 +70,25 @@ internal sealed class MaskingChecks(string ruleId, RobustnessSettings settings, 
         if (blackBox.Count == 0 || whiteBox.Count == 0)
             return;
         var only = Enumerable.Range(0, total).Count(i => blackBox.Any(b => b.Broken[i]) && !whiteBox.Any(w => w.Broken[i]));
-        var share = (double)only / total;
+        var probe = blackBox.SingleOrDefault(b => b.ProbedFrom is not null);
+        var estimated = probe is { ProbedFrom: { } survivors } ? (double)only * survivors / probe.Attacked : only;
+        var share = estimated / total;
+        var properties = new Dictionary<string, object>
+        {
+            ["eps"] = strength.Eps, ["blackBoxOnlySamples"] = only, ["share"] = Math.Round(share, 6), ["maxBlackBoxGap"] = settings.Masking.MaxBlackBoxGap,
+        };
+        var broke = Invariant($"broke {only} samples ({share:P1} of {total})");
+        if (probe is { ProbedFrom: { } population })
+        {
+            properties["probedSamples"] = probe.Attacked;
+            properties["probedFrom"] = population;
+            properties["estimatedBlackBoxOnlySamples"] = Math.Round(estimated, 1);
+            broke = Invariant($"broke {only} of the {probe.Attacked} samples it probed (a stratified sample of the {population} left robust), an estimated {estimated:0.#} samples ({share:P1} of {total}),");
+        }
         Add(BlackBoxGap, Invariant($"gradient-masking/black-box-gap/eps={strength.Eps}"), share > settings.Masking.MaxBlackBoxGap,
-            Invariant($"at eps={strength.Eps} the black-box {string.Join(", ", blackBox.Select(b => b.Attack.Name))} broke {only} samples ({share:P1} of {total}) that every white-box attack left robust (at most {settings.Masking.MaxBlackBoxGap:P1} allowed)") +
+            Invariant($"at eps={strength.Eps} the black-box {string.Join(", ", blackBox.Select(b => b.Attack.Name))} {broke} that every white-box attack left robust (at most {settings.Masking.MaxBlackBoxGap:P1} allowed)") +
             (share > settings.Masking.MaxBlackBoxGap ? ": gradient masking suspected, white-box results cannot be trusted" : ""),
-            new Dictionary<string, object> { ["eps"] = strength.Eps, ["blackBoxOnlySamples"] = only, ["share"] = Math.Round(share, 6), ["maxBlackBoxGap"] = settings.Masking.MaxBlackBoxGap });
+            properties);
     }
 
     /// <summary>Carlini et al.: an iterative attack is at least as strong as one step; FGSM breaking what they left robust means one of them is broken.</summary>

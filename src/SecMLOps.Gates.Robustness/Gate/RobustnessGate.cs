@@ -29,7 +29,11 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         "That worst-case robust accuracy must be at least minRatioOfBaseline times the baseline accuracy (by default its 95 % lower bound when fewer than 1000 samples are evaluated). " +
         "Operators that block gradients, vanishing gradients, a randomised model, a black-box attack that beats the white-box ones, or failed sanity checks " +
         "(FGSM beating iterative attacks, accuracy rising with eps, accuracy at a very large eps) fail the rule unless the policy accepts them.",
-        SettingsSchema());
+        SettingsSchema())
+    {
+        Cacheable = true,
+        RunsModelCode = true,
+    };
 
     public override RobustnessSettings? Bind(SettingsBinder binder) => RobustnessSettings.Bind(binder);
 
@@ -85,7 +89,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         var (fraction, zero, counted, loss) = ZeroGradients(session, settings, clean.Classes);
         masking.Zero(fraction, zero, counted, loss);
 
-        var strengths = EnsembleRunner.Run(session, settings.Attacks, settings.Ensemble);
+        var strengths = EnsembleRunner.Run(session, settings.Attacks, settings.Ensemble, new MaskingProbe(labels, settings.Masking.MaxBlackBoxGap, settings.Seed));
         foreach (var strength in strengths)
         {
             masking.BlackBox(strength, session.Count);
@@ -200,7 +204,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         var pgd = AttackCatalogue.Find("pgd")!;
         var runs = settings.Strengths.Append(settings.Sanity.LargeEps).Distinct().Order()
             .Select(eps => (eps, session.Run(new PlannedAttack(pgd, new AttackOptions(eps, 0, PerturbationNorm.Linf, 20, 0.25, true, 1, 0, 0, 0, 0, settings.Loss),
-                PlannedAttack.SubjectOf("sanity-pgd", eps, null), "gate", new SourceLocation("", 0, 0)), sample)))
+                PlannedAttack.SubjectOf("sanity-pgd", eps, null), PlannedAttack.GateOrigin, new SourceLocation("", 0, 0)), sample)))
             .ToList();
         masking.Strengths(runs, sample);
     }

@@ -19,7 +19,8 @@ internal static class RobustnessReport
         text.AppendLine("| --- | --- | --- | --- |");
         foreach (var strength in strengths)
         {
-            var shares = string.Join(", ", strength.Attacks.Select(a => Invariant($"{a.Attack.Subject}: {a.BrokenCount}/{a.Attacked}")));
+            var shares = string.Join(", ", strength.Attacks.Select(a => Invariant($"{a.Attack.Subject}: {a.BrokenCount}/{a.Attacked}") +
+                (a.ProbedFrom is { } survivors ? Invariant($" (probe of {survivors})") : "") + Invariant($" in {a.Seconds:0.0} s")));
             text.AppendLine(Invariant($"| {strength.Eps} | {(double)strength.RobustCount / samples:P1} | {strength.BrokenBelow} | {shares} |"));
         }
         return text.ToString();

@@ -12,7 +12,12 @@ namespace SecMLOps.Gates.Robustness.Gate;
 /// <param name="Origin">Who asked for it: the policy's attack list, a suite by name, or the gate (a black-box attack at every strength).</param>
 public sealed record PlannedAttack(AttackDefinition Definition, AttackOptions Options, string Subject, string Origin, SourceLocation Location)
 {
+    public const string GateOrigin = "gate";
+
     public double Eps => Options.Eps;
+
+    /// <summary>The black-box attack the gate adds to detect masking: it runs on a sample (MaskingProbe), not on every survivor.</summary>
+    public bool IsMaskingProbe => Origin == GateOrigin && !Definition.WhiteBox;
 
     public string Name => Definition.Name;
 
@@ -171,7 +176,7 @@ public sealed record RobustnessSettings(
         {
             var square = AttackCatalogue.Find("square")!;
             foreach (var eps in planned.Select(p => p.Eps).Distinct().Where(e => !planned.Any(p => p.Eps == e && !p.Definition.WhiteBox)).ToList())
-                planned.AddRange(Plan(square, [], [eps], loss, "gate", binder.Location));
+                planned.AddRange(Plan(square, [], [eps], loss, PlannedAttack.GateOrigin, binder.Location));
         }
         var seen = new HashSet<string>();
         foreach (var attack in planned.Where(a => !seen.Add(a.Subject)))

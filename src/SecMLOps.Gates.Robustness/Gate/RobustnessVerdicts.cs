@@ -40,12 +40,18 @@ internal sealed class RobustnessVerdicts(string ruleId, RobustnessSettings setti
         var properties = new Dictionary<string, object>
         {
             ["attack"] = planned.Name, ["eps"] = planned.Eps, ["origin"] = planned.Origin, ["attackedSamples"] = result.Attacked, ["brokenSamples"] = result.BrokenCount,
+            ["seconds"] = Math.Round(result.Seconds, 1),
         };
         if (planned.Name == "deepfool") properties["xi"] = planned.Options.Xi;
         if (result.MedianLinf is { } linf) properties["medianPerturbationLinf"] = Round(linf);
         if (result.MedianL2 is { } l2) properties["medianPerturbationL2"] = Round(l2);
         string text;
-        if (settings.Ensemble)
+        if (result.ProbedFrom is { } survivors)
+        {
+            properties["probedFrom"] = survivors;
+            text = Invariant($"{planned.Subject} broke {result.BrokenCount} of the {result.Attacked} samples it probed, a stratified sample of the {survivors} every white-box attack left robust ({Origin(planned)}; as a masking probe it runs on a sample sized for the black-box gap check)");
+        }
+        else if (settings.Ensemble)
         {
             text = Invariant($"{planned.Subject} broke {result.BrokenCount} of the {result.Attacked} samples still robust when it ran ({Origin(planned)})");
         }
@@ -64,7 +70,7 @@ internal sealed class RobustnessVerdicts(string ruleId, RobustnessSettings setti
     private static string Origin(PlannedAttack planned) => planned.Origin switch
     {
         "policy" => "listed in the policy",
-        "gate" => "added by the gate: every strength gets a black-box attack",
+        PlannedAttack.GateOrigin => "added by the gate: every strength gets a black-box attack",
         var suite => $"from the suite {suite}",
     };
 

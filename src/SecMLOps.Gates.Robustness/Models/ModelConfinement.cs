@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
@@ -27,7 +28,8 @@ public static class ModelConfinement
     private const int OpenPath = 0x200000, OpenCloseOnExec = 0x80000;
 
     // Filesystem rights by the ABI that introduced them: execute .. make symlink (1), refer (2), truncate (3), ioctl on devices (5).
-    private const ulong WriteFile = 1 << 1, ReadFile = 1 << 2, ReadDirectory = 1 << 3, IoctlDevice = 1 << 15;
+    private const ulong Execute = 1, WriteFile = 1 << 1, ReadFile = 1 << 2, ReadDirectory = 1 << 3, RemoveDirectory = 1 << 4, RemoveFile = 1 << 5,
+        MakeDirectory = 1 << 7, MakeRegular = 1 << 8, Truncate = 1 << 14, IoctlDevice = 1 << 15;
     private static readonly ulong[] FileSystemRightsByAbi = [0, (1UL << 13) - 1, (1UL << 14) - 1, (1UL << 15) - 1, (1UL << 15) - 1, (1UL << 16) - 1];
     private const ulong BindTcp = 1, ConnectTcp = 2;
     private const ulong ScopeAbstractUnixSocket = 1, ScopeSignal = 2;
@@ -85,8 +87,36 @@ public static class ModelConfinement
         _ => $"models confined by Landlock ABI {Abi.Value} and seccomp: no file written, created, removed or executed, no TCP bind or connect, no internet or packet socket",
     };
 
+    /// <summary>What a process started by <see cref="StartProcess"/> may do on this machine, in words.</summary>
+    public static string ProcessStatus => (Abi.Value, InternetSocketFilter.Available) switch
+    {
+        (0, false) => "unconfined: confinement needs Linux on x64 or arm64 (Landlock, seccomp)",
+        (0, true) => "confined by seccomp only: no internet or packet socket; files are not confined (the kernel offers no Landlock)",
+        _ => $"confined by Landlock ABI {Abi.Value} and seccomp: it reads only the repository, the tool and the system's libraries, writes only a scratch folder the gate discards, starts no program, and opens no internet socket",
+    };
+
     /// <summary>Runs <paramref name="work"/> confined (see the class summary) and returns its result; its exception is rethrown here.</summary>
-    public static T Run<T>(Func<T> work)
+    public static T Run<T>(Func<T> work) => OnConfinedThread(() => Enter([("/", ReadFile | ReadDirectory)]), work);
+
+    /// <summary>
+    /// Starts a process confined from its first instruction: it is started from a thread that first
+    /// enters a Landlock domain (read <paramref name="readable"/>, execute only <paramref name="executable"/>,
+    /// write only beneath <paramref name="writable"/>) and the seccomp filter, which the process and
+    /// everything it starts inherit. Unlike a thread of this process, it shares no memory with the gate.
+    /// </summary>
+    public static Process StartProcess(ProcessStartInfo start, IEnumerable<string> readable, string writable, string executable) =>
+        OnConfinedThread(() => Enter([
+            .. readable.Where(Path.Exists).Select(path => (path, File.Exists(path) ? ReadFile : ReadFile | ReadDirectory)),
+            (executable, Execute | ReadFile),
+            // The kernel opens the program's ELF interpreter for execution too.
+            .. ProgramLoaders.Where(File.Exists).Select(loader => (loader, Execute | ReadFile)),
+            (writable, ReadFile | ReadDirectory | WriteFile | RemoveDirectory | RemoveFile | MakeDirectory | MakeRegular | Truncate),
+        ]), () => Process.Start(start) ?? throw new InvalidOperationException($"cannot start {start.FileName}"));
+
+    /// <summary>The dynamic loaders of the architectures confinement supports (x64, arm64).</summary>
+    private static readonly string[] ProgramLoaders = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"];
+
+    private static T OnConfinedThread<T>(Action enter, Func<T> work)
     {
         T result = default!;
         ExceptionDispatchInfo? failure = null;
@@ -95,7 +125,7 @@ public static class ModelConfinement
         {
             try
             {
-                Enter();
+                enter();
                 result = work();
             }
             catch (Exception e)
@@ -126,8 +156,11 @@ public static class ModelConfinement
         }
     }
 
-    /// <summary>Makes the calling thread (and the threads it starts) read-only to the filesystem and cut off from the network, for good.</summary>
-    private static void Enter()
+    /// <summary>
+    /// Limits the calling thread (and the threads and processes it starts) to the given paths and
+    /// rights (and, always, the existing device nodes under /dev) and cuts it off from the network, for good.
+    /// </summary>
+    private static void Enter(IReadOnlyList<(string Path, ulong Rights)> allowed)
     {
         if (!InternetSocketFilter.Available)
             return;
@@ -135,11 +168,11 @@ public static class ModelConfinement
         if (Prctl(SetNoNewPrivileges, 1, 0, 0, 0) < 0)
             throw new InvalidOperationException($"cannot set no_new_privs on the model's thread (errno {Marshal.GetLastPInvokeError()})");
         if (Abi.Value > 0)
-            EnterLandlock(Math.Min(Abi.Value, 6));
+            EnterLandlock(Math.Min(Abi.Value, 6), allowed);
         InternetSocketFilter.Install();
     }
 
-    private static void EnterLandlock(int abi)
+    private static void EnterLandlock(int abi, IReadOnlyList<(string Path, ulong Rights)> allowed)
     {
         var attributes = new RulesetAttributes
         {
@@ -153,7 +186,8 @@ public static class ModelConfinement
             throw new InvalidOperationException($"Landlock refused the ruleset (errno {Marshal.GetLastPInvokeError()})");
         try
         {
-            Allow(ruleset, "/", ReadFile | ReadDirectory);
+            foreach (var (path, rights) in allowed)
+                Allow(ruleset, path, rights & attributes.HandledFileSystem);
             // GPU drivers open their device nodes read-write and drive them with ioctl; nothing can be created there.
             Allow(ruleset, "/dev", (ReadFile | ReadDirectory | WriteFile | IoctlDevice) & attributes.HandledFileSystem);
             if (RestrictSelfCall(RestrictSelf, ruleset, 0) < 0)

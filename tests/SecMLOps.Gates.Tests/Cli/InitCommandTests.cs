@@ -14,8 +14,9 @@ public sealed class InitCommandTests
         Directory.CreateDirectory(repo.Full("models"));
         Directory.CreateDirectory(repo.Full("data"));
         File.Copy(Path.Combine(models, "classifier-pgd.onnx"), repo.Full("models/classifier.onnx"));
-        File.Copy(Path.Combine(models, "evaluation-images.idx.gz"), repo.Full("data/eval-images.idx.gz"));
-        File.Copy(Path.Combine(models, "evaluation-labels.idx.gz"), repo.Full("data/eval-labels.idx.gz"));
+        // The first 100 of the sample's evaluation images: what init writes is under test here, not the attacks' cost.
+        IdxFiles.WriteImages(repo.Full("data/eval-images.idx"), IdxFiles.ReadImages(Path.Combine(models, "evaluation-images.idx.gz"))[..(100 * 784)], 28, 28);
+        IdxFiles.WriteLabels(repo.Full("data/eval-labels.idx"), IdxFiles.ReadLabels(Path.Combine(models, "evaluation-labels.idx.gz"))[..100]);
         return repo;
     }
 
@@ -24,7 +25,7 @@ public sealed class InitCommandTests
     {
         using var repo = WithSampleModel();
         var init = ProcessRunner.Cli(repo.Path, "init", "--model", "models/classifier.onnx",
-            "--evaluation-data", "data/eval-images.idx.gz", "--evaluation-labels", "data/eval-labels.idx.gz");
+            "--evaluation-data", "data/eval-images.idx", "--evaluation-labels", "data/eval-labels.idx");
         Assert.True(init.ExitCode == ExitCodes.Passed, init.All);
         foreach (var file in new[] { "policies/classifier.policy.yaml", "policies/classifier.threat-model.yaml", ".github/workflows/secmlops-gate.yml",
                      "policies/schema/gate-policy.v1.schema.json", "policies/schema/threat-model.v1.schema.json" })
@@ -51,14 +52,14 @@ public sealed class InitCommandTests
         using var repo = WithSampleModel();
         File.Copy(Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models", "classifier-undefended.onnx"), repo.Full("models/fraud.onnx"));
         Assert.Equal(ExitCodes.Passed, ProcessRunner.Cli(repo.Path, "init", "--model", "models/classifier.onnx",
-            "--evaluation-data", "data/eval-images.idx.gz", "--evaluation-labels", "data/eval-labels.idx.gz").ExitCode);
+            "--evaluation-data", "data/eval-images.idx", "--evaluation-labels", "data/eval-labels.idx").ExitCode);
         var second = ProcessRunner.Cli(repo.Path, "init", "--model", "models/fraud.onnx", "-d", "risk/policies",
-            "--evaluation-data", "data/eval-images.idx.gz", "--evaluation-labels", "data/eval-labels.idx.gz");
+            "--evaluation-data", "data/eval-images.idx", "--evaluation-labels", "data/eval-labels.idx");
         Assert.True(second.ExitCode == ExitCodes.Passed, second.All);
 
         var workflow = File.ReadAllText(repo.Full(".github/workflows/secmlops-gate.yml"));
         Assert.Contains("            policies/\n            risk/policies/\n", workflow);
-        foreach (var watched in new[] { "\"policies/**\"", "\"risk/policies/**\"", "\"models/classifier.onnx\"", "\"models/fraud.onnx\"", "\"data/eval-labels.idx.gz\"" })
+        foreach (var watched in new[] { "\"policies/**\"", "\"risk/policies/**\"", "\"models/classifier.onnx\"", "\"models/fraud.onnx\"", "\"data/eval-labels.idx\"" })
             Assert.Equal(2, workflow.Split(watched).Length - 1);
         Assert.Contains("  push:\n    branches: [main]", workflow);
         Assert.Contains("concurrency:", workflow);
@@ -107,7 +108,7 @@ public sealed class InitCommandTests
 
     [Theory]
     [InlineData("models/missing.onnx", "no such file")]
-    [InlineData("data/eval-labels.idx.gz", "names neither an ONNX")]
+    [InlineData("data/eval-labels.idx", "names neither an ONNX")]
     [InlineData("../outside.onnx", "outside the repository")]
     public void Init_refuses_a_model_it_cannot_use(string model, string message)
     {

@@ -10,8 +10,10 @@ public sealed class ActionScriptTests
     {
         using var action = new ActionScript();
         File.WriteAllText(action.SummaryFile, "earlier step\n");
-        var run = action.Gate(RepositoryLayout.Root, SampleBuild.ViolatedPolicy);
+        // As action.yml runs it by default: with a verdict cache (here the one the sample's other runs share).
+        var run = action.Gate(RepositoryLayout.Root, SampleBuild.ViolatedPolicy, inputs: new() { ["VERDICT_CACHE"] = SampleBuild.VerdictCache });
         Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("verdict cache", run.All);
         var outputs = action.Outputs();
         Assert.Equal("fail", outputs["result"]);
         Assert.Equal("1", outputs["exit-code"]);

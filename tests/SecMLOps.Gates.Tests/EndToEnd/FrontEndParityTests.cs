@@ -2,7 +2,11 @@ using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.EndToEnd;
 
-/// <summary>The CLI, the MSBuild task and the action run one engine: same verdict, same SARIF bytes.</summary>
+/// <summary>
+/// The CLI, the MSBuild task and the action run one engine: same verdict, same SARIF bytes. They share
+/// the sample's verdict cache, so the robustness and poisoning results (whose attack times differ
+/// between fresh runs) are the same entry; provenance and STRIDE coverage run in each front end.
+/// </summary>
 [Trait("Layer", "slow")]
 [Collection(EndToEndCollection.Name)]
 public sealed class FrontEndParityTests
@@ -14,7 +18,7 @@ public sealed class FrontEndParityTests
     {
         using var scratch = new ScratchRepository();
         var cliSarif = scratch.Full("cli.sarif");
-        var cli = ProcessRunner.Cli(RepositoryLayout.Root, "evaluate", policy, "--sarif", cliSarif);
+        var cli = SampleBuild.Evaluate(policy, "--sarif", cliSarif);
         Assert.True(cli.ExitCode == exitCode, cli.All);
 
         var msbuildSarif = scratch.Full("msbuild.sarif");
@@ -22,7 +26,7 @@ public sealed class FrontEndParityTests
         Assert.Equal(exitCode == 0, build.ExitCode == 0);
 
         using var action = new ActionScript();
-        Assert.Equal(0, action.Gate(RepositoryLayout.Root, policy).ExitCode);
+        Assert.Equal(0, action.Gate(RepositoryLayout.Root, policy, inputs: new() { ["VERDICT_CACHE"] = SampleBuild.VerdictCache }).ExitCode);
         Assert.Equal(result, action.Outputs()["result"]);
 
         var expected = File.ReadAllText(cliSarif);
@@ -35,7 +39,7 @@ public sealed class FrontEndParityTests
     public void The_undefended_sample_model_fails_with_clean_and_robust_accuracy_and_the_defended_one_passes()
     {
         using var scratch = new ScratchRepository();
-        var violated = ProcessRunner.Cli(RepositoryLayout.Root, "evaluate", SampleBuild.ViolatedPolicy, "--sarif", scratch.Full("v.sarif"));
+        var violated = SampleBuild.Evaluate(SampleBuild.ViolatedPolicy, "--sarif", scratch.Full("v.sarif"));
         Assert.Equal(1, violated.ExitCode);
         var results = Newtonsoft.Json.Linq.JToken.Parse(File.ReadAllText(scratch.Full("v.sarif")))["runs"]![0]!["results"]!
             .Where(r => (string?)r["ruleId"] == "SAMPLE-ROB-STRICT").ToList();
@@ -46,7 +50,7 @@ public sealed class FrontEndParityTests
         // The second location is the model the finding is about.
         Assert.Equal("samples/ModelService/models/classifier-undefended.onnx", (string?)worst["locations"]![1]!["physicalLocation"]!["artifactLocation"]!["uri"]);
 
-        var passing = ProcessRunner.Cli(RepositoryLayout.Root, "evaluate", SampleBuild.PassingPolicy, "--json", scratch.Full("p.json"));
+        var passing = SampleBuild.Evaluate(SampleBuild.PassingPolicy, "--json", scratch.Full("p.json"));
         Assert.True(passing.ExitCode == 0, passing.All);
         Assert.Contains("\"ruleId\": \"SAMPLE-ROB-1\"", File.ReadAllText(scratch.Full("p.json")));
     }

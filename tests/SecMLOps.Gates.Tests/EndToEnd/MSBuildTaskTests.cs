@@ -19,6 +19,14 @@ public sealed class MSBuildTaskTests
         var violatedPolicy = Path.Combine(RepositoryLayout.Root, SampleBuild.ViolatedPolicy);
         Assert.Contains($"{violatedPolicy}(38,7): error SAMPLE-ROB-STRICT: at eps=0.03, worst case over", violated.Output);
 
+        // A failing build runs the gate again, but an unchanged robustness rule is not attacked again.
+        var repeated = SampleBuild.Build(SampleBuild.ViolatedPolicy, null, "-v:n");
+        Assert.NotEqual(0, repeated.ExitCode);
+        Assert.Contains(GateRan, repeated.Output);
+        Assert.Contains("SAMPLE-ROB-STRICT (rule ", repeated.Output);
+        Assert.Contains("): result from the verdict cache", repeated.Output);
+        Assert.Contains($"{violatedPolicy}(38,7): error SAMPLE-ROB-STRICT: at eps=0.03, worst case over", repeated.Output);
+
         var passing = SampleBuild.Build(SampleBuild.PassingPolicy);
         Assert.True(passing.ExitCode == 0, passing.Output);
         Assert.Contains(GateRan, passing.Output);
@@ -77,9 +85,11 @@ public sealed class MSBuildTaskTests
 
         // As if the day the verdict held until (a waiver's expiry) had passed.
         File.WriteAllText(Path.Combine(SampleBuild.StateDirectory, "valid-until"), "2000-01-01");
-        var expired = SampleBuild.Build(SampleBuild.PassingPolicy, null, "-v:n");
+        // Without the verdict cache, so that the attacks run and report their progress.
+        var expired = SampleBuild.Build(SampleBuild.PassingPolicy, null, "-v:n", "-p:SecMLOpsVerdictCache=none");
         Assert.True(expired.ExitCode == 0, expired.All);
         Assert.Contains(GateRan, expired.Output);
-        Assert.Contains("SAMPLE-ROB-1: clean accuracy", expired.Output);
+        Assert.Contains("SAMPLE-ROB-1 (rule 1 of 4): clean accuracy", expired.Output);
+        Assert.Contains("SAMPLE-ROB-1 (rule 1 of 4): attack 1 of ", expired.Output);
     }
 }

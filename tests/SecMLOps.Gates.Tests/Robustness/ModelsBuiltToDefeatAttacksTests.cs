@@ -84,12 +84,12 @@ public sealed class ModelsBuiltToDefeatAttacksTests
         Assert.Equal(Verdict.Failed, report.Verdict);
     }
 
-    [Fact]
-    public void Input_quantisation_plus_a_tiny_random_linear_term_does_not_pass()
+    /// <summary>
+    /// Round() blocks the gradient of the real decision; the tiny linear term keeps gradients from
+    /// being exactly zero, so only the operator check and the black-box attack can see through it.
+    /// </summary>
+    private static void QuantisedInputs(RobustnessScenario scenario, int samples)
     {
-        // Round() blocks the gradient of the real decision; the tiny linear term keeps gradients from
-        // being exactly zero, so only the operator check and the black-box attack can see through it.
-        using var scenario = new RobustnessScenario();
         var random = new Random(5);
         new OnnxBuilder(4, 3)
             .Initializer("four", [4f]).Initializer("w", Weak, 4, 3)
@@ -97,13 +97,45 @@ public sealed class ModelsBuiltToDefeatAttacksTests
             .Node("Mul", ["x", "four"], "scaled").Node("Round", ["scaled"], "levels").Node("Div", ["levels", "four"], "quantised")
             .Node("MatMul", ["quantised", "w"], "decision").Node("MatMul", ["x", "tiny"], "leak").Node("Add", ["decision", "leak"], "logits")
             .Save(scenario.Full("model.onnx"));
-        scenario.WriteCsv("eval.csv", LabelledBy(scenario.Full("model.onnx"), 60));
+        scenario.WriteCsv("eval.csv", LabelledBy(scenario.Full("model.onnx"), samples));
+    }
+
+    [Fact]
+    public void Input_quantisation_plus_a_tiny_random_linear_term_does_not_pass()
+    {
+        using var scenario = new RobustnessScenario();
+        QuantisedInputs(scenario, 60);
 
         var report = scenario.Evaluate(FlatModel, CsvDataset, "        dataset: eval\n        attacks:\n          - {name: pgd, eps: [0.2], steps: 10}");
 
         Assert.Equal(Verdict.Failed, report.Verdict);
         Assert.Contains("Round (node 'levels')", Failed(report, "gradient-masking/operators").Finding.Message);
         Assert.Contains("gradient masking suspected", Failed(report, "gradient-masking/black-box-gap/eps=0.2").Finding.Message);
+    }
+
+    [Fact]
+    public void On_a_large_set_the_gates_black_box_probe_attacks_a_sample_of_the_survivors_and_still_catches_quantisation()
+    {
+        using var scenario = new RobustnessScenario();
+        QuantisedInputs(scenario, 1_500);
+        const string pgdOnly = "        dataset: eval\n        attacks:\n          - {name: pgd, eps: [0.2], steps: 10}";
+
+        var probed = scenario.Evaluate(FlatModel, CsvDataset, pgdOnly);
+
+        Assert.Equal(Verdict.Failed, probed.Verdict);
+        var (attacked, survivors) = (RobustnessScenario.Property(probed, "square/eps=0.2", "attackedSamples"), RobustnessScenario.Property(probed, "square/eps=0.2", "probedFrom"));
+        Assert.True(attacked < survivors, $"{attacked} of {survivors}");
+        Assert.Equal(Math.Ceiling(6 * survivors / (0.02 * 1_500)), attacked);
+        var gap = Failed(probed, "gradient-masking/black-box-gap/eps=0.2");
+        Assert.Contains("gradient masking suspected", gap.Finding.Message);
+        Assert.Contains($"of the {attacked} samples it probed", gap.Finding.Message);
+
+        // A black-box attack the policy lists is an attack of the verdict: it runs on every survivor.
+        var listed = scenario.Evaluate(FlatModel, CsvDataset, pgdOnly + "\n          - {name: square, eps: [0.2]}");
+        var square = Assert.Single(listed.Findings, f => f.Finding.Subject == "square/eps=0.2").Finding;
+        Assert.False(square.Properties!.ContainsKey("probedFrom"));
+        Assert.Equal(survivors, Convert.ToDouble(square.Properties["attackedSamples"]));
+        Assert.Equal(Verdict.Failed, listed.Verdict);
     }
 
     [Fact]

@@ -26,7 +26,11 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
         "more than maxQuarantineFraction of rows quarantined, one label's rows estimated in bulk (minPairShare) to be another class, " +
         "training rows that duplicate others (or golden rows) with a different label, and per-feature or class-prior shift between training and golden fail the rule. " +
         "Suspicious rows are written to the quarantine file, most suspicious first, with their score and signals.",
-        GateDescriptor.EmbeddedSettingsSchema(typeof(PoisoningGate), Kind));
+        GateDescriptor.EmbeddedSettingsSchema(typeof(PoisoningGate), Kind))
+    {
+        Cacheable = true,
+        RunsModelCode = true,
+    };
 
     public override PoisoningSettings? Bind(SettingsBinder binder) => PoisoningSettings.Bind(binder);
 
