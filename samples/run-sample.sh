@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled sample: `dotnet build` of samples/ModelService runs the gate with the
 # passing policy (the build succeeds), then with the violated one (the build must fail), and the CLI
-# writes the SARIF, JSON and Markdown reports under artifacts/sample/. Needs the .NET 10 SDK.
+# writes the SARIF, JSON and Markdown reports under artifacts/sample/, taking the robustness and
+# poisoning results the builds computed from their verdict cache. Needs the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -25,6 +26,7 @@ echo
 echo "== secmlops-gate evaluate policies/samples (reports in $out/)"
 set +e
 dotnet src/SecMLOps.Gates.Cli/bin/Release/net10.0/secmlops-gate.dll evaluate policies/samples \
+  --cache samples/ModelService/obj/Release/net10.0/secmlops-gate/verdict-cache \
   --sarif "$out/results.sarif" --json "$out/results.json" --summary "$out/summary.md"
 code=$?
 set -e
