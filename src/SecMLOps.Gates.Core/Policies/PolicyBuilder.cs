@@ -3,6 +3,7 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Policies;
 
@@ -190,7 +191,7 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
             var full = root.Resolve(_directory, (string)path!, document.LocationOf(path));
             var problem = folder
                 ? Directory.Exists(full) ? null : File.Exists(full) ? "is a file, not a folder" : "does not exist"
-                : File.Exists(full) ? null : Directory.Exists(full) ? "is a folder, not a file" : "does not exist";
+                : File.Exists(full) ? GitLfsPointer.Problem(full) : Directory.Exists(full) ? "is a folder, not a file" : "does not exist";
             if (problem is not null)
                 Error(EngineRules.InputMissing, $"{what} '{path}' {problem}", path);
             return full;

@@ -3,6 +3,7 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Policies;
 
@@ -240,7 +241,7 @@ public sealed class SettingsBinder
             return null;
         var problem = folder
             ? Directory.Exists(full) ? null : File.Exists(full) ? "is a file, not a folder" : "does not exist"
-            : File.Exists(full) ? null : Directory.Exists(full) ? "is a folder, not a file" : "does not exist";
+            : File.Exists(full) ? GitLfsPointer.Problem(full) : Directory.Exists(full) ? "is a folder, not a file" : "does not exist";
         if (problem is not null)
         {
             Error(EngineRules.InputMissing, $"{what} '{relativePath}' {problem}", token);

@@ -97,8 +97,8 @@ public sealed record RobustnessSettings(
     {
         var declaredAt = binder.Document.Root["spec"]?["model"];
         long[] sample = [];
-        // A path that was refused or does not exist is already an error of the policy.
-        if (model.Format == "onnx" && File.Exists(model.Path))
+        // A path that was refused, does not exist or holds a Git LFS pointer is already an error of the policy.
+        if (model.Format == "onnx" && File.Exists(model.Path) && Inputs.GitLfsPointer.Problem(model.Path) is null)
         {
             var name = Path.GetFileName(model.Path);
             try

@@ -85,11 +85,10 @@ public sealed class MSBuildTaskTests
 
         // As if the day the verdict held until (a waiver's expiry) had passed.
         File.WriteAllText(Path.Combine(SampleBuild.StateDirectory, "valid-until"), "2000-01-01");
-        // Without the verdict cache, so that the attacks run and report their progress.
-        var expired = SampleBuild.Build(SampleBuild.PassingPolicy, null, "-v:n", "-p:SecMLOpsVerdictCache=none");
+        var expired = SampleBuild.Build(SampleBuild.PassingPolicy, null, "-v:n");
         Assert.True(expired.ExitCode == 0, expired.All);
         Assert.Contains(GateRan, expired.Output);
-        Assert.Contains("SAMPLE-ROB-1 (rule 1 of 4): clean accuracy", expired.Output);
-        Assert.Contains("SAMPLE-ROB-1 (rule 1 of 4): attack 1 of ", expired.Output);
+        // The CLI's progress, here the robustness rule's answer from the verdict cache the first build filled.
+        Assert.Contains("SAMPLE-ROB-1 (rule 1 of 4): result from the verdict cache", expired.Output);
     }
 }
