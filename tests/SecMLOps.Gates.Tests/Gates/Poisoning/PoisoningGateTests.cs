@@ -27,6 +27,7 @@ public sealed class PoisoningGateTests
     }
 
     [Fact]
+    [Trait("Layer", "slow")]
     public void Clean_training_data_passes_every_check()
     {
         using var scenario = new PoisoningScenario();
@@ -55,6 +56,7 @@ public sealed class PoisoningGateTests
     }
 
     [Fact]
+    [Trait("Layer", "slow")]
     public void A_golden_set_below_ten_percent_fails_with_both_sizes()
     {
         using var scenario = new PoisoningScenario();
@@ -70,6 +72,7 @@ public sealed class PoisoningGateTests
     }
 
     [Fact]
+    [Trait("Layer", "slow")]
     public void An_unpinned_golden_set_fails()
     {
         using var scenario = new PoisoningScenario();
@@ -92,6 +95,7 @@ public sealed class PoisoningGateTests
     }
 
     [Fact]
+    [Trait("Layer", "slow")]
     public void Conflicting_duplicates_of_golden_rows_are_found_and_quarantined()
     {
         using var scenario = new PoisoningScenario();

@@ -5,6 +5,7 @@ using SecMLOps.Gates.Tests.Support;
 namespace SecMLOps.Gates.Tests.Gates.Poisoning;
 
 /// <summary>The model-level checks on the sample's real classifiers and golden set.</summary>
+[Trait("Layer", "slow")]
 [Collection(LibTorchCollection.Name)]
 public sealed class PoisoningModelCheckTests
 {
