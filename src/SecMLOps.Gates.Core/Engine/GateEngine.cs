@@ -265,8 +265,10 @@ public sealed class GateEngine(GateRegistry gates)
             progress.WriteLine($"{rule.Id} ({position}): not in the verdict cache ({miss}); evaluating");
         }
 
+        // Only gates that run model code go to the worker; what it wrote comes back as bytes to stage here.
+        var worker = gate.Descriptor.RunsModelCode ? request.Worker : null;
         RuleRun run;
-        if (gate.Descriptor.RunsModelCode && request.Worker is { } worker)
+        if (worker is not null)
         {
             progress.WriteLine($"{rule.Id} ({position}): the model runs in a separate process, {worker.Confinement}");
             run = RunInWorker(worker, policy, rule, request, position);
@@ -278,7 +280,7 @@ public sealed class GateEngine(GateRegistry gates)
         if (cacheKey is not null && run.Findings.All(f => f.Outcome != Outcome.Error) && run.Inputs.All(i => i.Sha256 is not null)
             && request.Cache!.Store(cacheKey, run) is { } problem)
             progress.WriteLine($"{rule.Id} ({position}): {problem}");
-        return Accept(run, stage: request.Worker is not null && gate.Descriptor.RunsModelCode);
+        return Accept(run, stage: worker is not null);
 
         (IReadOnlyList<ReportedFinding>, string?, DateOnly?) Accept(RuleRun accepted, bool stage)
         {
