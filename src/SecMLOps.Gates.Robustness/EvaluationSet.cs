@@ -63,9 +63,9 @@ public sealed record EvaluationSet(Tensor Inputs, Tensor Labels, IReadOnlyList<i
         var scale = (modelHigh - modelLow) / (dataHigh - dataLow);
         for (var i = 0; i < values.Length; i++)
             values[i] = (float)((values[i] - dataLow) * scale + modelLow);
-        if (dataset.Layout is "HWC" && model.InputLayout is "NCHW" && inputShape.Length == 3)
+        if (dataset.Layout is "HWC" && model.ChannelsFirst && inputShape.Length == 3)
             return tensor(values, [count, inputShape[1], inputShape[2], inputShape[0]]).permute(0, 3, 1, 2).contiguous();
-        if (dataset.Layout is "CHW" && model.InputLayout is "NHWC" && inputShape.Length == 3)
+        if (dataset.Layout is "CHW" && model.ChannelsLast && inputShape.Length == 3)
             return tensor(values, [count, inputShape[2], inputShape[0], inputShape[1]]).permute(0, 2, 3, 1).contiguous();
         return tensor(values, [count, .. inputShape]);
     }

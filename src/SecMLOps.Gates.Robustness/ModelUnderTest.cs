@@ -76,7 +76,7 @@ public sealed class ModelUnderTest : IDisposable
         differentiable.To(device);
         var shape = spec.InputShape?.Select(d => (long)d).ToArray() ?? declared?.Where(d => d > 0).ToArray()
             ?? throw new GateInputException(EngineRules.SchemaViolation, "spec.model.inputShape is required for this model", at);
-        var channelAxis = spec.InputLayout == "NHWC" ? shape.Length : 1;
+        var channelAxis = spec.ChannelsLast ? shape.Length : 1;
         Tensor? mean = null, std = null;
         if (spec.Normalization is { } n)
         {

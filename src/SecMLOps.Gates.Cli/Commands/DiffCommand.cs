@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Diff;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
@@ -29,7 +30,7 @@ internal static class DiffCommand
             PolicyDiffReport diff;
             try
             {
-                diff = PolicyDiff.Compare(new GitRevision(root.FullPath, parsed.GetValue(baseRevision)), new GitRevision(root.FullPath, parsed.GetValue(headRevision)), BuiltInGates.Registry.Schema);
+                diff = PolicyDiff.Compare(new GitRevision(root.FullPath, parsed.GetValue(baseRevision)), new GitRevision(root.FullPath, parsed.GetValue(headRevision)), BuiltInGates.Registry);
             }
             catch (GateInputException e)
             {

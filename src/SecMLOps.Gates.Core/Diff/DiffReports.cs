@@ -1,4 +1,5 @@
 using System.Text;
+using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;

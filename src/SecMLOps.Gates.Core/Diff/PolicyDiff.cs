@@ -1,7 +1,8 @@
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Documents;
+using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Diff;
 
@@ -24,16 +25,21 @@ public sealed record FileDiff(string Path, string Kind, string? BaseVersion, str
     public bool MissesVersionBump => Weakens && BaseVersion is not null && (HeadVersion is null || !SemanticVersion.IsMajorGreater(HeadVersion, BaseVersion));
 }
 
-/// <summary>Compares every GatePolicy and ThreatModel between two git revisions.</summary>
+/// <summary>
+/// Compares every document of the gate's (a GatePolicy, and each kind a gate registers: threat
+/// models, baselines) between two git revisions. A document of the gate's apiVersion whose kind no
+/// gate registers is an error on the head side: it cannot be judged, so it is never passed over.
+/// </summary>
 public static class PolicyDiff
 {
-    public static PolicyDiffReport Compare(GitRevision base_, GitRevision head, PolicySchema schema)
+    public static PolicyDiffReport Compare(GitRevision base_, GitRevision head, GateRegistry registry)
     {
         base_.Verify();
         head.Verify();
+        var schema = registry.Schema;
         var errors = new List<Finding>();
-        var before = Documents(base_, schema, errors, reportErrors: false);
-        var after = Documents(head, schema, errors, reportErrors: true);
+        var before = Documents(base_, registry, errors, reportErrors: false);
+        var after = Documents(head, registry, errors, reportErrors: true);
         var files = new List<FileDiff>();
         var renamed = Renames(before, after);
         foreach (var path in before.Keys.Union(after.Keys).Where(p => !renamed.ContainsKey(p)).Order(StringComparer.Ordinal))
@@ -44,16 +50,17 @@ public static class PolicyDiff
             var log = new ChangeLog(path, new SourceLocation(path, current is null ? 0 : 1, current is null ? 0 : 1));
             if (old is not null && current is not null && old.Path != path)
                 log.Add(path, ChangeEffect.Neutral, $"{kind} {Name(current)} moved from {old.Path}", old.Path, path);
+            var loosens = registry.FindDocumentKind(kind)?.Loosens == true;
             if (old is null)
-                log.Add(path, ChangeEffect.Strengthening, $"{kind} added", null, Version(current!));
+                log.Add(path, loosens ? ChangeEffect.Weakening : ChangeEffect.Strengthening, $"{kind} added", null, Version(current!));
             else if (current is null)
-                log.Add(path, ChangeEffect.Weakening, $"{kind} removed", Version(old), null);
+                log.Add(path, loosens ? ChangeEffect.Strengthening : ChangeEffect.Weakening, $"{kind} removed", Version(old), null);
             else if ((string?)old.Root["kind"] != kind)
                 log.Add(path, ChangeEffect.Weakening, $"the file changed kind from {old.Root["kind"]} to {kind}", old.Root["kind"], kind);
-            else if (kind == "GatePolicy")
+            else if (kind == GateRegistry.GatePolicyKind)
                 PolicyDiffer.Compare(log, old, current, schema);
             else
-                ThreatModelDiffer.Compare(log, old, current, new SettingsDiffer(log, current, schema));
+                registry.FindDocumentKind(kind)!.Compare(log, old, current, schema);
             if (old is not null && current is not null && Version(old) != Version(current))
                 log.Add($"{path}#metadata.version", ChangeEffect.Neutral, "metadata.version changed", Version(old), Version(current), current.LocationOf(current.Root["metadata"]!["version"]!));
             if (log.Changes.Count > 0)
@@ -63,31 +70,34 @@ public static class PolicyDiff
     }
 
     /// <summary>
-    /// The policies and threat models of a revision that match their schema (only those can be compared
-    /// safely). On the head side, one of ours that does not parse or validate is an error; on the base
-    /// side it is left out (the file then shows as added).
+    /// The documents of a revision that match their kind's schema (only those can be compared safely).
+    /// On the head side, one of ours that does not parse or validate, or whose kind is unknown, is an
+    /// error; on the base side it is left out (the file then shows as added).
     /// </summary>
-    private static Dictionary<string, SourceDocument> Documents(GitRevision revision, PolicySchema schema, List<Finding> errors, bool reportErrors)
+    private static Dictionary<string, SourceDocument> Documents(GitRevision revision, GateRegistry registry, List<Finding> errors, bool reportErrors)
     {
         var documents = new Dictionary<string, SourceDocument>(StringComparer.Ordinal);
         foreach (var path in revision.Files())
         {
             var text = revision.Read(path);
-            if (!text.Contains(Engine.DocumentDiscovery.ApiVersion, StringComparison.Ordinal))
+            if (!text.Contains(DocumentDiscovery.ApiVersion, StringComparison.Ordinal))
                 continue;
             try
             {
                 var document = SourceDocument.Parse(text, path);
-                if (document.Root["apiVersion"] is not JValue { Value: Engine.DocumentDiscovery.ApiVersion })
+                if (document.Root["apiVersion"] is not JValue { Value: DocumentDiscovery.ApiVersion })
                     continue;
-                var problems = document.Root["kind"] switch
+                var kind = (document.Root["kind"] as JValue)?.Value as string;
+                var schema = kind == GateRegistry.GatePolicyKind ? registry.Schema.Compiled : kind is null ? null : registry.FindDocumentKind(kind)?.Schema;
+                if (schema is null)
                 {
-                    JValue { Value: "GatePolicy" } => SchemaValidator.Validate(document, schema.Compiled),
-                    JValue { Value: "ThreatModel" } => SchemaValidator.Validate(document, SchemaCatalog.Get(SchemaCatalog.ThreatModel)),
-                    _ => null,
-                };
-                if (problems is null)
+                    if (reportErrors)
+                        errors.Add(Finding.Error(EngineRules.SchemaViolation.Id, path,
+                            $"kind '{document.Root["kind"]}' is not a document kind the gate knows ({string.Join(", ", registry.DocumentKinds.Select(d => d.Name).Prepend(GateRegistry.GatePolicyKind))}); the diff cannot judge it",
+                            document.LocationOf(document.Root["kind"] ?? document.Root)));
                     continue;
+                }
+                var problems = SchemaValidator.Validate(document, schema);
                 if (problems.Count == 0)
                     documents[path] = document;
                 else if (reportErrors)

@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Policies;
 

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Engine;
@@ -23,7 +24,7 @@ public sealed class GateRegistry
                 throw new ArgumentException($"two gates claim the rule kind '{gate.Descriptor.Kind}'", nameof(gates));
         }
         DocumentKinds = All.SelectMany(g => g.Descriptor.Documents)
-            .Append(new DocumentKind(FindingBaseline.Kind, document => FindingBaseline.Read(document, DateOnly.FromDateTime(DateTime.UtcNow)).Errors))
+            .Append(new DocumentKind(FindingBaseline.Kind, SchemaCatalog.Get(SchemaCatalog.Baseline), document => FindingBaseline.Read(document, DateOnly.FromDateTime(DateTime.UtcNow)).Errors, BaselineDiffer.Compare, Loosens: true))
             .ToList();
         if (DocumentKinds.Select(d => d.Name).Append(GatePolicyKind).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"the document kind '{twice.Key}' is claimed twice", nameof(gates));

@@ -1,4 +1,6 @@
+using NJsonSchema;
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
@@ -81,8 +83,16 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
     }
 }
 
-/// <summary>A document kind a gate owns, with the checks <c>validate</c> runs on it (syntax and schema are the reader's).</summary>
-public sealed record DocumentKind(string Name, Func<SourceDocument, IReadOnlyList<Finding>> Validate);
+/// <summary>
+/// A document kind a gate owns: its schema, the checks <c>validate</c> runs on it beyond the schema
+/// (references, dates), and how <c>diff</c> judges two revisions of it (every field that differs
+/// reported as a weakening, a strengthening or neutral). <paramref name="Loosens"/>: the document
+/// lets failures pass (a baseline), so adding one weakens the gate and removing it strengthens.
+/// </summary>
+public sealed record DocumentKind(string Name, JsonSchema Schema, Func<SourceDocument, IReadOnlyList<Finding>> Validate, DocumentComparer Compare, bool Loosens = false);
+
+/// <summary>Reports into <paramref name="log"/> every change from <paramref name="before"/> to <paramref name="after"/>, both valid documents of one kind.</summary>
+public delegate void DocumentComparer(ChangeLog log, SourceDocument before, SourceDocument after, PolicySchema schema);
 
 /// <summary>What a gate concluded about one rule, and its own section of the Markdown report (null when it has none).</summary>
 public sealed record GateResult(IReadOnlyList<Finding> Findings, string? ReportSection = null)

@@ -67,7 +67,13 @@ public sealed record ModelSpec(
     (double Min, double Max)? ValueRange,
     (IReadOnlyList<double> Mean, IReadOnlyList<double> Std)? Normalization,
     ModelFileSpec? Baseline,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>Images as [channels, height, width]: declared NCHW, or no layout declared (the ONNX and PyTorch convention, read the same way everywhere).</summary>
+    public bool ChannelsFirst => InputLayout is null or "NCHW";
+
+    public bool ChannelsLast => InputLayout is "NHWC";
+}
 
 public sealed record ModelFileSpec(string Path, string Format, SourceLocation Location);
 

@@ -135,7 +135,7 @@ public sealed record RobustnessSettings(
         var shape = model.InputShape?.Select(d => (long)d).ToArray() ?? sample;
         if (model.Normalization is { Mean.Count: > 1 } normalization && shape.Length > 0)
         {
-            var channels = model.InputLayout == "NHWC" ? shape[^1] : shape[0];
+            var channels = model.ChannelsLast ? shape[^1] : shape[0];
             if (channels > 0 && normalization.Mean.Count != channels)
                 binder.Error(EngineRules.PolicyInconsistent,
                     $"spec.model.normalization gives {normalization.Mean.Count} values per channel but the input [{string.Join(", ", shape)}] has {channels} channels ({model.InputLayout ?? "NCHW"}); give one value or one per channel",

@@ -1,4 +1,7 @@
+using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Diff;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Diff;
@@ -35,7 +38,7 @@ public sealed class PolicyDiffTests
     {
         repo.Write(path, contents);
         repo.Commit("change");
-        return PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"), SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema);
+        return PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"), SecMLOps.Gates.Cli.BuiltInGates.Registry);
     }
 
     private static ScratchGitRepository WithPolicy(string contents)
@@ -301,7 +304,7 @@ public sealed class PolicyDiffTests
         repo.Commit("two");
         File.Delete(repo.FullPath("policies/classifier.yaml"));
         repo.Commit("removed");
-        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"), SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema);
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"), SecMLOps.Gates.Cli.BuiltInGates.Registry);
         var file = Assert.Single(diff.Files);
         Assert.Null(file.HeadVersion);
         Assert.True(file.MissesVersionBump);
@@ -315,9 +318,79 @@ public sealed class PolicyDiffTests
     {
         using var repo = WithPolicy(Make());
         repo.Write("policies/classifier.yaml", Make(version: "2.0.0", ratio: "0.7"));
-        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema);
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), SecMLOps.Gates.Cli.BuiltInGates.Registry);
         Assert.Contains(diff.Changes, c => c.Subject.Contains("minRatioOfBaseline"));
-        Assert.Throws<global::SecMLOps.Gates.Findings.GateInputException>(() => PolicyDiff.Compare(new GitRevision(repo.Path, "no-such-branch"), new GitRevision(repo.Path, null), SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema));
+        Assert.Throws<global::SecMLOps.Gates.Findings.GateInputException>(() => PolicyDiff.Compare(new GitRevision(repo.Path, "no-such-branch"), new GitRevision(repo.Path, null), SecMLOps.Gates.Cli.BuiltInGates.Registry));
+    }
+
+    private static string Baseline(string expires, params (string Subject, string Message)[] accepted) =>
+        FindingBaseline.Render("classifier", accepted.Select(a => new Finding("ROB-1", Outcome.Failed, a.Subject, a.Message, [])), "ml-team", "retraining in Q1", null,
+            DateOnly.ParseExact(expires, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
+    public void A_baseline_is_judged_like_waivers_an_acceptance_added_widened_or_extended_weakens()
+    {
+        using var repo = WithPolicy(Make());
+        // An expired entry on the base side must not hide the file from the comparison.
+        repo.Write("policies/baseline.yaml", Baseline("2020-01-31", ("fgsm@0.03", "accuracy 0.61 < 0.64"), ("deepfool@0.02", "accuracy 0.70 < 0.72")));
+        repo.Commit("baseline");
+        var diff = DiffAfter(repo, "policies/baseline.yaml",
+            Baseline("2027-03-31", ("fgsm@0.03", "accuracy 0.40 < 0.64"), ("pgd@0.03", "accuracy 0.10 < 0.64")).Replace("retraining in Q1", "waiting for data"));
+        var file = Assert.Single(diff.Files);
+        Assert.Equal(FindingBaseline.Kind, file.Kind);
+        Assert.Empty(diff.Errors);
+        Assert.Contains(file.Changes, c => (c.Subject, c.Effect, c.NewValue) == ("accepted ROB-1 'pgd@0.03'", ChangeEffect.Weakening, "accuracy 0.10 < 0.64"));
+        Assert.Contains(file.Changes, c => (c.Subject, c.Effect) == ("accepted ROB-1 'deepfool@0.02'", ChangeEffect.Strengthening));
+        Assert.Contains(file.Changes, c => (c.Subject, c.Effect, c.OldValue, c.NewValue) == ("accepted ROB-1 'fgsm@0.03'.message", ChangeEffect.Weakening, "accuracy 0.61 < 0.64", "accuracy 0.40 < 0.64"));
+        Assert.Contains(file.Changes, c => (c.Subject, c.Effect, c.OldValue, c.NewValue) == ("accepted ROB-1 'fgsm@0.03'.expires", ChangeEffect.Weakening, "2020-01-31", "2027-03-31"));
+        Assert.Contains(file.Changes, c => (c.Subject, c.Effect) == ("accepted ROB-1 'fgsm@0.03'.reason", ChangeEffect.Neutral));
+        var report = DiffReports.ToEvaluationReport(diff);
+        Assert.Contains(report.Findings, f => f.Finding.RuleId == EngineRules.PolicyWeakened.Id && f.Finding.Subject.Contains("pgd@0.03"));
+    }
+
+    [Fact]
+    public void Adding_a_baseline_weakens_and_removing_it_strengthens()
+    {
+        using var repo = WithPolicy(Make());
+        var added = DiffAfter(repo, "policies/baseline.yaml", Baseline("2027-03-31", ("fgsm@0.03", "accuracy 0.61 < 0.64")));
+        Assert.Equal(ChangeEffect.Weakening, Assert.Single(added.Changes).Effect);
+        File.Delete(repo.FullPath("policies/baseline.yaml"));
+        repo.Commit("removed");
+        var removed = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"), SecMLOps.Gates.Cli.BuiltInGates.Registry);
+        Assert.Equal(ChangeEffect.Strengthening, Assert.Single(removed.Changes).Effect);
+        Assert.False(Assert.Single(removed.Files).MissesVersionBump);
+    }
+
+    [Fact]
+    public void A_document_of_the_gates_api_version_whose_kind_no_gate_knows_is_an_error_never_passed_over()
+    {
+        using var repo = WithPolicy(Make());
+        var diff = DiffAfter(repo, "policies/exemptions.yaml", """
+            apiVersion: secmlops.gates/v1
+            kind: GateExemptions
+            metadata: {name: everything}
+            spec: {exempt: [ROB-1]}
+            """);
+        var error = Assert.Single(diff.Errors);
+        Assert.Equal((EngineRules.SchemaViolation.Id, "policies/exemptions.yaml", 2), (error.RuleId, error.Subject, error.Locations[0].Line));
+        Assert.Contains("GateExemptions", error.Message);
+        Assert.Equal(2, DiffReports.ToEvaluationReport(diff).ExitCode);
+    }
+
+    [Fact]
+    public void A_threat_models_metadata_change_is_listed()
+    {
+        using var repo = new ScratchGitRepository();
+        var model = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "threat-model.yaml"));
+        repo.Write("tm.yaml", model);
+        repo.Commit("base");
+        var owners = System.Text.RegularExpressions.Regex.Match(model, @"owners:.*").Value;
+        Assert.NotEmpty(owners);
+        repo.Write("tm.yaml", model.Replace(owners, "owners: [someone-else]"));
+        repo.Commit("owners");
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD~1"), new GitRevision(repo.Path, "HEAD"), SecMLOps.Gates.Cli.BuiltInGates.Registry);
+        var change = Assert.Single(diff.Changes);
+        Assert.Equal(("metadata.owners", ChangeEffect.Neutral), (change.Subject, change.Effect));
     }
 
     [Fact]

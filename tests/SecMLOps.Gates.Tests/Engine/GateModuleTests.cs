@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Diff;
 using SecMLOps.Gates.Engine;
@@ -112,7 +113,7 @@ public sealed class GateModuleTests
         repo.Write("policy.yaml", before);
         repo.Commit("base");
         repo.Write("policy.yaml", before.Replace(", Limitations]", "]"));
-        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), WithExample().Schema);
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), WithExample());
         var change = Assert.Single(diff.Changes);
         Assert.Equal(ChangeEffect.Weakening, change.Effect);
         Assert.Equal("rule CARD-1.settings.requiredSections[Limitations]", change.Subject);
@@ -147,7 +148,7 @@ public sealed class GateModuleTests
         repo.Write("policy.yaml", before);
         repo.Commit("base");
         repo.Write("policy.yaml", before.Replace("maxBlackBoxGap: 0.02", "maxBlackBoxGap: 0.1").Replace(", codeRevision]", "]").Replace("steps: 20", "steps: 10"));
-        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), BuiltInGates.Registry.Schema);
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), BuiltInGates.Registry);
         Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject == "rule ROB-1.settings.gradientMasking.maxBlackBoxGap" && (c.OldValue, c.NewValue) == ("0.02", "0.1"));
         Assert.Contains(diff.Changes, c => c.Effect == ChangeEffect.Weakening && c.Subject == "rule PROV-1.settings.lineage.requiredFields[codeRevision]");
         // Two entries of one attack are paired in order, so a repeated name is no problem.
@@ -174,7 +175,7 @@ public sealed class GateModuleTests
         repo.Write("policy.yaml", before);
         repo.Commit("base");
         repo.Write("policy.yaml", before.Replace(", maxAgeDays: 200, riskLevel: {likelihood: M}", ""));
-        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), BuiltInGates.Registry.Schema);
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), BuiltInGates.Registry);
         var age = Assert.Single(diff.Changes, c => c.Subject == "rule STRIDE-1.settings.maxAgeDays");
         Assert.Equal((ChangeEffect.Weakening, "200", "365"), (age.Effect, age.OldValue, age.NewValue));
         var likelihood = Assert.Single(diff.Changes, c => c.Subject == "rule STRIDE-1.settings.riskLevel.likelihood");

@@ -24,7 +24,7 @@ public sealed class StrideCoverageGate : Gate<StrideCoverageSettings>
         "an impact that is not rated is reported on its own.",
         GateDescriptor.EmbeddedSettingsSchema(typeof(StrideCoverageGate), Kind))
     {
-        Documents = [new DocumentKind(ThreatModelKind, ValidateThreatModel)],
+        Documents = [new DocumentKind(ThreatModelKind, SchemaCatalog.Get(SchemaCatalog.ThreatModel), ValidateThreatModel, ThreatModelDiffer.Compare)],
         JudgesOtherRules = true,
     };
 

@@ -3,7 +3,7 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Policies;
 
-namespace SecMLOps.Gates.Diff;
+namespace SecMLOps.Gates.Changes;
 
 /// <summary>
 /// Compares two revisions of settings (a rule's, spec.model, spec.datasets) by their schema: each
@@ -14,7 +14,7 @@ namespace SecMLOps.Gates.Diff;
 /// share a key), so a repeated value is never a problem. Nothing is dropped: a change with no
 /// direction is reported as neutral with both values.
 /// </summary>
-internal sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicySchema schema)
+public sealed class SettingsDiffer(ChangeLog log, SourceDocument head, PolicySchema schema)
 {
     public void Compare(string subject, string key, JToken? before, JToken? after, JObject? nodeSchema)
     {

@@ -1,8 +1,9 @@
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Documents;
-using SecMLOps.Gates.Gates.StrideCoverage;
+using SecMLOps.Gates.Policies;
 
-namespace SecMLOps.Gates.Diff;
+namespace SecMLOps.Gates.Gates.StrideCoverage;
 
 /// <summary>
 /// Classifies the changes between two revisions of one ThreatModel document, in the STRIDE gate's
@@ -21,10 +22,17 @@ internal static class ThreatModelDiffer
     private static readonly JObject EvidenceSchema = new() { ["x-stricter"] = "more-items" };
 
     private static readonly HashSet<string> ElementKeysJudged = ["id", "type", "holdsAuditLogs", "applicable", "outOfScope", "threats"];
+    private static readonly HashSet<string> ControlKeysJudged = ["id", "evidence"];
     private static readonly HashSet<string> ThreatKeysJudged = ["category", "likelihood", "impact", "status", "controls", "acceptance"];
 
-    public static void Compare(ChangeLog log, SourceDocument base_, SourceDocument head, SettingsDiffer evidence)
+    private static readonly HashSet<string> SpecKeysJudged = ["elements", "controls", "trustBoundaries"];
+
+    /// <summary>The version is compared for every kind of document, by the diff itself.</summary>
+    private static readonly HashSet<string> MetadataKeysJudged = ["version"];
+
+    public static void Compare(ChangeLog log, SourceDocument base_, SourceDocument head, PolicySchema schema)
     {
+        var evidence = new SettingsDiffer(log, head, schema);
         var before = ById(base_.Root["spec"]?["elements"]);
         var after = ById(head.Root["spec"]?["elements"]);
         foreach (var (id, element) in before.Where(p => !after.ContainsKey(p.Key)))
@@ -43,13 +51,15 @@ internal static class ThreatModelDiffer
         foreach (var (id, control) in newControls.Where(p => oldControls.ContainsKey(p.Key)))
         {
             evidence.Compare($"control {id}", "evidence", oldControls[id]["evidence"], control["evidence"], EvidenceSchema);
-            ListOthers(log, head, $"control {id}", oldControls[id], control, ["id", "evidence"]);
+            log.ListOtherFields(head, $"control {id}", oldControls[id], control, ControlKeysJudged);
         }
 
         var (oldBoundaries, newBoundaries) = (base_.Root["spec"]?["trustBoundaries"], head.Root["spec"]?["trustBoundaries"]);
         if (!JToken.DeepEquals(oldBoundaries, newBoundaries))
             log.Add("trustBoundaries", ChangeEffect.Neutral, "trust boundaries changed", oldBoundaries, newBoundaries,
                 newBoundaries is null ? null : head.LocationOf(newBoundaries));
+        log.ListOtherFields(head, "spec", base_.Root["spec"], head.Root["spec"], SpecKeysJudged);
+        log.ListOtherFields(head, "metadata", base_.Root["metadata"], head.Root["metadata"], MetadataKeysJudged);
     }
 
     private static Dictionary<string, JToken> ById(JToken? list) =>
@@ -75,7 +85,7 @@ internal static class ThreatModelDiffer
         else
             foreach (var key in new[] { "type", "holdsAuditLogs", "applicable" }.Where(k => !JToken.DeepEquals(before[k], after[k])))
                 log.Add($"{id}.{key}", ChangeEffect.Neutral, $"element {id}: {key} changed (the categories it is assessed for stay {string.Concat(newCategories)})", before[key], after[key], at);
-        ListOthers(log, head, $"element {id}", before, after, ElementKeysJudged);
+        log.ListOtherFields(head, $"element {id}", before, after, ElementKeysJudged);
         CompareThreats(log, head, id, before, after);
     }
 
@@ -121,7 +131,7 @@ internal static class ThreatModelDiffer
         foreach (var control in newControls.Except(oldControls))
             log.Add($"{pair}.controls[{control}]", ChangeEffect.Strengthening, $"{pair}: control {control} added", null, control, at);
         CompareAcceptance(log, pair, old["acceptance"], threat["acceptance"], at);
-        ListOthers(log, head, pair, old, threat, ThreatKeysJudged);
+        log.ListOtherFields(head, pair, old, threat, ThreatKeysJudged);
     }
 
     /// <summary>Accepting a risk answers it without a control: an acceptance that appears or lasts longer weakens.</summary>
@@ -168,17 +178,6 @@ internal static class ThreatModelDiffer
             return;
         var raised = Array.IndexOf(order, current) > Array.IndexOf(order, old);
         log.Add($"{subject}.{key}", raised ? ChangeEffect.Strengthening : ChangeEffect.Weakening, $"{subject} {key} {(raised ? "raised" : "lowered")}", old, current, at);
-    }
-
-    /// <summary>Every other field that differs, listed for the reviewer with both values.</summary>
-    private static void ListOthers(ChangeLog log, SourceDocument head, string subject, JToken before, JToken after, HashSet<string> judged)
-    {
-        var keys = (before as JObject ?? []).Properties().Select(p => p.Name).Union((after as JObject ?? []).Properties().Select(p => p.Name));
-        foreach (var key in keys.Where(k => !judged.Contains(k)).Order(StringComparer.Ordinal))
-        {
-            if (!JToken.DeepEquals(before[key], after[key]))
-                log.Add($"{subject}.{key}", ChangeEffect.Neutral, $"{subject}: {key} changed", before[key], after[key], after[key] is { } value ? head.LocationOf(value) : head.LocationOf(after));
-        }
     }
 
     private static string Rating(JToken threat) => $"{threat["likelihood"]}/{threat["impact"]} {threat["status"]}";
