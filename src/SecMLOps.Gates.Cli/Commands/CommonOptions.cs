@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
 
 namespace SecMLOps.Gates.Cli.Commands;
 
@@ -21,14 +22,14 @@ internal static class CommonOptions
     {
         var option = new Option<string>("--fail-on")
         {
-            Description = "The least severity whose failures fail the run: critical, high, medium or low (default: low, every failure). Errors always fail.",
+            Description = $"The least severity whose failures fail the run: {string.Join(", ", Severities.Words.All)} (default: low, every failure). Errors always fail.",
             DefaultValueFactory = _ => "low",
         };
-        option.AcceptOnlyFromAmong("critical", "high", "medium", "low");
+        option.AcceptOnlyFromAmong([.. Severities.Words.All]);
         return option;
     }
 
-    public static Findings.Severity Severity(string name) => Enum.Parse<Findings.Severity>(name, ignoreCase: true);
+    public static Severity Severity(string name) => Severities.Words.Parse(name);
 
     public static Option<string[]> Rule() => new("--rule")
     {

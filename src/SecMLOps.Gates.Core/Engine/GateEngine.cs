@@ -368,16 +368,9 @@ public sealed class GateEngine(GateRegistry gates)
         gate.Kind,
         rule.Description ?? gate.Title,
         $"{gate.Title} {gate.Description}",
-        $"{gate.Description} Declared in {policy.Document.Path} (policy {policy.Name} {policy.Version}), enforcement {Words(rule.Enforcement)}. See {gate.HelpPath}.",
+        $"{gate.Description} Declared in {policy.Document.Path} (policy {policy.Name} {policy.Version}), enforcement {Enforcements.Words.Word(rule.Enforcement)}. See {gate.HelpPath}.",
         rule.Severity,
         Reporting.ToolInfo.DocumentationUri(gate.HelpPath));
-
-    public static string Words(Enforcement enforcement) => enforcement switch
-    {
-        Enforcement.Advisory => "advisory",
-        Enforcement.SoftMandatory => "soft-mandatory",
-        _ => "hard-mandatory",
-    };
 
     private static ReportedFinding EngineFinding(Finding finding) =>
         new(finding, EngineRules.ById(finding.RuleId), Enforcement.HardMandatory, null);

@@ -1,4 +1,3 @@
-using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 
@@ -9,6 +8,11 @@ public enum Enforcement
     Advisory,
     SoftMandatory,
     HardMandatory,
+}
+
+public static class Enforcements
+{
+    public static readonly Vocabulary<Enforcement> Words = new((Enforcement.Advisory, "advisory"), (Enforcement.SoftMandatory, "soft-mandatory"), (Enforcement.HardMandatory, "hard-mandatory"));
 }
 
 /// <summary>A validated policy file (apiVersion secmlops.gates/v1, kind GatePolicy).</summary>
@@ -28,7 +32,7 @@ public sealed record GatePolicy(
 
 /// <summary>
 /// A rule: its gate is chosen by <see cref="Kind"/>. <see cref="Settings"/> is what the gate bound
-/// when the policy loaded (its typed settings); <see cref="RawSettings"/> the settings as written.
+/// when the policy loaded (its typed settings).
 /// </summary>
 public sealed record PolicyRule(
     string Id,
@@ -36,7 +40,6 @@ public sealed record PolicyRule(
     Enforcement Enforcement,
     Severity Severity,
     string? Description,
-    JObject RawSettings,
     object Settings,
     IReadOnlyList<string> Inputs,
     IReadOnlyList<DeclaredOutput> Outputs,

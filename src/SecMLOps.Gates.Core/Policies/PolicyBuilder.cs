@@ -54,22 +54,14 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
         return new PolicyRule(
             id,
             kind,
-            ParseEnforcement((string)rule["enforcement"]!),
-            Enum.Parse<Severity>((string)rule["severity"]!, ignoreCase: true),
+            Enforcements.Words.Parse((string)rule["enforcement"]!),
+            Severities.Words.Parse((string)rule["severity"]!),
             (string?)rule["description"],
-            raw,
             settings ?? new object(),
             binder.Inputs.Distinct().ToList(),
             binder.Outputs.Select(o => new DeclaredOutput(o.Path, o.At)).ToList(),
             location);
     }
-
-    private static Enforcement ParseEnforcement(string text) => text switch
-    {
-        "advisory" => Enforcement.Advisory,
-        "soft-mandatory" => Enforcement.SoftMandatory,
-        _ => Enforcement.HardMandatory,
-    };
 
     private ModelSpec BuildModel(JObject model)
     {

@@ -159,9 +159,6 @@ public sealed class SettingsBinder
         return _scope.Model;
     }
 
-    /// <summary>The policy's spec.model when it has one (for checks that run only then).</summary>
-    public ModelSpec? OptionalModel => _scope.Model;
-
     /// <summary>A regular expression the whole value must match; an error at the setting when it does not compile.</summary>
     public Regex? Pattern(JToken token)
     {

@@ -77,8 +77,6 @@ public static class StrictnessAnnotation
         ["false"] = Strictness.False,
     };
 
-    public static IReadOnlyCollection<string> Vocabulary => Words.Keys;
-
     /// <summary>The annotation of a schema node; null when it has none (or an unknown word).</summary>
     public static Strictness? Of(JObject? schema) =>
         schema?[Keyword] is JValue { Type: JTokenType.String } value && Words.TryGetValue((string)value!, out var strictness) ? strictness : null;

@@ -22,7 +22,6 @@ public sealed record AttackResult(Gate.PlannedAttack Attack, bool[] Broken, int 
 internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, bool[] cleanCorrect, double low, double high, int batchSize, Generator generator, int gradientSamples, Action<string> progress)
 {
     public ModelUnderTest Model => model;
-    public EvaluationSet Set => set;
     public int Count => cleanCorrect.Length;
     public bool[] CleanCorrect => cleanCorrect;
     public double Low => low;

@@ -35,6 +35,11 @@ public enum DecisionRule
     LowerBound,
 }
 
+public static class DecisionRules
+{
+    public static readonly Vocabulary<DecisionRule> Words = new((DecisionRule.Point, "point"), (DecisionRule.Auto, "auto"), (DecisionRule.LowerBound, "lower-bound"));
+}
+
 public sealed record MaskingSettings(double MaxZeroGradientFraction, double MaxBlackBoxGap, int EotSamples, IReadOnlySet<string> Accepted);
 
 public sealed record SanitySettings(int Samples, double Tolerance, double LargeEps, double MaxLargeEpsAccuracy);
@@ -79,7 +84,7 @@ public sealed record RobustnessSettings(
             return null;
         return new RobustnessSettings(
             dataset, model, binder.Number("minRatioOfBaseline"), baselineModel, attacks, binder.Boolean("ensemble"),
-            binder.Text("decideOn") switch { "point" => DecisionRule.Point, "lower-bound" => DecisionRule.LowerBound, _ => DecisionRule.Auto },
+            DecisionRules.Words.Parse(binder.Text("decideOn")),
             loss, binder.Text("device"), binder.Integer("batchSize"), binder.OptionalInteger("sampleCount"), binder.Integer("seed"),
             binder.Number("executorTolerance"),
             new MaskingSettings(masking.Number("maxZeroGradientFraction"), masking.Number("maxBlackBoxGap"), masking.Integer("eotSamples"), masking.Texts("accept").ToHashSet()),

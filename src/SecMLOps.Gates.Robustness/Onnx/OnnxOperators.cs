@@ -67,8 +67,6 @@ internal static class OnnxOperators
         "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "BitShift", "IsNaN", "IsInf",
     };
 
-    public static IReadOnlyCollection<string> Supported => Table.Keys;
-
     public static Tensor[] Run(OnnxNode node) =>
         Table.TryGetValue(node.OpType, out var op) ? op.Run(node)
         : throw new NotSupportedException($"ONNX operator '{node.OpType}' (node '{node.Name}') is not supported by the gate's ONNX executor; supported: {string.Join(", ", Table.Keys.Order())}");

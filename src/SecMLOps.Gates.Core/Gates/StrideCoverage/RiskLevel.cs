@@ -8,8 +8,6 @@ public sealed record RiskLevel(char Likelihood, Impact Impact)
 {
     private const string LikelihoodOrder = "NLMH";
 
-    public static Impact ParseImpact(string text) => text switch { "low" => Impact.Low, "medium" => Impact.Medium, _ => Impact.Severe };
-
     public bool IsSerious(Assessment assessment) =>
         LikelihoodOrder.IndexOf(assessment.Likelihood) >= LikelihoodOrder.IndexOf(Likelihood)
         || assessment.Impact == Impact.NotRated

@@ -11,13 +11,8 @@ public sealed record StrideCoverageSettings(ThreatModel Model, RiskLevel RiskLev
     {
         var path = binder.InputFile("threatModel", "threat model");
         var risk = binder.Child("riskLevel");
-        var riskLevel = new RiskLevel(risk.Text("likelihood")[0], RiskLevel.ParseImpact(risk.Text("impact")));
-        var unstated = binder.Text("unstated") switch
-        {
-            "advisory" => Enforcement.Advisory,
-            "soft-mandatory" => Enforcement.SoftMandatory,
-            _ => Enforcement.HardMandatory,
-        };
+        var riskLevel = new RiskLevel(risk.Text("likelihood")[0], ImpactNames.Words.Parse(risk.Text("impact")));
+        var unstated = Enforcements.Words.Parse(binder.Text("unstated"));
         if (path is null)
             return null;
         var model = binder.Read(() =>

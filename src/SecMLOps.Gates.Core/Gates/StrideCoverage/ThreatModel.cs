@@ -17,17 +17,13 @@ public static class ElementTypeNames
         ElementType.ExternalEntity => "external entity",
         ElementType.Process => "process",
         ElementType.DataFlow => "data flow",
-        _ => "data store",
+        ElementType.DataStore => "data store",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
-    /// <summary>The type a threat model names (its schema allows only these four words).</summary>
-    public static ElementType FromSchemaWord(string word) => word switch
-    {
-        "external-entity" => ElementType.ExternalEntity,
-        "process" => ElementType.Process,
-        "data-flow" => ElementType.DataFlow,
-        _ => ElementType.DataStore,
-    };
+    /// <summary>The words a threat model names the types by.</summary>
+    public static readonly Vocabulary<ElementType> SchemaWords = new(
+        (ElementType.ExternalEntity, "external-entity"), (ElementType.Process, "process"), (ElementType.DataFlow, "data-flow"), (ElementType.DataStore, "data-store"));
 }
 
 /// <summary>How bad a threat would be. <see cref="NotRated"/> is a rating nobody has made: never read as low.</summary>
@@ -41,13 +37,9 @@ public enum Impact
 
 public static class ImpactNames
 {
-    public static string Word(this Impact impact) => impact switch
-    {
-        Impact.Low => "low",
-        Impact.Medium => "medium",
-        Impact.Severe => "severe",
-        _ => "not-rated",
-    };
+    public static readonly Vocabulary<Impact> Words = new((Impact.Severe, "severe"), (Impact.Medium, "medium"), (Impact.Low, "low"), (Impact.NotRated, "not-rated"));
+
+    public static string Word(this Impact impact) => Words.Word(impact);
 }
 
 /// <summary>A threat model in memory, whatever file format it came from.</summary>
@@ -99,4 +91,10 @@ public enum EvidenceKind
     Rule,
     File,
     Waiver,
+}
+
+public static class EvidenceKinds
+{
+    /// <summary>The key an evidence entry is written with.</summary>
+    public static readonly Vocabulary<EvidenceKind> Keys = new((EvidenceKind.Rule, "rule"), (EvidenceKind.File, "file"), (EvidenceKind.Waiver, "waiver"));
 }

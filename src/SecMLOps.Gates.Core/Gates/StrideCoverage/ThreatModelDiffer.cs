@@ -93,7 +93,7 @@ internal static class ThreatModelDiffer
     private static IReadOnlyList<char> Categories(JToken element) =>
         element["applicable"] is JArray listed
             ? listed.Values<string>().Select(c => c![0]).Distinct().Order().ToList()
-            : Stride.PerElement(ElementTypeNames.FromSchemaWord((string?)element["type"] ?? ""), (bool?)element["holdsAuditLogs"] ?? false)
+            : Stride.PerElement(ElementTypeNames.SchemaWords.Parse((string)element["type"]!), (bool?)element["holdsAuditLogs"] ?? false)
                 .OrderBy(c => c).ToList();
 
     /// <summary>Assessments are paired within a category in the order they are listed; an unpaired one was added or removed.</summary>

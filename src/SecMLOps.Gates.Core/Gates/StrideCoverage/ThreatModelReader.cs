@@ -80,7 +80,7 @@ public static class ThreatModelReader
         public ModelElement Element(JToken element) => new(
             (string)element["id"]!,
             (string)element["name"]!,
-            ElementTypeNames.FromSchemaWord((string)element["type"]!),
+            ElementTypeNames.SchemaWords.Parse((string)element["type"]!),
             (string?)element["from"],
             (string?)element["to"],
             (bool?)element["holdsAuditLogs"] ?? false,
@@ -98,7 +98,7 @@ public static class ThreatModelReader
             return new Assessment(
                 ((string)threat["category"]!)[0],
                 ((string)threat["likelihood"]!)[0],
-                (string)threat["impact"]! switch { "severe" => Impact.Severe, "medium" => Impact.Medium, "low" => Impact.Low, _ => Impact.NotRated },
+                ImpactNames.Words.Parse((string)threat["impact"]!),
                 (string)threat["status"]!,
                 assessed,
                 threat["controls"]?.Values<string>().Select(id => id!).ToList() ?? [],
@@ -115,7 +115,7 @@ public static class ThreatModelReader
             (string)control["description"]!,
             control["evidence"] is JArray evidence
                 ? evidence.Cast<JObject>().Select(e => e.Properties().Single()).Select(p => new Evidence(
-                    p.Name switch { "rule" => EvidenceKind.Rule, "file" => EvidenceKind.File, _ => EvidenceKind.Waiver },
+                    EvidenceKinds.Keys.Parse(p.Name),
                     (string)p.Value!, document.LocationOf(p))).ToList()
                 : [],
             document.LocationOf(control))

@@ -34,10 +34,10 @@ public static class SignatureSteps
     public static byte[] PreAuthenticationEncoding(string payloadType, byte[] payload) =>
         [.. Encoding.UTF8.GetBytes($"DSSEv1 {Encoding.UTF8.GetByteCount(payloadType)} {payloadType} {payload.Length} "), .. payload];
 
-    /// <summary>An in-toto statement binds by subject digest, not by signature: the artifact's sha256 must be among its subjects.</summary>
-    public static void VerifySubject(DsseEnvelope envelope, byte[] artifactDigest) => VerifySubjectDigest(envelope, artifactDigest);
-
-    /// <summary>The statement must name <paramref name="expectedDigest"/> (sha256) among its subjects.</summary>
+    /// <summary>
+    /// An in-toto statement binds by subject digest, not by signature: it must name <paramref name="expectedDigest"/>
+    /// (sha256) among its subjects.
+    /// </summary>
     public static void VerifySubjectDigest(DsseEnvelope envelope, byte[] expectedDigest)
     {
         if (envelope.PayloadType != "application/vnd.in-toto+json")
