@@ -9,15 +9,50 @@ public sealed record AttackOptions(
 
 /// <summary>
 /// An attack as policies name it: what it takes (each option with its default), whether it needs
-/// gradients, where it runs in the ensemble, and how it is made from its options.
+/// gradients, where it runs in the ensemble, how it is made from its options, and the traits the
+/// gate's checks go by (never its name).
 /// </summary>
 /// <param name="Order">Position in the ensemble at one strength: iterative white-box attacks first,
 /// then the single-step FGSM, then the black-box Square, so that a later, weaker attack that still
 /// breaks samples exposes a sanity or masking problem.</param>
 public sealed record AttackDefinition(string Name, string Description, bool WhiteBox, int Order, JObject Defaults, Func<AttackOptions, Attack> Create)
 {
+    /// <summary>The loss it always follows; null when it follows the rule's <c>loss</c> setting.</summary>
+    public AttackLoss? OwnLoss { get; init; }
+
+    /// <summary>One gradient step: the masking checks expect every iterative attack to be at least as strong.</summary>
+    public bool SingleStep { get; init; }
+
+    /// <summary>The attack the sanity checks run alone, at every gated strength and at a very large one.</summary>
+    public bool RunsSanityChecks { get; init; }
+
+    /// <summary>The black-box attack the gate adds, on a sample of the survivors, to detect gradient masking.</summary>
+    public bool ProbesMasking { get; init; }
+
+    /// <summary>A minimal-perturbation attack, run once per overshoot (<c>xi</c>) it lists and tested within eps.</summary>
+    public bool TakesOvershoot => Defaults["xi"] is not null;
+
+    /// <summary>Neither single-step nor minimal-perturbation: the white-box attacks a single step must not outdo.</summary>
+    public bool Iterative => WhiteBox && !SingleStep && !TakesOvershoot;
+
     /// <summary>The keys an entry of this attack may have.</summary>
     public IEnumerable<string> Keys => new[] { "name", "eps" }.Concat(Defaults.Properties().Select(p => p.Name));
+
+    /// <summary>The overshoots an entry runs at: those it lists or the default; one null for an attack that takes none.</summary>
+    public IReadOnlyList<double?> Overshoots(JObject given) =>
+        TakesOvershoot ? (given["xi"] ?? Defaults["xi"]!).Values<double>().Select(x => (double?)x).ToList() : [null];
+
+    /// <summary>The options of one run: what the entry gives, the defaults for the rest.</summary>
+    public AttackOptions Options(JObject given, double eps, double? xi, AttackLoss loss)
+    {
+        JToken Option(string key) => given[key] ?? Defaults[key]!;
+        int Integer(string key) => Defaults[key] is null ? 0 : (int)Option(key);
+        double Number(string key) => Defaults[key] is null ? 0 : (double)Option(key);
+        return new AttackOptions(eps, xi ?? 0,
+            Defaults["norm"] is null || (string)Option("norm")! == "linf" ? PerturbationNorm.Linf : PerturbationNorm.L2,
+            Integer("steps"), Number("stepSize"), Defaults["randomStart"] is null || (bool)Option("randomStart"),
+            Integer("restarts"), Integer("maxIterations"), Integer("queries"), Number("pInit"), Integer("targets"), OwnLoss ?? loss);
+    }
 }
 
 /// <summary>A named ensemble, run at each strength the rule lists.</summary>
@@ -33,25 +68,25 @@ public static class AttackCatalogue
     [
         new("pgd", "projected gradient descent (L-inf) with random start, best iterate and restarts", true, 1,
             new JObject { ["steps"] = 10, ["stepSize"] = 0.25, ["randomStart"] = true, ["restarts"] = 1 },
-            o => new Pgd(o.Eps, o.Steps, o.StepSize, o.RandomStart, o.Restarts, o.Loss)),
+            o => new Pgd(o.Eps, o.Steps, o.StepSize, o.RandomStart, o.Restarts, o.Loss)) { RunsSanityChecks = true },
         new("apgd-ce", "Auto-PGD with the cross-entropy loss (Croce and Hein 2020)", true, 2,
             new JObject { ["steps"] = 100, ["restarts"] = 1 },
-            o => new Apgd("apgd-ce", o.Eps, AttackLoss.CrossEntropy, o.Steps, o.Restarts)),
+            o => new Apgd("apgd-ce", o.Eps, o.Loss, o.Steps, o.Restarts)) { OwnLoss = AttackLoss.CrossEntropy },
         new("apgd-dlr", "Auto-PGD with the difference-of-logits-ratio loss (invariant to the logits' scale)", true, 3,
             new JObject { ["steps"] = 100, ["restarts"] = 1 },
-            o => new Apgd("apgd-dlr", o.Eps, AttackLoss.Dlr, o.Steps, o.Restarts)),
+            o => new Apgd("apgd-dlr", o.Eps, o.Loss, o.Steps, o.Restarts)) { OwnLoss = AttackLoss.Dlr },
         new("apgd-t", "targeted Auto-PGD with the targeted DLR loss, towards each of the next most likely classes in turn", true, 4,
             new JObject { ["steps"] = 100, ["restarts"] = 1, ["targets"] = 9 },
-            o => new Apgd("apgd-t", o.Eps, AttackLoss.Dlr, o.Steps, o.Restarts, o.Targets)),
+            o => new Apgd("apgd-t", o.Eps, o.Loss, o.Steps, o.Restarts, o.Targets)) { OwnLoss = AttackLoss.Dlr },
         new("deepfool", "DeepFool's minimal perturbation (overshoot xi), projected onto the eps-ball and tested there", true, 5,
             new JObject { ["xi"] = new JArray(0.02), ["norm"] = "linf", ["maxIterations"] = 50 },
-            o => new DeepFool(o.Xi, o.MaxIterations, o.Norm)),
+            o => new DeepFool(o.Xi, o.MaxIterations, o.Norm)) { OwnLoss = AttackLoss.Margin },
         new("fgsm", "the fast gradient sign method: one step of eps", true, 6,
             new JObject(),
-            o => new Fgsm(o.Eps, o.Loss)),
+            o => new Fgsm(o.Eps, o.Loss)) { SingleStep = true },
         new("square", "Square Attack, score-based and gradient-free (black-box)", false, 7,
             new JObject { ["queries"] = 1000, ["pInit"] = 0.8 },
-            o => new SquareAttack(o.Eps, o.Queries, o.PInit)),
+            o => new SquareAttack(o.Eps, o.Queries, o.PInit)) { OwnLoss = AttackLoss.Margin, ProbesMasking = true },
     ];
 
     public static IReadOnlyList<AttackSuite> Suites { get; } =
@@ -71,6 +106,10 @@ public static class AttackCatalogue
     public static IReadOnlySet<string> Options => All.SelectMany(a => a.Keys).ToHashSet();
 
     public static AttackDefinition? Find(string name) => All.FirstOrDefault(a => a.Name == name);
+
+    public static AttackDefinition SanityCheckAttack => All.Single(a => a.RunsSanityChecks);
+
+    public static AttackDefinition MaskingProbeAttack => All.Single(a => a.ProbesMasking);
 
     public static AttackSuite? FindSuite(string name) => Suites.FirstOrDefault(s => s.Name == name);
 }

@@ -94,8 +94,8 @@ internal sealed class MaskingChecks(string ruleId, RobustnessSettings settings, 
     /// <summary>Carlini et al.: an iterative attack is at least as strong as one step; FGSM breaking what they left robust means one of them is broken.</summary>
     public void SingleStep(StrengthResult strength, int total)
     {
-        var single = strength.Attacks.Where(a => a.Attack.Name == "fgsm").ToList();
-        var iterative = strength.Attacks.Where(a => a.Attack.Definition.WhiteBox && a.Attack.Name is not ("fgsm" or "deepfool")).ToList();
+        var single = strength.Attacks.Where(a => a.Attack.Definition.SingleStep).ToList();
+        var iterative = strength.Attacks.Where(a => a.Attack.Definition.Iterative).ToList();
         if (single.Count == 0 || iterative.Count == 0)
             return;
         var only = Enumerable.Range(0, total).Count(i => single.Any(s => s.Broken[i]) && !iterative.Any(w => w.Broken[i]));

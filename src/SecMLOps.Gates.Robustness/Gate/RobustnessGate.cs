@@ -179,7 +179,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
     private static (double Fraction, int Zero, int Counted, AttackLoss Loss) ZeroGradients(AttackSession session, RobustnessSettings settings, int classes)
     {
         var losses = settings.Attacks.Where(a => a.Definition.WhiteBox)
-            .Select(a => a.Name switch { "apgd-ce" => AttackLoss.CrossEntropy, "apgd-dlr" or "apgd-t" => AttackLoss.Dlr, "deepfool" => AttackLoss.Margin, _ => a.Options.Loss })
+            .Select(a => a.Options.Loss)
             .Append(settings.Loss).Where(l => l != AttackLoss.Dlr || classes >= 3).Distinct().ToList();
         var correct = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i]).ToList();
         var worst = (Fraction: 0.0, Zero: 0, Counted: correct.Count, Loss: settings.Loss);
@@ -195,16 +195,19 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         return worst;
     }
 
-    /// <summary>PGD alone on a sample of correctly classified inputs, at every gated strength and at a very large one.</summary>
+    /// <summary>The sanity attack is stronger than its default, as a reference run on few samples can afford.</summary>
+    private static readonly JObject SanityOptions = new() { ["steps"] = 20 };
+
+    /// <summary>The sanity attack (PGD) alone on a sample of correctly classified inputs, at every gated strength and at a very large one.</summary>
     private static void Sanity(AttackSession session, RobustnessSettings settings, MaskingChecks masking)
     {
         var sample = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i]).Take(settings.Sanity.Samples).ToList();
         if (sample.Count == 0)
             return;
-        var pgd = AttackCatalogue.Find("pgd")!;
+        var attack = AttackCatalogue.SanityCheckAttack;
         var runs = settings.Strengths.Append(settings.Sanity.LargeEps).Distinct().Order()
-            .Select(eps => (eps, session.Run(new PlannedAttack(pgd, new AttackOptions(eps, 0, PerturbationNorm.Linf, 20, 0.25, true, 1, 0, 0, 0, 0, settings.Loss),
-                PlannedAttack.SubjectOf("sanity-pgd", eps, null), PlannedAttack.GateOrigin, new SourceLocation("", 0, 0)), sample)))
+            .Select(eps => (eps, session.Run(new PlannedAttack(attack, attack.Options(SanityOptions, eps, null, settings.Loss),
+                PlannedAttack.SubjectOf($"sanity-{attack.Name}", eps, null), PlannedAttack.GateOrigin, new SourceLocation("", 0, 0)), sample)))
             .ToList();
         masking.Strengths(runs, sample);
     }

@@ -17,7 +17,7 @@ internal static class RobustnessPlot
         if (!settings.Ensemble)
         {
             // A masking probe ran on a sample, so it has no curve of its own.
-            foreach (var curve in strengths.SelectMany(s => s.Attacks).Where(a => a.ProbedFrom is null).GroupBy(a => a.Attack.Name == "deepfool" ? $"deepfool (xi={a.Attack.Options.Xi})" : a.Attack.Name))
+            foreach (var curve in strengths.SelectMany(s => s.Attacks).Where(a => a.ProbedFrom is null).GroupBy(a => a.Attack.Definition.TakesOvershoot ? $"{a.Attack.Name} (xi={a.Attack.Options.Xi})" : a.Attack.Name))
             {
                 var points = curve.OrderBy(a => a.Attack.Eps).ToList();
                 var line = plot.Add.Scatter(points.Select(a => a.Attack.Eps).ToArray(), points.Select(a => (double)(a.Attacked - a.BrokenCount) / samples).ToArray());

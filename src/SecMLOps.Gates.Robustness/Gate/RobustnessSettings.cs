@@ -179,9 +179,9 @@ public sealed record RobustnessSettings(
         }
         if (binder.Child("gradientMasking").Boolean("blackBox"))
         {
-            var square = AttackCatalogue.Find("square")!;
+            var probe = AttackCatalogue.MaskingProbeAttack;
             foreach (var eps in planned.Select(p => p.Eps).Distinct().Where(e => !planned.Any(p => p.Eps == e && !p.Definition.WhiteBox)).ToList())
-                planned.AddRange(Plan(square, [], [eps], loss, PlannedAttack.GateOrigin, binder.Location));
+                planned.AddRange(Plan(probe, [], [eps], loss, PlannedAttack.GateOrigin, binder.Location));
         }
         var seen = new HashSet<string>();
         foreach (var attack in planned.Where(a => !seen.Add(a.Subject)))
@@ -190,20 +190,8 @@ public sealed record RobustnessSettings(
         return binder.HasErrors ? null : planned.OrderBy(a => a.Eps).ThenBy(a => a.Definition.Order).ToList();
     }
 
-    private static IEnumerable<PlannedAttack> Plan(AttackDefinition definition, JObject given, IReadOnlyList<double> strengths, AttackLoss loss, string origin, SourceLocation location)
-    {
-        JToken Option(string key) => given[key] ?? definition.Defaults[key]!;
-        int Integer(string key) => definition.Defaults[key] is null ? 0 : (int)Option(key);
-        double Number(string key) => definition.Defaults[key] is null ? 0 : (double)Option(key);
-        var overshoots = definition.Defaults["xi"] is null ? [(double?)null] : Option("xi").Values<double>().Select(x => (double?)x).ToList();
-        foreach (var eps in strengths)
-            foreach (var xi in overshoots)
-            {
-                var options = new AttackOptions(eps, xi ?? 0,
-                    definition.Defaults["norm"] is null || (string)Option("norm")! == "linf" ? PerturbationNorm.Linf : PerturbationNorm.L2,
-                    Integer("steps"), Number("stepSize"), definition.Defaults["randomStart"] is null || (bool)Option("randomStart"),
-                    Integer("restarts"), Integer("maxIterations"), Integer("queries"), Number("pInit"), Integer("targets"), loss);
-                yield return new PlannedAttack(definition, options, PlannedAttack.SubjectOf(definition.Name, eps, xi), origin, location);
-            }
-    }
+    private static IEnumerable<PlannedAttack> Plan(AttackDefinition definition, JObject given, IReadOnlyList<double> strengths, AttackLoss loss, string origin, SourceLocation location) =>
+        from eps in strengths
+        from xi in definition.Overshoots(given)
+        select new PlannedAttack(definition, definition.Options(given, eps, xi, loss), PlannedAttack.SubjectOf(definition.Name, eps, xi), origin, location);
 }

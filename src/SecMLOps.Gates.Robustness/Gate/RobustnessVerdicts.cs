@@ -42,7 +42,7 @@ internal sealed class RobustnessVerdicts(string ruleId, RobustnessSettings setti
             ["attack"] = planned.Name, ["eps"] = planned.Eps, ["origin"] = planned.Origin, ["attackedSamples"] = result.Attacked, ["brokenSamples"] = result.BrokenCount,
             ["seconds"] = Math.Round(result.Seconds, 1),
         };
-        if (planned.Name == "deepfool") properties["xi"] = planned.Options.Xi;
+        if (planned.Definition.TakesOvershoot) properties["xi"] = planned.Options.Xi;
         if (result.MedianLinf is { } linf) properties["medianPerturbationLinf"] = Round(linf);
         if (result.MedianL2 is { } l2) properties["medianPerturbationL2"] = Round(l2);
         string text;
