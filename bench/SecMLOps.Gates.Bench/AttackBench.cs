@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Robustness.Gate;
 using SecMLOps.Gates.Robustness.Models;
+using SecMLOps.Gates.Robustness.Models.TorchScript;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Bench;

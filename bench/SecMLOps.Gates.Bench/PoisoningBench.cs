@@ -4,6 +4,7 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Learning;
 

@@ -2,7 +2,7 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Models;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Models;
-using static SecMLOps.Gates.Robustness.HeldScalars;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness;

@@ -2,8 +2,9 @@ using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Robustness.Models;
+using SecMLOps.Gates.Robustness.Models.TorchScript;
 using SecMLOps.Gates.Robustness.Onnx;
-using static SecMLOps.Gates.Robustness.HeldScalars;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Cli.Commands;
 
@@ -43,7 +44,7 @@ internal static class CommonOptions
     };
 
     public static RepositoryRoot ResolveRoot(DirectoryInfo? option) =>
-        option is null ? Engine.RepositoryRoot.Discover(Directory.GetCurrentDirectory()) : Engine.RepositoryRoot.At(option.FullName);
+        option is null ? Inputs.RepositoryRoot.Discover(Directory.GetCurrentDirectory()) : Inputs.RepositoryRoot.At(option.FullName);
 
     /// <summary>Today, or the --as-of date; null when the text is not a date.</summary>
     public static DateOnly? ResolveDate(string? asOf) =>

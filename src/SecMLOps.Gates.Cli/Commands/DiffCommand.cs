@@ -1,8 +1,9 @@
 using System.CommandLine;
-using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Diff;
+using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Reporting;
 using SecMLOps.Gates.Reporting.Sarif;
 

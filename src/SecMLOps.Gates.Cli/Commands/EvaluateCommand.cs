@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Reporting;
 using SecMLOps.Gates.Reporting.Sarif;
 

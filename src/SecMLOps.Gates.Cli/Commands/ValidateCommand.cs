@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Robustness.Models;
 
 namespace SecMLOps.Gates.Cli.Worker;

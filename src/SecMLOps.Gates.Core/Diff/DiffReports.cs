@@ -1,7 +1,8 @@
 using System.Text;
-using SecMLOps.Gates.Changes;
+using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Diff;

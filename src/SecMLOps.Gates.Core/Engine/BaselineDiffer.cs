@@ -1,5 +1,4 @@
 using Newtonsoft.Json.Linq;
-using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Policies;
 

@@ -1,6 +1,7 @@
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Engine;

@@ -1,4 +1,5 @@
 using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Engine;
 
@@ -42,6 +43,3 @@ public sealed class EvaluationInputs
             return _roles.Select(p => new InputFile(p.Key, digests.TryDigest(Path.Combine(root.FullPath, p.Key)), p.Value)).ToList();
     }
 }
-
-/// <summary>A file the evaluation read: repository-relative path, sha256 (null when missing or unreadable), and its role ("model", "dataset training") if declared.</summary>
-public sealed record InputFile(string Path, string? Sha256, string? Role = null);

@@ -1,6 +1,7 @@
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Engine;

@@ -1,6 +1,7 @@
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Engine;
@@ -370,7 +371,7 @@ public sealed class GateEngine(GateRegistry gates)
         $"{gate.Title} {gate.Description}",
         $"{gate.Description} Declared in {policy.Document.Path} (policy {policy.Name} {policy.Version}), enforcement {Enforcements.Words.Word(rule.Enforcement)}. See {gate.HelpPath}.",
         rule.Severity,
-        Reporting.ToolInfo.DocumentationUri(gate.HelpPath));
+        ToolInfo.DocumentationUri(gate.HelpPath));
 
     private static ReportedFinding EngineFinding(Finding finding) =>
         new(finding, EngineRules.ById(finding.RuleId), Enforcement.HardMandatory, null);

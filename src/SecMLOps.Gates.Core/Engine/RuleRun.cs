@@ -1,6 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Reporting;
 
@@ -14,7 +15,7 @@ namespace SecMLOps.Gates.Engine;
 /// </summary>
 public sealed record RuleRun(IReadOnlyList<Finding> Findings, string? Section, DateOnly? ValidUntil, IReadOnlyList<InputFile> Inputs, IReadOnlyList<(string Path, byte[] Bytes)> Outputs)
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSummaryFormat.Options)
+    private static readonly JsonSerializerOptions Options = new(FindingJson.Options)
     {
         WriteIndented = false,
         Converters = { new JsonStringEnumConverter() },

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Reporting;
 

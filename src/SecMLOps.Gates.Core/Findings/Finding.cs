@@ -16,7 +16,7 @@ public sealed record Finding(
     /// How this finding blocks when it differs from its rule's enforcement: a gate sets it only where
     /// the policy says so for a kind of finding (e.g. the stride-coverage rule's unrated impacts).
     /// </summary>
-    public Policies.Enforcement? Enforcement { get; init; }
+    public Enforcement? Enforcement { get; init; }
 
     /// <summary>sha256 of the rule id and the subject, never a line number, so that a finding keeps its identity (in code scanning, in a baseline) when the file is edited.</summary>
     public string Fingerprint =>

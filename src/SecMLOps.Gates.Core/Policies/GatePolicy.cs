@@ -1,19 +1,8 @@
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 
 namespace SecMLOps.Gates.Policies;
-
-public enum Enforcement
-{
-    Advisory,
-    SoftMandatory,
-    HardMandatory,
-}
-
-public static class Enforcements
-{
-    public static readonly Vocabulary<Enforcement> Words = new((Enforcement.Advisory, "advisory"), (Enforcement.SoftMandatory, "soft-mandatory"), (Enforcement.HardMandatory, "hard-mandatory"));
-}
 
 /// <summary>A validated policy file (apiVersion secmlops.gates/v1, kind GatePolicy).</summary>
 public sealed record GatePolicy(
@@ -80,21 +69,3 @@ public sealed record ModelSpec(
 
 public sealed record ModelFileSpec(string Path, string Format, SourceLocation Location);
 
-public sealed record DatasetSpec(
-    string Name,
-    string Path,
-    string Format,
-    string? LabelsPath,
-    string? Sha256,
-    string? LabelsSha256,
-    int LabelColumn,
-    string FeaturesArray,
-    string LabelsArray,
-    (double Min, double Max)? ValueRange,
-    string? Layout,
-    int Channels,
-    SourceLocation Location)
-{
-    /// <summary>The dataset's files (features, and labels when separate).</summary>
-    public IEnumerable<string> Files => LabelsPath is null ? [Path] : [Path, LabelsPath];
-}

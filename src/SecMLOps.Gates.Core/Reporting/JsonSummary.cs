@@ -1,5 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using SecMLOps.Gates.Findings;
 
 namespace SecMLOps.Gates.Reporting;
 
@@ -31,19 +32,9 @@ public sealed record JsonLocation(string Path, int Line, int Column);
 /// <param name="Baseline">The baseline file that accepted this one finding; absent for a policy's waiver of the whole rule.</param>
 public sealed record JsonWaiver(string Owner, string Reason, string? Ticket, string Expires, string? Baseline = null);
 
-/// <summary>How the summary (and the SARIF log) is written and read: camelCase, nulls left out, indented.</summary>
+/// <summary>Reads a summary written with <see cref="FindingJson.Options"/>.</summary>
 public static class JsonSummaryFormat
 {
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-        // A gate's measurement can be infinite or undefined (a zero spread, an empty class); written as
-        // "Infinity" or "NaN" it stays visible instead of aborting the report.
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static JsonSummary Read(string json) =>
-        JsonSerializer.Deserialize<JsonSummary>(json, Options) ?? throw new JsonException("the JSON summary is empty");
+        JsonSerializer.Deserialize<JsonSummary>(json, FindingJson.Options) ?? throw new JsonException("the JSON summary is empty");
 }

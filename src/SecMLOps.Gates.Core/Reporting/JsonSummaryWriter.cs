@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Reporting;
 
@@ -11,7 +12,7 @@ namespace SecMLOps.Gates.Reporting;
 public static class JsonSummaryWriter
 {
     public static string ToJson(EvaluationReport report, RepositoryRoot root) =>
-        JsonSerializer.Serialize(Build(report, root), JsonSummaryFormat.Options) + "\n";
+        JsonSerializer.Serialize(Build(report, root), FindingJson.Options) + "\n";
 
     public static JsonSummary Build(EvaluationReport report, RepositoryRoot root) => new(
         ToolInfo.Name,

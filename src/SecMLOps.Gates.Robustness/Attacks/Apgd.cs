@@ -1,4 +1,4 @@
-using static SecMLOps.Gates.Robustness.HeldScalars;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Attacks;

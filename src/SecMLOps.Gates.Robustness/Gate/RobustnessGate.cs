@@ -3,8 +3,8 @@ using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Attacks;
-using SecMLOps.Gates.Robustness.Evaluation;
 using SecMLOps.Gates.Robustness.Models;
+using SecMLOps.Gates.Robustness.Tensors;
 using static System.FormattableString;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using SecMLOps.Gates.Robustness.Evaluation;
 
 namespace SecMLOps.Gates.Robustness.Gate;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using SecMLOps.Gates.Robustness.Evaluation;
 using static System.FormattableString;
 
 namespace SecMLOps.Gates.Robustness.Gate;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Attacks;

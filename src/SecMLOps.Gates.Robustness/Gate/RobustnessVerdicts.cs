@@ -1,5 +1,4 @@
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Robustness.Evaluation;
 using static System.FormattableString;
 
 namespace SecMLOps.Gates.Robustness.Gate;

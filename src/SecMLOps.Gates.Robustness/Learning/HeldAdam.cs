@@ -1,5 +1,5 @@
 using TorchSharp.Modules;
-using static SecMLOps.Gates.Robustness.HeldScalars;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Learning;

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Robustness.Tensors;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Learning;

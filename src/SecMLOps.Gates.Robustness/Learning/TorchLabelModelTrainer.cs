@@ -1,6 +1,6 @@
 using SecMLOps.Gates.Gates.Poisoning;
 using TorchSharp.Modules;
-using static SecMLOps.Gates.Robustness.HeldScalars;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

@@ -1,6 +1,6 @@
 using SecMLOps.Gates.Robustness.Onnx.Proto;
 using TorchSharp;
-using static SecMLOps.Gates.Robustness.HeldScalars;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 

@@ -1,5 +1,5 @@
-using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Diff;
+using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Tests.Support;

@@ -1,5 +1,6 @@
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Reporting.Sarif;
 using SecMLOps.Gates.Tests.Support;
 

@@ -1,7 +1,7 @@
 using Newtonsoft.Json.Linq;
-using SecMLOps.Gates.Changes;
 using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Diff;
+using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;

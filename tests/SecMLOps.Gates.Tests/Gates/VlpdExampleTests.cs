@@ -3,6 +3,7 @@ using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.StrideCoverage;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Gates;

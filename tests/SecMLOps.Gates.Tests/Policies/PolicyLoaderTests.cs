@@ -1,6 +1,7 @@
 using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Tests.Support;
 

@@ -1,4 +1,4 @@
-using SecMLOps.Gates.Robustness.Evaluation;
+using SecMLOps.Gates.Robustness.Gate;
 
 namespace SecMLOps.Gates.Tests.Robustness;
 

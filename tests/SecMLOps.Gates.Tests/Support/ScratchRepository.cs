@@ -1,4 +1,5 @@
 using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Tests.Support;
 

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Models;
 using SecMLOps.Gates.Policies;

@@ -38,7 +38,7 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : Gate<ProvenanceSe
     public override GateResult Evaluate(GateContext context, ProvenanceSettings settings)
     {
         var findings = new List<Finding>();
-        findings.AddRange(settings.Models.Select(model => ModelSigningCheck.Run(context, settings, model, verifier)));
+        findings.AddRange(settings.Models.Select(model => ModelSigningCheck.Run(context, model, settings.Root, settings.Identities, settings.PublicKey, verifier)));
         if (settings.Lineage is { } lineage)
             findings.AddRange(new LineageCheck(context, lineage, settings.Artifacts.Select(a => a.Path).ToList()).Run());
         if (settings.Root is { } root)

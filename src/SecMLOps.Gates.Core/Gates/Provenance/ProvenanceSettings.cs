@@ -1,8 +1,9 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.Provenance.Lineage;
+using SecMLOps.Gates.Gates.Provenance.ModelSigning;
 using SecMLOps.Gates.Gates.Provenance.Sigstore;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
@@ -11,10 +12,6 @@ namespace SecMLOps.Gates.Gates.Provenance;
 
 /// <summary>An artifact and its Sigstore bundle (null when the rule has no trusted root to verify it against).</summary>
 public sealed record SignedArtifact(string Path, string? BundlePath, SourceLocation Location);
-
-public sealed record LineageSpec(string StatementPath, ECDsa Key, IReadOnlyList<string> RequiredFields, SourceLocation Location);
-
-public sealed record SignedModelFolder(string Directory, string SignaturePath, IReadOnlyList<X509Certificate2> CertificateAuthorities, SourceLocation Location);
 
 /// <summary>
 /// A provenance rule's settings, bound when the policy loads: trust material is read and parsed then

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Gates.StrideCoverage;

@@ -17,7 +17,7 @@ public static class SarifReportWriter
     /// <summary>The analysis category of the gate's results; the policy diff uploads its own.</summary>
     public const string GateCategory = "secmlops-gate";
 
-    public static string ToJson(EvaluationReport report, string category = GateCategory) => JsonSerializer.Serialize(Build(report, category), JsonSummaryFormat.Options) + "\n";
+    public static string ToJson(EvaluationReport report, string category = GateCategory) => JsonSerializer.Serialize(Build(report, category), FindingJson.Options) + "\n";
 
     public static SarifLog Build(EvaluationReport report, string category = GateCategory)
     {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.Provenance.Sigstore;
@@ -7,17 +8,17 @@ namespace SecMLOps.Gates.Gates.Provenance.ModelSigning;
 /// <summary>The provenance rule's `models`: a model directory's model_signing signature, with the rule's trust material.</summary>
 internal static class ModelSigningCheck
 {
-    public static Finding Run(GateContext context, ProvenanceSettings settings, SignedModelFolder model, IBundleVerifier verifier)
+    public static Finding Run(GateContext context, SignedModelFolder model, TrustedRoot? root, IReadOnlyList<IdentityPolicy> identities, ECDsa? publicKey, IBundleVerifier verifier)
     {
         var subject = context.Root.Relative(model.Directory);
         VerificationFailure? failure = null;
         ModelManifest? manifest = null;
-        var trustedRoot = model.CertificateAuthorities.Count > 0 ? null : settings.Root;
-        foreach (var identity in settings.Identities.Count > 0 ? settings.Identities.Cast<IdentityPolicy?>() : [null])
+        var trustedRoot = model.CertificateAuthorities.Count > 0 ? null : root;
+        foreach (var identity in identities.Count > 0 ? identities.Cast<IdentityPolicy?>() : [null])
         {
             try
             {
-                manifest = ModelSignatureVerifier.Verify(model.Directory, model.SignaturePath, new ModelSigningTrust(trustedRoot, identity, model.CertificateAuthorities, settings.PublicKey), verifier);
+                manifest = ModelSignatureVerifier.Verify(model.Directory, model.SignaturePath, new ModelSigningTrust(trustedRoot, identity, model.CertificateAuthorities, publicKey), verifier);
                 break;
             }
             catch (VerificationFailure e)

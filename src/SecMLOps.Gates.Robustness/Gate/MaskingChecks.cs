@@ -3,7 +3,7 @@ using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Robustness.Gate;
 using static System.FormattableString;
 
-namespace SecMLOps.Gates.Robustness.Evaluation;
+namespace SecMLOps.Gates.Robustness.Gate;
 
 /// <summary>
 /// Signs that the white-box numbers cannot be trusted (AutoAttack's checks, Carlini et al. 2019's
@@ -53,7 +53,7 @@ internal sealed class MaskingChecks(string ruleId, RobustnessSettings settings, 
         else if (zero > 0)
             Findings.Add(new Finding(ruleId, Outcome.Failed, "gradient-masking/zero-gradients", Invariant($"{text}: a warning, below the limit of {settings.Masking.MaxZeroGradientFraction:P1}"), at, properties)
             {
-                Enforcement = Policies.Enforcement.Advisory,
+                Enforcement = Enforcement.Advisory,
             });
         else
             Findings.Add(new Finding(ruleId, Outcome.Passed, "gradient-masking/zero-gradients", text, at, properties));

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using SecMLOps.Gates.Robustness.Attacks;
-using static SecMLOps.Gates.Robustness.HeldScalars;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
-namespace SecMLOps.Gates.Robustness.Evaluation;
+namespace SecMLOps.Gates.Robustness.Gate;
 
 /// <summary>What one attack at one strength did: which samples it broke, of those it attacked.</summary>
 /// <param name="Broken">Per sample of the evaluation set: broken by this attack (a sample misclassified clean is never counted).</param>

@@ -1,6 +1,6 @@
 using SecMLOps.Gates.Findings;
 
-namespace SecMLOps.Gates.Engine;
+namespace SecMLOps.Gates.Inputs;
 
 /// <summary>
 /// The folder every path must stay in. Paths are compared after resolving symbolic links, so a

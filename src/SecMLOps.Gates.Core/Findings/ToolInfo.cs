@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace SecMLOps.Gates.Reporting;
+namespace SecMLOps.Gates.Findings;
 
 public static class ToolInfo
 {

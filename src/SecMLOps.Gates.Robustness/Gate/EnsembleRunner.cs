@@ -1,6 +1,6 @@
 using SecMLOps.Gates.Robustness.Gate;
 
-namespace SecMLOps.Gates.Robustness.Evaluation;
+namespace SecMLOps.Gates.Robustness.Gate;
 
 /// <summary>The worst case at one strength: per sample, robust only if no attack at this strength or below broke it.</summary>
 public sealed record StrengthResult(double Eps, bool[] Robust, int BrokenBelow, IReadOnlyList<AttackResult> Attacks)

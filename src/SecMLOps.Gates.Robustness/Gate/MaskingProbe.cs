@@ -1,4 +1,4 @@
-namespace SecMLOps.Gates.Robustness.Evaluation;
+namespace SecMLOps.Gates.Robustness.Gate;
 
 /// <summary>
 /// The black-box attack the gate adds where the policy names none is there to detect gradient

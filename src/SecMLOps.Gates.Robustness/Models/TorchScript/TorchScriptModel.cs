@@ -4,7 +4,7 @@ using SecMLOps.Gates.Robustness.Models.TorchScript;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SecMLOps.Gates.Robustness.Models;
+namespace SecMLOps.Gates.Robustness.Models.TorchScript;
 
 /// <summary>A TorchScript module (torch.jit.save), loaded with libtorch and differentiated by autograd.</summary>
 public sealed partial class TorchScriptModel : IClassifierModel

@@ -2,7 +2,7 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 
-namespace SecMLOps.Gates.Changes;
+namespace SecMLOps.Gates.Documents;
 
 public enum ChangeEffect
 {

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace SecMLOps.Gates.Robustness;
+namespace SecMLOps.Gates.Robustness.Tensors;
 
 /// <summary>
 /// Caps oneDNN, libtorch's CPU convolution backend, at AVX2 before libtorch first runs.

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using TorchSharp;
 
-namespace SecMLOps.Gates.Robustness;
+namespace SecMLOps.Gates.Robustness.Tensors;
 
 /// <summary>
 /// libtorch Scalars for the numbers tensor arithmetic uses, created once and held for the process.

@@ -1,9 +1,9 @@
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
-using static SecMLOps.Gates.Robustness.HeldScalars;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
-namespace SecMLOps.Gates.Robustness.Evaluation;
+namespace SecMLOps.Gates.Robustness.Gate;
 
 /// <summary>What one pass over the clean set found: predictions, the number of classes, whether the outputs are probabilities, and the executors' largest disagreement.</summary>
 /// <param name="Disagreement">ONNX models: the largest difference between the executor's and ONNX Runtime's outputs, relative to the outputs' size, with the sample and class where it is.</param>

@@ -1,4 +1,4 @@
-namespace SecMLOps.Gates.Reporting;
+namespace SecMLOps.Gates.Inputs;
 
 /// <summary>Writes a whole file or nothing: a reader never sees half a report.</summary>
 public static class AtomicFile

@@ -2,8 +2,10 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Policies;
 
-namespace SecMLOps.Gates.Policies;
+namespace SecMLOps.Gates.Engine;
 
 /// <summary>
 /// Parse, then trust: reads a policy file, validates it against the policy schema (and each rule's

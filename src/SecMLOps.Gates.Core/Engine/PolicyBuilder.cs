@@ -4,8 +4,9 @@ using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Policies;
 
-namespace SecMLOps.Gates.Policies;
+namespace SecMLOps.Gates.Engine;
 
 /// <summary>
 /// Builds the typed policy from a schema-valid document and runs the checks a schema cannot

@@ -3,7 +3,7 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Policies;
 
-namespace SecMLOps.Gates.Changes;
+namespace SecMLOps.Gates.Policies;
 
 /// <summary>
 /// Compares two revisions of settings (a rule's, spec.model, spec.datasets) by their schema: each

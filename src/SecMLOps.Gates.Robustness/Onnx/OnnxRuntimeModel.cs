@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using SecMLOps.Gates.Robustness.Models;
 using SecMLOps.Gates.Robustness.Onnx;
 using static TorchSharp.torch;
 
-namespace SecMLOps.Gates.Robustness.Models;
+namespace SecMLOps.Gates.Robustness.Onnx;
 
 /// <summary>
 /// ONNX Runtime inference: the reference for clean accuracy and the engine of the black-box attack.
