@@ -5,7 +5,6 @@ using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Robustness.Gate;
-using SecMLOps.Gates.Robustness.Models;
 using SecMLOps.Gates.Robustness.Models.TorchScript;
 using static TorchSharp.torch;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Cli.Commands;
 

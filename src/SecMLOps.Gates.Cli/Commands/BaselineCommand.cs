@@ -3,7 +3,6 @@ using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Cli.Commands;
 

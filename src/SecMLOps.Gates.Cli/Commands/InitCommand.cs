@@ -6,7 +6,6 @@ using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Reporting;
 using SecMLOps.Gates.Robustness.Onnx;
 
 namespace SecMLOps.Gates.Cli.Commands;

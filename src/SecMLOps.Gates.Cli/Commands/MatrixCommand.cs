@@ -4,7 +4,6 @@ using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Cli.Commands;
 

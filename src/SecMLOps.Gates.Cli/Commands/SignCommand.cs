@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Cli.Commands;
 

@@ -1,5 +1,3 @@
-using SecMLOps.Gates.Policies;
-
 namespace SecMLOps.Gates.Data;
 
 /// <summary>A dataset format: its name in policies, the keys only it takes, and how its reader opens.</summary>

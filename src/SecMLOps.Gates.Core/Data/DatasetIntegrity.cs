@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Data;
 

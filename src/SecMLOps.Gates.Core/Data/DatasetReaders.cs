@@ -1,6 +1,5 @@
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Data;
 

@@ -1,5 +1,4 @@
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Policies;
 using static System.FormattableString;
 
 namespace SecMLOps.Gates.Data;

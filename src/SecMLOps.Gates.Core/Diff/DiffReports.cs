@@ -3,7 +3,6 @@ using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Diff;
 

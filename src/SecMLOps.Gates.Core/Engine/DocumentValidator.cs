@@ -2,7 +2,6 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Engine;
 

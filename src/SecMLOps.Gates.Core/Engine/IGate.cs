@@ -1,6 +1,5 @@
 using NJsonSchema;
 using Newtonsoft.Json.Linq;
-using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 

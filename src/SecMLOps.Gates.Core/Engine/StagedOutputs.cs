@@ -1,5 +1,4 @@
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Engine;
 

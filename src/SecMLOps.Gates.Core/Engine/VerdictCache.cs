@@ -5,7 +5,6 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Engine;
 

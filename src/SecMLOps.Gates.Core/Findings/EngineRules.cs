@@ -1,5 +1,3 @@
-using SecMLOps.Gates.Reporting;
-
 namespace SecMLOps.Gates.Findings;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Policies;
 using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 

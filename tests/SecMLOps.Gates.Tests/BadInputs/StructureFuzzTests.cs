@@ -6,7 +6,6 @@ using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Tests.Support;
 using Xunit.Abstractions;
 

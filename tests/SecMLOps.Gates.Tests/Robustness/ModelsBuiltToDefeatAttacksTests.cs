@@ -1,6 +1,5 @@
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Robustness.Models;
 using SecMLOps.Gates.Robustness.Onnx;
 using SecMLOps.Gates.Tests.Support;
 using static TorchSharp.torch;

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Robustness.Models;
 using SecMLOps.Gates.Robustness.Onnx;
 using SecMLOps.Gates.Tests.Support;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using SecMLOps.Gates.Data;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Gates.Poisoning;
 

@@ -1,7 +1,6 @@
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Models;
-using SecMLOps.Gates.Policies;
 using static System.FormattableString;
 
 namespace SecMLOps.Gates.Gates.Poisoning;

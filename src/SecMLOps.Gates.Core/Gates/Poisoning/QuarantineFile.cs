@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Reporting;
 
 namespace SecMLOps.Gates.Gates.Poisoning;
 
