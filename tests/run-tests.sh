@@ -28,8 +28,10 @@ if ! command -v strace >/dev/null || [ ! -x /usr/bin/time ]; then
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)
   $sudo apt-get update -qq && $sudo apt-get install -y -qq strace time >/dev/null
 fi
-if [ ! -d tests/tools/node_modules ]; then
+# Installed anew when the lock file changed since the last install (a copy of it marks that install).
+if ! cmp -s tests/tools/package-lock.json tests/tools/node_modules/.installed-from-lock.json; then
   npm ci --prefix tests/tools --no-audit --no-fund --silent
+  cp tests/tools/package-lock.json tests/tools/node_modules/.installed-from-lock.json
 fi
 
 dotnet build SecMLOps.Gates.sln -c Release -nologo -v:minimal

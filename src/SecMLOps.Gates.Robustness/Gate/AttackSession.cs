@@ -9,7 +9,7 @@ namespace SecMLOps.Gates.Robustness.Gate;
 /// <param name="Broken">Per sample of the evaluation set: broken by this attack (a sample misclassified clean is never counted).</param>
 /// <param name="Seconds">Wall time of the attack and of judging its results.</param>
 /// <param name="ProbedFrom">For a masking probe run on a sample: how many samples it was drawn from.</param>
-public sealed record AttackResult(Gate.PlannedAttack Attack, bool[] Broken, int Attacked, double? MedianLinf, double? MedianL2, double Seconds, int? ProbedFrom = null)
+public sealed record AttackResult(PlannedAttack Attack, bool[] Broken, int Attacked, double? MedianLinf, double? MedianL2, double Seconds, int? ProbedFrom = null)
 {
     public int BrokenCount => Broken.Count(b => b);
 }

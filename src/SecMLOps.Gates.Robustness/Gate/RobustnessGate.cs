@@ -45,7 +45,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         // The model is loaded and attacked confined; the plot is written here, outside.
         var (findings, strengths, evaluated, cleanAccuracy, baseline) = ModelConfinement.Run(() => Attack(context, settings, device));
         if (settings.Plot is { } plot)
-            context.WriteOutput(plot, temporary => RobustnessPlot.Save(temporary, $"{context.Rule.Id}: {Path.GetFileName(spec.Path)}", strengths, evaluated, settings, baseline));
+            context.WriteOutput(plot, temporary => RobustnessPlot.Save(temporary, $"{context.Rule.Id}: {Path.GetFileName(spec.Path)}", strengths, evaluated, settings, cleanAccuracy, baseline));
         return new GateResult(findings, RobustnessReport.ToMarkdown(context.Rule.Id, settings, strengths, cleanAccuracy, baseline, evaluated));
     }
 

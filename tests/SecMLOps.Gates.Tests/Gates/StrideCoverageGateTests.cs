@@ -81,7 +81,7 @@ public sealed class StrideCoverageGateTests
         Assert.Equal(Verdict.Passed, engine.Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today)).Verdict);
 
         var model = File.ReadAllText(repo.Full("threat-model.yaml"));
-        repo.Write("threat-model.yaml", model.Replace("status: mitigated, assessed: 2026-11-20, controls: [SC-1], title: Poisoned training data", "status: mitigated, assessed: 2026-11-20, title: Poisoned training data"));
+        repo.Write("threat-model.yaml", model.Replace("status: mitigated, assessed: \"2026-11-20\", controls: [SC-1], title: Poisoned training data", "status: mitigated, assessed: \"2026-11-20\", title: Poisoned training data"));
         var failure = Assert.Single(Failures(engine.Evaluate(new EvaluationRequest([path], repo.Root, Support.Policies.Today))));
         Assert.Equal("threat-model.yaml#P-1/T", failure.Finding.Subject);
         Assert.Equal(new SourceLocation("threat-model.yaml", 21, 7), failure.Finding.Locations[0]);

