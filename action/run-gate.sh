@@ -58,7 +58,7 @@ should_fail=false
 # The files the rules wrote go beside the reports, under their repository paths.
 if [ -f "$reports/summary.json" ]; then
   while IFS= read -r output; do
-    [ -n "$output" ] && [ -f "$workspace/$output" ] || continue
+    if [ -z "$output" ] || [ ! -f "$workspace/$output" ]; then continue; fi
     mkdir -p "$reports/outputs/$(dirname "$output")"
     cp "$workspace/$output" "$reports/outputs/$output"
   done < <(jq -r '.outputs // [] | .[]' "$reports/summary.json")

@@ -23,10 +23,11 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz ]; then
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)
   $sudo apt-get update -qq && $sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null
 fi
-# strace and GNU time watch the real CLI: what it opens and sends, and its peak memory.
-if ! command -v strace >/dev/null || [ ! -x /usr/bin/time ]; then
+# strace and GNU time watch the real CLI: what it opens and sends, and its peak memory; shellcheck
+# reads every script and every run: block of the action and the workflows.
+if ! command -v strace >/dev/null || [ ! -x /usr/bin/time ] || ! command -v shellcheck >/dev/null; then
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq strace time >/dev/null
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq strace time shellcheck >/dev/null
 fi
 # Installed anew when the lock file changed since the last install (a copy of it marks that install).
 if ! cmp -s tests/tools/package-lock.json tests/tools/node_modules/.installed-from-lock.json; then

