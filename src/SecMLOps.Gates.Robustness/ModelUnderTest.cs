@@ -41,26 +41,12 @@ public sealed class ModelUnderTest : IDisposable
 
     public static ModelUnderTest Load(string path, string format, ModelSpec spec, Device device, SourceLocation at)
     {
-        IClassifierModel differentiable;
-        IClassifierModel reference;
-        IReadOnlyList<string> blocking;
-        long[]? declared = null;
+        var loader = ModelFormats.Find(format) ?? throw new GateInputException(EngineRules.SchemaViolation,
+            $"model format '{format}' is not one the gate loads ({string.Join(", ", ModelFormats.All.Select(f => f.Name))})", at);
+        LoadedModel loaded;
         try
         {
-            if (format == "onnx")
-            {
-                var file = OnnxModelFile.Read(path);
-                var graph = OnnxGraphModel.Load(file);
-                declared = graph.InputShape.Length > 1 ? graph.InputShape[1..] : null;
-                blocking = graph.GradientBlockingNodes();
-                differentiable = graph;
-                reference = new OnnxRuntimeModel(file, device.type == TorchSharp.DeviceType.CUDA);
-            }
-            else
-            {
-                differentiable = reference = TorchScriptModel.Load(path);
-                blocking = TorchScriptModel.GradientBlockingCalls(path);
-            }
+            loaded = loader.Load(path, device.type == TorchSharp.DeviceType.CUDA);
         }
         catch (ModelContentRefusedException e)
         {
@@ -74,8 +60,8 @@ public sealed class ModelUnderTest : IDisposable
         {
             throw new GateInputException(EngineRules.InputMalformed, $"model {Path.GetFileName(path)} cannot be used: {e.Message}", at);
         }
-        differentiable.To(device);
-        var shape = spec.InputShape?.Select(d => (long)d).ToArray() ?? declared?.Where(d => d > 0).ToArray()
+        loaded.Differentiable.To(device);
+        var shape = spec.InputShape?.Select(d => (long)d).ToArray() ?? loaded.DeclaredSample?.Where(d => d > 0).ToArray()
             ?? throw new GateInputException(EngineRules.SchemaViolation, "spec.model.inputShape is required for this model", at);
         var channelAxis = spec.ChannelsLast ? shape.Length : 1;
         Tensor? mean = null, std = null;
@@ -87,7 +73,7 @@ public sealed class ModelUnderTest : IDisposable
             mean = tensor(n.Mean.Select(v => (float)v).ToArray(), view, device: device).DetachFromDisposeScope();
             std = tensor(n.Std.Select(v => (float)v).ToArray(), view, device: device).DetachFromDisposeScope();
         }
-        return new ModelUnderTest(differentiable, reference, mean, std, shape, device, blocking);
+        return new ModelUnderTest(loaded.Differentiable, loaded.Reference, mean, std, shape, device, loaded.GradientBlocking);
     }
 
     /// <summary>From now on attacks see the logarithm of the outputs (for a model whose outputs are probabilities).</summary>

@@ -6,6 +6,7 @@ using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Onnx;
 
 namespace SecMLOps.Gates.Cli.Commands;
@@ -64,7 +65,7 @@ internal static class InitCommand
         private readonly RepositoryRoot _root;
         private readonly string _directory;
         private readonly string _model;
-        private readonly string _format;
+        private readonly ModelFormat _format;
         private readonly string _name;
         private readonly IReadOnlyList<long> _shape;
         private readonly (string Path, string? Labels, string Format)? _evaluation;
@@ -74,12 +75,8 @@ internal static class InitCommand
             _root = root;
             _directory = Inside(directory, "--directory");
             _model = Existing(model, "--model");
-            _format = Path.GetExtension(model).ToLowerInvariant() switch
-            {
-                ".onnx" => "onnx",
-                ".pt" or ".pth" or ".torchscript" => "torchscript",
-                var other => throw new InitException($"--model {Path.GetFileName(model)}: the extension '{other}' names neither an ONNX (.onnx) nor a TorchScript (.pt) model"),
-            };
+            _format = ModelFormats.ByExtension(Path.GetExtension(model)) ?? throw new InitException(
+                $"--model {Path.GetFileName(model)}: the extension '{Path.GetExtension(model)}' names no model format the gate loads ({string.Join("; ", ModelFormats.All.Select(f => $"{f.Name}: {string.Join(", ", f.Extensions)}"))})");
             _shape = inputShape is not null ? ParseShape(inputShape) : ShapeFromModel();
             _name = name ?? PolicyName(Path.GetFileNameWithoutExtension(model));
             if (data is not null)
@@ -136,12 +133,12 @@ internal static class InitCommand
 
         private IReadOnlyList<long> ShapeFromModel()
         {
-            if (_format != "onnx")
-                throw new InitException("a TorchScript model does not declare its input shape: give --input-shape (without the batch), e.g. 3,32,32");
+            if (_format.ReadInputShape is not { } readInputShape)
+                throw new InitException($"a {_format.Name} model does not declare its input shape: give --input-shape (without the batch), e.g. 3,32,32");
             long[] shape;
             try
             {
-                shape = OnnxGraphModel.ReadInputShape(_model);
+                shape = readInputShape(_model);
             }
             catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or GateInputException or Robustness.Models.ModelContentRefusedException)
             {
@@ -190,7 +187,7 @@ internal static class InitCommand
                 .AppendLine("spec:")
                 .AppendLine("  model:")
                 .AppendLine($"    path: {Quoted(FromPolicy(_model))}")
-                .AppendLine($"    format: {_format}")
+                .AppendLine($"    format: {_format.Name}")
                 .AppendLine($"    inputShape: [{string.Join(", ", _shape)}]")
                 .AppendLine("    # The range the model's inputs take: attacks never leave it. Add `normalization` if the model expects standardised inputs.")
                 .AppendLine("    valueRange: [0, 1]");

@@ -104,12 +104,12 @@ public sealed record RobustnessSettings(
         var declaredAt = binder.Document.Root["spec"]?["model"];
         long[] sample = [];
         // A path that was refused, does not exist or holds a Git LFS pointer is already an error of the policy.
-        if (model.Format == "onnx" && File.Exists(model.Path) && Inputs.GitLfsPointer.Problem(model.Path) is null)
+        if (ModelFormats.Find(model.Format)?.ReadInputShape is { } readInputShape && File.Exists(model.Path) && Inputs.GitLfsPointer.Problem(model.Path) is null)
         {
             var name = Path.GetFileName(model.Path);
             try
             {
-                var declared = OnnxGraphModel.ReadInputShape(model.Path);
+                var declared = readInputShape(model.Path);
                 sample = declared.Length > 1 ? declared[1..] : [];
             }
             catch (ModelContentRefusedException e)

@@ -108,7 +108,7 @@ public sealed class InitCommandTests
 
     [Theory]
     [InlineData("models/missing.onnx", "no such file")]
-    [InlineData("data/eval-labels.idx", "names neither an ONNX")]
+    [InlineData("data/eval-labels.idx", "names no model format the gate loads")]
     [InlineData("../outside.onnx", "outside the repository")]
     public void Init_refuses_a_model_it_cannot_use(string model, string message)
     {

@@ -1,30 +1,51 @@
 using System.Text.RegularExpressions;
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Robustness;
 
-/// <summary>The gate's checks go by the traits an attack declares in the catalogue, never by its name.</summary>
+/// <summary>
+/// The gate's checks go by the traits an attack or a model format declares in its catalogue, never by
+/// its name: a new one is its own file plus one catalogue entry.
+/// </summary>
 public sealed class AttackCatalogueTests
 {
     private static readonly string AttacksFolder = Path.Combine("src", "SecMLOps.Gates.Robustness", "Attacks") + Path.DirectorySeparatorChar;
+    private static readonly string ModelFormatCatalogue = Path.Combine("src", "SecMLOps.Gates.Robustness", "ModelFormats.cs");
 
-    [Fact]
-    public void No_code_outside_the_attacks_folder_names_an_attack()
+    /// <summary>Lines of src/ (outside <paramref name="allowed"/>) holding one of <paramref name="names"/> as a string literal.</summary>
+    private static List<string> Literals(IEnumerable<string> names, Func<string, bool> allowed)
     {
-        var names = AttackCatalogue.All.Select(a => a.Name).ToList();
         var literal = new Regex($"\"({string.Join("|", names.Select(Regex.Escape))})\"");
         var sources = Directory.EnumerateFiles(Path.Combine(RepositoryLayout.Root, "src"), "*.cs", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(RepositoryLayout.Root, f))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .ToList();
         Assert.True(sources.Count > 100, $"only {sources.Count} sources found");
-        var uses = sources.Where(f => !f.StartsWith(AttacksFolder, StringComparison.Ordinal))
+        return sources.Where(f => !allowed(f))
             .SelectMany(f => File.ReadLines(Path.Combine(RepositoryLayout.Root, f)).Select((line, i) => (f, i + 1, line)))
             .Where(l => literal.IsMatch(l.line))
             .Select(l => $"{l.f}:{l.Item2}: {l.line.Trim()}")
             .ToList();
+    }
+
+    [Fact]
+    public void No_code_outside_the_attacks_folder_names_an_attack()
+    {
+        var uses = Literals(AttackCatalogue.All.Select(a => a.Name), f => f.StartsWith(AttacksFolder, StringComparison.Ordinal));
         Assert.True(uses.Count == 0, "attack names matched outside the catalogue:\n" + string.Join("\n", uses));
+    }
+
+    [Fact]
+    public void No_code_outside_the_model_format_catalogue_names_a_format_and_the_schema_lists_the_same_ones()
+    {
+        var uses = Literals(ModelFormats.All.Select(f => f.Name), f => f == ModelFormatCatalogue);
+        Assert.True(uses.Count == 0, "model format names matched outside the catalogue:\n" + string.Join("\n", uses));
+        var definitions = SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema.Document["definitions"]!;
+        Assert.Equal(ModelFormats.All.Select(f => f.Name), definitions["model"]!["properties"]!["format"]!["enum"]!.Values<string>());
+        Assert.Equal(ModelFormats.All.Select(f => f.Name), definitions["modelFile"]!["properties"]!["format"]!["enum"]!.Values<string>());
     }
 
     [Fact]
