@@ -13,7 +13,7 @@ namespace SecMLOps.Gates.Engine;
 /// </summary>
 public sealed class DocumentValidator(RepositoryRoot root, GateRegistry gates, DateOnly today)
 {
-    private readonly Dictionary<string, string> _ruleIds = new(StringComparer.Ordinal);
+    private readonly RuleIds _ruleIds = new();
     private readonly DatasetIntegrity _integrity = new();
 
     public IReadOnlyList<Finding> Validate(DiscoveredDocument document)
@@ -33,14 +33,7 @@ public sealed class DocumentValidator(RepositoryRoot root, GateRegistry gates, D
         var result = new PolicyLoader(root, gates, today).Load(document.FullPath);
         if (result.Policy is not { } policy)
             return result.Errors;
-        var errors = new List<Finding>();
-        foreach (var rule in policy.Rules)
-        {
-            if (_ruleIds.TryGetValue(rule.Id, out var first))
-                errors.Add(Finding.Error(EngineRules.PolicyInconsistent.Id, rule.Id, $"rule id {rule.Id} is also declared in {first}; rule ids must be unique across evaluated policies", rule.Location));
-            else
-                _ruleIds[rule.Id] = policy.Document.Path;
-        }
+        var errors = _ruleIds.Declare(policy.Document.Path, policy.Rules).ToList();
         foreach (var dataset in policy.Datasets.Values)
         {
             try

@@ -169,16 +169,14 @@ public sealed class GateEngine(GateRegistry gates)
             policies.Add(policy);
         }
 
+        var ruleIds = new RuleIds();
         var clashing = new HashSet<GatePolicy>();
-        foreach (var group in policies.SelectMany(p => p.Rules.Select(r => (Policy: p, Rule: r))).GroupBy(x => x.Rule.Id).Where(g => g.Count() > 1))
+        foreach (var policy in policies)
         {
-            var first = group.First();
-            foreach (var (policy, rule) in group.Skip(1))
-            {
+            var clashes = ruleIds.Declare(policy.Document.Path, policy.Rules);
+            if (clashes.Count > 0)
                 clashing.Add(policy);
-                findings.Add(EngineFinding(Finding.Error(EngineRules.PolicyInconsistent.Id, rule.Id,
-                    $"rule id {rule.Id} is also declared in {first.Policy.Document.Path}; rule ids must be unique across evaluated policies", rule.Location)));
-            }
+            findings.AddRange(clashes.Select(EngineFinding));
         }
         return new LoadedPolicies(policies.Where(p => !clashing.Contains(p)).ToList(), summaries, documents);
     }

@@ -32,7 +32,7 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
         var rules = ((JArray)spec["rules"]!).Select(r => BuildRule((JObject)r, scope)).ToList();
         Errors.AddRange(scope.Errors);
 
-        CheckRuleIdsUnique(rules);
+        Errors.AddRange(new RuleIds().Declare(document.Path, rules));
         CheckWaivers(waivers, rules);
 
         return new GatePolicy(document, fullPath,
@@ -151,14 +151,6 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
                 $"a waiver may run at most {MaxWaiverDays} days (spec.maxWaiverDays, default {DefaultMaxWaiverDays})", waiver["expires"]!);
         }
         return new Waiver((string)waiver["rule"]!, (string)waiver["owner"]!, (string)waiver["reason"]!, (string?)waiver["ticket"], expires, location);
-    }
-
-    private void CheckRuleIdsUnique(IReadOnlyList<PolicyRule> rules)
-    {
-        foreach (var duplicate in rules.GroupBy(r => r.Id).Where(g => g.Count() > 1))
-            foreach (var rule in duplicate.Skip(1))
-                Errors.Add(Finding.Error(EngineRules.PolicyInconsistent.Id, rule.Id,
-                    $"rule id {rule.Id} is declared more than once (first at line {duplicate.First().Location.Line})", rule.Location));
     }
 
     private void CheckWaivers(IReadOnlyList<Waiver> waivers, IReadOnlyList<PolicyRule> rules)

@@ -103,6 +103,23 @@ public sealed class PolicyLoaderTests
     }
 
     [Fact]
+    public void A_rule_id_declared_in_two_policies_is_an_error_in_evaluate_and_in_validate()
+    {
+        using var repo = new ScratchRepository();
+        repo.Write("threat-model.yaml", Support.Policies.ThreatModel(Support.Policies.AssessedEntity));
+        var first = repo.Write("a.yaml", Support.Policies.StridePolicy());
+        var second = repo.Write("b.yaml", Support.Policies.StridePolicy());
+        var report = new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest([first, second], repo.Root, Support.Policies.Today));
+        var error = Assert.Single(report.Findings, f => f.Finding.RuleId == EngineRules.PolicyInconsistent.Id);
+        Assert.Equal(("rule id STRIDE-1 is also declared in a.yaml; rule ids must be unique across evaluated policies", "b.yaml"), (error.Finding.Message, error.Finding.Locations[0].Path));
+        Assert.Equal(Verdict.Error, report.Verdict);
+
+        var validator = new DocumentValidator(repo.Root, BuiltInGates.Registry, Support.Policies.Today);
+        Assert.Empty(validator.Validate(new DiscoveredDocument(first, GateRegistry.GatePolicyKind)));
+        Assert.Equal(error.Finding.Message, Assert.Single(validator.Validate(new DiscoveredDocument(second, GateRegistry.GatePolicyKind))).Message);
+    }
+
+    [Fact]
     public void A_waiver_for_a_hard_mandatory_rule_is_an_error()
     {
         using var repo = new ScratchRepository();
