@@ -38,21 +38,53 @@ public sealed class GateEngine(GateRegistry gates)
 {
     public EvaluationReport Evaluate(EvaluationRequest request)
     {
-        var inputs = new EvaluationInputs();
         var findings = new List<ReportedFinding>();
-        var rules = new Dictionary<string, RuleDescriptor>(StringComparer.Ordinal);
-        var sections = new List<RuleReportSection>();
         var loaded = LoadPolicies(request, findings);
-
-        // A misspelt --rule would otherwise run nothing and pass.
-        if (request.RuleIds is { } selected && loaded.Summaries.Count > 0)
-        {
-            var declared = loaded.Policies.SelectMany(p => p.Rules).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-            foreach (var unknown in selected.Where(id => !declared.Contains(id)).Order(StringComparer.Ordinal))
-                findings.Add(EngineFinding(Finding.Error(EngineRules.InputMissing.Id, unknown, $"--rule {unknown}: no rule with this id in the given policies",
-                    new SourceLocation(loaded.Summaries[0].Path, 0, 0))));
-        }
+        findings.AddRange(UnknownSelectedRules(request, loaded));
         var baseline = LoadBaseline(request, findings);
+        var outputs = OutputsAllowed(request, loaded);
+        var refusedReports = RefuseReports(request, outputs, findings);
+        var run = RunRules(request, loaded, baseline, outputs, findings);
+        var report = new EvaluationReport(
+            loaded.Summaries,
+            findings.OrderBy(f => f.Finding.Locations.FirstOrDefault()?.Path, StringComparer.Ordinal)
+                .ThenBy(f => f.Finding.Locations.FirstOrDefault()?.Line)
+                .ThenBy(f => f.Finding.Locations.FirstOrDefault()?.Column)
+                .ThenBy(f => f.Finding.RuleId, StringComparer.Ordinal)
+                .ThenBy(f => f.Finding.Subject, StringComparer.Ordinal)
+                .ThenBy(f => f.Finding.Message, StringComparer.Ordinal)
+                .ToList(),
+            run.Rules.Values.Concat(findings.Select(f => f.Rule)).DistinctBy(r => r.Id).OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
+            run.Inputs.Digest(request.Root, run.Integrity))
+        {
+            Sections = run.Sections,
+            RefusedOutputs = refusedReports,
+            ValidUntil = run.ValidUntil,
+        };
+        // What the rules wrote is kept only when the verdict stands: an error leaves no half-made files.
+        if (report.Verdict is not (Verdict.Passed or Verdict.Failed))
+        {
+            run.Staged.Discard();
+            return report;
+        }
+        return report with { Outputs = run.Staged.Commit().Select(request.Root.Relative).Order(StringComparer.Ordinal).ToList() };
+    }
+
+    /// <summary>A misspelt --rule would otherwise run nothing and pass.</summary>
+    private static IEnumerable<ReportedFinding> UnknownSelectedRules(EvaluationRequest request, LoadedPolicies loaded)
+    {
+        if (request.RuleIds is not { } selected || loaded.Summaries.Count == 0)
+            return [];
+        var declared = loaded.Policies.SelectMany(p => p.Rules).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        return selected.Where(id => !declared.Contains(id)).Order(StringComparer.Ordinal)
+            .Select(unknown => EngineFinding(Finding.Error(EngineRules.InputMissing.Id, unknown, $"--rule {unknown}: no rule with this id in the given policies",
+                new SourceLocation(loaded.Summaries[0].Path, 0, 0))))
+            .ToList();
+    }
+
+    /// <summary>Where nothing may be written: every document, baseline, rule input and declared file.</summary>
+    private static OutputCheck OutputsAllowed(EvaluationRequest request, LoadedPolicies loaded)
+    {
         var outputs = new OutputCheck(request.Root, loaded.Documents.Select(d => d.FullPath));
         if (request.Baseline is not null)
             outputs.AddInput(Path.GetFullPath(request.Baseline));
@@ -63,19 +95,39 @@ public sealed class GateEngine(GateRegistry gates)
                 foreach (var input in rule.Inputs.Concat(DeclaredFiles(policy).Select(d => d.Path)))
                     outputs.AddInput(input);
         }
-        var refusedReports = new HashSet<string>(StringComparer.Ordinal);
+        return outputs;
+    }
+
+    /// <summary>The report files the request names that would overwrite an input: each an error, and none of them written.</summary>
+    private static HashSet<string> RefuseReports(EvaluationRequest request, OutputCheck outputs, List<ReportedFinding> findings)
+    {
+        var refused = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in request.ReportOutputs)
         {
-            if (outputs.Problem(Path.GetFullPath(file)) is { } problem)
-            {
-                refusedReports.Add(file);
-                var named = request.Root.Contains(file) ? request.Root.Relative(file) : file;
-                findings.Add(EngineFinding(Finding.Error(EngineRules.OutputRefused.Id, named, $"report file {named} {problem}; nothing was written", new SourceLocation(named, 0, 0))));
-            }
+            if (outputs.Problem(Path.GetFullPath(file)) is not { } problem)
+                continue;
+            refused.Add(file);
+            var named = request.Root.Contains(file) ? request.Root.Relative(file) : file;
+            findings.Add(EngineFinding(Finding.Error(EngineRules.OutputRefused.Id, named, $"report file {named} {problem}; nothing was written", new SourceLocation(named, 0, 0))));
         }
+        return refused;
+    }
 
+    /// <summary>What running the rules left besides their findings: the rules run, what they read, the files they staged, their report sections and how long the result holds.</summary>
+    private sealed record RulesRun(IReadOnlyDictionary<string, RuleDescriptor> Rules, EvaluationInputs Inputs, DatasetIntegrity Integrity, StagedOutputs Staged,
+        IReadOnlyList<RuleReportSection> Sections, DateOnly? ValidUntil);
+
+    /// <summary>
+    /// Runs the selected rules in order, rules that judge other rules last (every standing they read is
+    /// then final), each with its outputs checked first; applies the baseline to what they found.
+    /// </summary>
+    private RulesRun RunRules(EvaluationRequest request, LoadedPolicies loaded, FindingBaseline? baseline, OutputCheck outputs, List<ReportedFinding> findings)
+    {
+        var inputs = new EvaluationInputs();
         var integrity = new DatasetIntegrity();
         var staged = new StagedOutputs();
+        var rules = new Dictionary<string, RuleDescriptor>(StringComparer.Ordinal);
+        var sections = new List<RuleReportSection>();
         var validUntil = loaded.Policies.SelectMany(p => p.Waivers).Concat(baseline?.Entries ?? [])
             .Select(w => (DateOnly?)w.Expires).DefaultIfEmpty(null).Min();
         if (baseline is not null)
@@ -83,7 +135,6 @@ public sealed class GateEngine(GateRegistry gates)
         foreach (var policy in loaded.Policies)
             inputs.Add(policy.Document.Path, "policy");
         var ruleOrder = loaded.Policies.SelectMany(p => p.Rules).Select(r => r.Id).ToList();
-        // Rules that take other rules as evidence run last, so that every standing they read is final.
         var ordered = loaded.Policies.SelectMany(p => p.Rules.Select(r => (Policy: p, Rule: r)))
             .OrderBy(x => gates.Find(x.Rule.Kind)!.Descriptor.JudgesOtherRules).ToList();
         var standings = ordered.ToDictionary(x => x.Rule.Id,
@@ -109,32 +160,7 @@ public sealed class GateEngine(GateRegistry gates)
             if (until is { } day && (validUntil is null || day < validUntil))
                 validUntil = day;
         }
-
-        foreach (var finding in findings)
-            rules.TryAdd(finding.Rule.Id, finding.Rule);
-
-        var report = new EvaluationReport(
-            loaded.Summaries,
-            findings.OrderBy(f => f.Finding.Locations.FirstOrDefault()?.Path, StringComparer.Ordinal)
-                .ThenBy(f => f.Finding.Locations.FirstOrDefault()?.Line)
-                .ThenBy(f => f.Finding.Locations.FirstOrDefault()?.Column)
-                .ThenBy(f => f.Finding.RuleId, StringComparer.Ordinal)
-                .ThenBy(f => f.Finding.Subject, StringComparer.Ordinal)
-                .ThenBy(f => f.Finding.Message, StringComparer.Ordinal)
-                .ToList(),
-            rules.Values.OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
-            inputs.Digest(request.Root, integrity))
-        {
-            Sections = sections.OrderBy(s => ruleOrder.IndexOf(s.RuleId)).ToList(),
-            RefusedOutputs = refusedReports,
-            ValidUntil = validUntil,
-        };
-        if (report.Verdict is not (Verdict.Passed or Verdict.Failed))
-        {
-            staged.Discard();
-            return report;
-        }
-        return report with { Outputs = staged.Commit().Select(request.Root.Relative).Order(StringComparer.Ordinal).ToList() };
+        return new RulesRun(rules, inputs, integrity, staged, sections.OrderBy(s => ruleOrder.IndexOf(s.RuleId)).ToList(), validUntil);
     }
 
     private sealed record LoadedPolicies(List<GatePolicy> Policies, List<EvaluatedPolicy> Summaries, IReadOnlyList<DiscoveredDocument> Documents);
