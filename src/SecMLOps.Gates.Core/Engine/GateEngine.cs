@@ -71,7 +71,7 @@ public sealed class GateEngine(GateRegistry gates)
     }
 
     /// <summary>A misspelt --rule would otherwise run nothing and pass.</summary>
-    private static IEnumerable<ReportedFinding> UnknownSelectedRules(EvaluationRequest request, LoadedPolicies loaded)
+    private IEnumerable<ReportedFinding> UnknownSelectedRules(EvaluationRequest request, LoadedPolicies loaded)
     {
         if (request.RuleIds is not { } selected || loaded.Summaries.Count == 0)
             return [];
@@ -99,7 +99,7 @@ public sealed class GateEngine(GateRegistry gates)
     }
 
     /// <summary>The report files the request names that would overwrite an input: each an error, and none of them written.</summary>
-    private static HashSet<string> RefuseReports(EvaluationRequest request, OutputCheck outputs, List<ReportedFinding> findings)
+    private HashSet<string> RefuseReports(EvaluationRequest request, OutputCheck outputs, List<ReportedFinding> findings)
     {
         var refused = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in request.ReportOutputs)
@@ -208,7 +208,7 @@ public sealed class GateEngine(GateRegistry gates)
     }
 
     /// <summary>Reads the baseline the request names; its errors are the evaluation's (an unreadable baseline accepts nothing and fails the run).</summary>
-    private static FindingBaseline? LoadBaseline(EvaluationRequest request, List<ReportedFinding> findings)
+    private FindingBaseline? LoadBaseline(EvaluationRequest request, List<ReportedFinding> findings)
     {
         if (request.Baseline is not { } path)
             return null;
@@ -397,6 +397,7 @@ public sealed class GateEngine(GateRegistry gates)
         rule.Severity,
         ToolInfo.DocumentationUri(gate.HelpPath));
 
-    private static ReportedFinding EngineFinding(Finding finding) =>
-        new(finding, EngineRules.ById(finding.RuleId), Enforcement.HardMandatory, null);
+    /// <summary>An error the engine or a gate reports under one of its diagnostics: it always blocks.</summary>
+    private ReportedFinding EngineFinding(Finding finding) =>
+        new(finding, gates.Diagnostic(finding.RuleId), Enforcement.HardMandatory, null);
 }

@@ -1,4 +1,5 @@
 using SecMLOps.Gates.Documents;
+using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Engine;
@@ -29,7 +30,16 @@ public sealed class GateRegistry
         if (DocumentKinds.Select(d => d.Name).Append(GatePolicyKind).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"the document kind '{twice.Key}' is claimed twice", nameof(gates));
         _schema = new Lazy<PolicySchema>(() => new PolicySchema(All.Select(g => g.Descriptor).ToList()));
+        Diagnostics = EngineRules.All.Concat(All.SelectMany(g => g.Descriptor.Diagnostics)).ToList();
+        if (Diagnostics.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new ArgumentException($"the diagnostic id {clash.Key} is claimed twice", nameof(gates));
     }
+
+    /// <summary>The engine's diagnostics, then each gate's own.</summary>
+    public IReadOnlyList<RuleDescriptor> Diagnostics { get; }
+
+    public RuleDescriptor Diagnostic(string id) =>
+        Diagnostics.FirstOrDefault(d => d.Id == id) ?? throw new ArgumentException($"{id} is no diagnostic of the engine or of a registered gate", nameof(id));
 
     /// <summary>In registration order.</summary>
     public IReadOnlyList<IGate> All { get; }

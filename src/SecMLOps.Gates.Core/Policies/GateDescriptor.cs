@@ -36,6 +36,9 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
     /// <summary>The definition the settings schema gets in the policy schema, e.g. strideCoverageSettings.</summary>
     public string SettingsDefinition => string.Concat(Kind.Split('-').Select((part, i) => i == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..])) + "Settings";
 
+    /// <summary>The errors only this gate reports, each with its own SMG id, beside the engine's (see <see cref="EngineRules.All"/>).</summary>
+    public IReadOnlyList<RuleDescriptor> Diagnostics { get; init; } = [];
+
     /// <summary>The page that documents the rule kind, relative to the repository.</summary>
     public string HelpPath => $"docs/rules/{Kind}.md";
 

@@ -21,6 +21,10 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
 {
     public const string Kind = "robustness";
 
+    public static readonly RuleDescriptor ModelExecutorsDisagree = EngineRules.Diagnostic("SMG0013", "model-executors-disagree",
+        "The gate's differentiable executor and the model's reference runtime disagree on this model.",
+        "Before attacking an ONNX model, the gate compares its own executor's logits with ONNX Runtime's on the clean inputs; beyond the tolerance its gradients would attack a different function, so the rule stops with this error.");
+
     public override GateDescriptor Descriptor { get; } = new(
         Kind,
         "The model keeps its accuracy under adversarial attack, in the worst case over every attack.",
@@ -33,6 +37,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
     {
         Cacheable = true,
         RunsModelCode = true,
+        Diagnostics = [ModelExecutorsDisagree],
     };
 
     public override RobustnessSettings? Bind(SettingsBinder binder) => RobustnessSettings.Bind(binder);
@@ -161,7 +166,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
                 Invariant($"the model is randomised, so the executor's and ONNX Runtime's outputs are compared by the randomness check, not one to one (largest difference {worst.Relative:0.###e+0})"), at);
         var text = Invariant($"the gate's ONNX executor and ONNX Runtime differ by at most {worst.Relative:0.###e+0} of the outputs' size (row {worst.Sample}, class {worst.Class}: {worst.Executor:G6} against {worst.Reference:G6})");
         if (worst.Relative > settings.ExecutorTolerance)
-            throw new GateInputException(EngineRules.ModelExecutorsDisagree,
+            throw new GateInputException(ModelExecutorsDisagree,
                 Invariant($"{text}; more than the tolerance {settings.ExecutorTolerance}: its gradients would attack another function than the model's, so nothing is concluded"), settings.Model.Location);
         return new Finding(context.Rule.Id, Outcome.Passed, "executor-agreement", Invariant($"{text} (tolerance {settings.ExecutorTolerance})"), at,
             new Dictionary<string, object> { ["relativeDifference"] = worst.Relative, ["executorTolerance"] = settings.ExecutorTolerance });

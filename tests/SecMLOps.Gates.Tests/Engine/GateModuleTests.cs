@@ -4,8 +4,10 @@ using SecMLOps.Gates.Diff;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Reporting;
+using SecMLOps.Gates.Reporting.Sarif;
 using SecMLOps.Gates.Tests.Gates.Example;
 using SecMLOps.Gates.Tests.Support;
 
@@ -91,6 +93,59 @@ public sealed class GateModuleTests
         Assert.Contains(problems, p => p.StartsWith(Coherence.PublishedSchema));
         Assert.Contains("docs/rules/model-card.md is missing (secmlops-gate rules model-card -o docs/rules/model-card.md)", problems);
         Assert.Contains("README.md's table of rule kinds lacks model-card", problems);
+    }
+
+    private const string CardPolicy = """
+        apiVersion: secmlops.gates/v1
+        kind: GatePolicy
+        metadata: {name: cards, version: 1.0.0, owners: [ml-team]}
+        spec:
+          rules:
+            - id: CARD-1
+              kind: model-card
+              enforcement: hard-mandatory
+              severity: medium
+              settings: {card: card.md}
+        """;
+
+    private const string Template = """
+        apiVersion: secmlops.gates/v1
+        kind: ModelCardTemplate
+        metadata: {name: cards, version: 1.0.0}
+        spec: {sections: [Intended use, Limitations]}
+        """;
+
+    [Fact]
+    public void A_new_gates_own_diagnostic_and_document_kind_reach_evaluate_sarif_validate_and_the_diff()
+    {
+        var registry = WithExample();
+        using var repo = new ScratchGitRepository();
+        var root = RepositoryRoot.At(repo.Path);
+        repo.Write("card.md", "no headings here\n");
+        repo.Write("policy.yaml", CardPolicy);
+        var report = new GateEngine(registry).Evaluate(new EvaluationRequest([repo.FullPath("policy.yaml")], root, Support.Policies.Today));
+        Assert.Equal(Verdict.Error, report.Verdict);
+        var error = Assert.Single(report.Findings, f => f.Finding.Outcome == Outcome.Error);
+        Assert.Equal((ModelCardGate.CardWithoutHeadings.Id, "card.md has no headings"), (error.Finding.RuleId, error.Finding.Message));
+        var sarif = System.Text.Json.Nodes.JsonNode.Parse(SarifReportWriter.ToJson(report))!;
+        Assert.Contains(sarif["runs"]![0]!["tool"]!["driver"]!["rules"]!.AsArray(), r => (string?)r!["id"] == "SMG9001" && (string?)r["name"] == "model-card-without-headings");
+
+        repo.Write("template.yaml", Template);
+        repo.Write("broken/template.yaml", Template.Replace("spec: {", "spec: {extra: 1, "));
+        var validator = new DocumentValidator(root, registry, Support.Policies.Today);
+        Assert.Empty(validator.Validate(new DiscoveredDocument(repo.FullPath("template.yaml"), ModelCardGate.TemplateKind)));
+        var invalid = Assert.Single(validator.Validate(new DiscoveredDocument(repo.FullPath("broken/template.yaml"), ModelCardGate.TemplateKind)));
+        Assert.Equal((EngineRules.SchemaViolation.Id, 4), (invalid.RuleId, invalid.Locations[0].Line));
+
+        File.Delete(repo.FullPath("broken/template.yaml"));
+        repo.Commit("base");
+        repo.Write("template.yaml", Template.Replace("[Intended use, Limitations]", "[Intended use]"));
+        var diff = PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), registry);
+        var change = Assert.Single(diff.Changes);
+        Assert.Equal(("template.yaml", "sections[Limitations]", ChangeEffect.Weakening), (change.File, change.Subject, change.Effect));
+        // Without the gate that owns it, the same document cannot be judged: an error, never passed over.
+        Assert.Contains(PolicyDiff.Compare(new GitRevision(repo.Path, "HEAD"), new GitRevision(repo.Path, null), BuiltInGates.Registry).Errors,
+            e => e.Message.Contains("kind 'ModelCardTemplate' is not a document kind the gate knows"));
     }
 
     [Fact]

@@ -31,7 +31,7 @@ internal static partial class Coherence
             if (!kinds.Contains(Path.GetFileNameWithoutExtension(page)))
                 problems.Add($"docs/rules/{Path.GetFileName(page)} documents a rule kind no gate has");
         var diagnostics = File.ReadAllText(Path.Combine(repository, "docs", "diagnostics.md"));
-        foreach (var rule in EngineRules.All.Where(r => !diagnostics.Contains($"<a id=\"{r.Id.ToLowerInvariant()}\"></a>{r.Id} | {r.Name} |", StringComparison.Ordinal)))
+        foreach (var rule in registry.Diagnostics.Where(r => !diagnostics.Contains($"<a id=\"{r.Id.ToLowerInvariant()}\"></a>{r.Id} | {r.Name} |", StringComparison.Ordinal)))
             problems.Add($"docs/diagnostics.md lacks {rule.Id} {rule.Name}");
         var listed = RuleKindRows(File.ReadAllLines(Path.Combine(repository, "README.md")))
             .Select(row => (Match: RuleKindCell().Match(row), Row: row)).Where(r => r.Match.Success).ToDictionary(r => r.Match.Groups[1].Value, r => r.Row);
