@@ -1,5 +1,4 @@
 using Newtonsoft.Json.Linq;
-using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 
 namespace SecMLOps.Gates.Documents;

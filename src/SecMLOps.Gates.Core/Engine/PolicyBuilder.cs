@@ -1,7 +1,6 @@
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
-using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;

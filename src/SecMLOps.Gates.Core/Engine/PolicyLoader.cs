@@ -1,6 +1,5 @@
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
-using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;

@@ -1,7 +1,6 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Documents;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Policies;
 

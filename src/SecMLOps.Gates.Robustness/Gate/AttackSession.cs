@@ -28,6 +28,9 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
     public double High => high;
     public int BatchSize => batchSize;
 
+    /// <summary>A line of progress (standard error, the MSBuild log), beside the attacks' own.</summary>
+    public void Progress(string message) => progress(message);
+
     public AttackTarget WhiteBox { get; } = model.WhiteBoxTarget(low, high, generator, gradientSamples);
     public AttackTarget BlackBox { get; } = model.BlackBoxTarget(low, high, generator);
 
@@ -35,7 +38,7 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
     /// Runs the attack on the given samples; a sample counts as broken when it was classified right and
     /// the attacked point is not. <paramref name="position"/> (e.g. "attack 2 of 5") prefixes its progress.
     /// </summary>
-    public AttackResult Run(Gate.PlannedAttack planned, IReadOnlyList<int> samples, string? position = null)
+    public AttackResult Run(PlannedAttack planned, IReadOnlyList<int> samples, string? position = null)
     {
         var watch = Stopwatch.StartNew();
         var attack = planned.Create();

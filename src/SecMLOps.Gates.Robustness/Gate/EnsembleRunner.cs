@@ -1,4 +1,4 @@
-using SecMLOps.Gates.Robustness.Gate;
+using SecMLOps.Gates.Robustness.Attacks;
 
 namespace SecMLOps.Gates.Robustness.Gate;
 
@@ -14,6 +14,8 @@ public sealed record StrengthResult(double Eps, bool[] Robust, int BrokenBelow, 
 /// larger ball). As an ensemble, each attack runs only on the samples still robust, as AutoAttack
 /// does; otherwise each runs on every correctly classified sample. The worst case is the same. The
 /// gate's masking probe runs on a sample of what every white-box attack left robust (MaskingProbe).
+/// After each attack the progress gives the time left for the whole rule, from each attack's own
+/// time per sample so far and the samples still to attack (an attack not yet timed is counted apart).
 /// </summary>
 internal static class EnsembleRunner
 {
@@ -22,6 +24,8 @@ internal static class EnsembleRunner
         var robust = (bool[])session.CleanCorrect.Clone();
         var results = new List<StrengthResult>();
         var started = 0;
+        var timing = new Dictionary<AttackDefinition, (double Seconds, int Samples)>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (strength, index) in attacks.GroupBy(a => a.Eps).OrderBy(g => g.Key).Select((g, i) => (g, i)))
         {
             var brokenBelow = session.CleanCorrect.Zip(robust).Count(p => p.First && !p.Second);
@@ -45,9 +49,31 @@ internal static class EnsembleRunner
                 outcomes.Add(result);
                 for (var i = 0; i < robust.Length; i++)
                     robust[i] &= !result.Broken[i];
+                var (seconds, samples) = timing.GetValueOrDefault(planned.Definition);
+                timing[planned.Definition] = (seconds + result.Seconds, samples + result.Attacked);
+                session.Progress(TimeLeft(attacks.Skip(started), timing, ensemble ? robust.Count(r => r) : session.CleanCorrect.Count(c => c), probe, watch.Elapsed.TotalSeconds));
             }
             results.Add(new StrengthResult(strength.Key, (bool[])robust.Clone(), brokenBelow, outcomes));
         }
         return results;
+    }
+
+    /// <summary>The rule's time so far and an estimate of what is left; <paramref name="remaining"/> are the attacks still to run, in run order.</summary>
+    internal static string TimeLeft(IEnumerable<PlannedAttack> remaining, Dictionary<AttackDefinition, (double Seconds, int Samples)> timing, int candidates, MaskingProbe probe, double elapsed)
+    {
+        var (left, untimed, count) = (0.0, 0, 0);
+        foreach (var planned in remaining)
+        {
+            count++;
+            if (timing.TryGetValue(planned.Definition, out var measured) && measured.Samples > 0)
+                left += measured.Seconds / measured.Samples * (planned.IsMaskingProbe ? probe.Size(candidates) : candidates);
+            else
+                untimed++;
+        }
+        var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"rule time so far {elapsed:0} s");
+        if (count == 0)
+            return text;
+        text += string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; about {left:0} s left for {count - untimed} attack(s) timed before");
+        return untimed > 0 ? $"{text}, {untimed} not timed yet" : text;
     }
 }

@@ -1,6 +1,5 @@
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Robustness.Attacks;
-using SecMLOps.Gates.Robustness.Gate;
 using static System.FormattableString;
 
 namespace SecMLOps.Gates.Robustness.Gate;

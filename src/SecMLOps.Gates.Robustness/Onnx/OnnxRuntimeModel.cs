@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using SecMLOps.Gates.Robustness.Models;
-using SecMLOps.Gates.Robustness.Onnx;
 using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Onnx;

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
-using SecMLOps.Gates.Robustness.Models.TorchScript;
 using TorchSharp;
 using static TorchSharp.torch;
 
