@@ -86,8 +86,10 @@ public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper o
         return folder;
     }
 
-    private ProcessResult Build(string project) =>
-        ProcessRunner.Run("dotnet", ["build", project, "-nologo", "-nodeReuse:false", "--disable-build-servers", "-p:SecMLOpsAsOf=2026-11-22"], project, feed.Environment, timeoutSeconds: 900);
+    /// <summary>A build evaluated as of the test policies' date, or as of today (null) for files <c>init</c> dated today.</summary>
+    private ProcessResult Build(string project, string? asOf = "2026-11-22") =>
+        ProcessRunner.Run("dotnet", ["build", project, "-nologo", "-nodeReuse:false", "--disable-build-servers", .. asOf is null ? Array.Empty<string>() : [$"-p:SecMLOpsAsOf={asOf}"]],
+            project, feed.Environment, timeoutSeconds: 900);
 
     [Fact]
     public void Every_package_is_packed_under_250_MB()
@@ -216,6 +218,108 @@ public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper o
         output.WriteLine(rerun.All);
         Assert.Contains(GateRan, rerun.Output);
         Assert.NotEqual(0, rerun.ExitCode);
+    }
+
+    /// <summary>
+    /// A team's journey from an empty repository of its own: init for two models, validate, commit, a
+    /// project whose build references the package from the feed; a truncated model fails the build and
+    /// names it, the restored one passes, changed labels rerun the gate; then the action's scripts on the
+    /// same repository, one use per model, as code scanning would receive them.
+    /// </summary>
+    [Fact]
+    public void A_team_inits_two_models_and_both_the_package_build_and_the_action_gate_them()
+    {
+        Assert.True(feed.Pack.ExitCode == 0, feed.Pack.All);
+        var team = Path.Combine(feed.Folder, "Team");
+        var models = Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models");
+        foreach (var folder in new[] { "models", "data" })
+            Directory.CreateDirectory(Path.Combine(team, folder));
+        File.Copy(Path.Combine(models, "classifier-pgd.onnx"), Path.Combine(team, "models", "classifier.onnx"));
+        File.Copy(Path.Combine(models, "classifier-pgd.onnx"), Path.Combine(team, "models", "fraud.onnx"));
+        File.Copy(Path.Combine(models, "evaluation-images.idx.gz"), Path.Combine(team, "data", "images.idx.gz"));
+        File.Copy(Path.Combine(models, "evaluation-labels.idx.gz"), Path.Combine(team, "data", "labels.idx.gz"));
+        void Git(params string[] arguments)
+        {
+            var git = ProcessRunner.Run("git", ["-c", "user.name=Team", "-c", "user.email=team@example.com", .. arguments], team);
+            Assert.True(git.ExitCode == 0, git.All);
+        }
+        Git("init", "-q", "-b", "main");
+        foreach (var name in new[] { "classifier", "fraud" })
+        {
+            var init = ProcessRunner.Cli(team, "init", "--model", $"models/{name}.onnx", "--evaluation-data", "data/images.idx.gz", "--evaluation-labels", "data/labels.idx.gz");
+            Assert.True(init.ExitCode == 0, init.All);
+        }
+        var validate = ProcessRunner.Cli(team, "validate", "policies");
+        Assert.True(validate.ExitCode == 0, validate.All);
+        File.WriteAllText(Path.Combine(team, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="secmlops-local" value="{feed.Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(team, "Team.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <SecMLOpsPolicy>policies/classifier.policy.yaml;policies/fraud.policy.yaml</SecMLOpsPolicy>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="SecMLOps.Gates.MSBuild" Version="{feed.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(team, "Service.cs"), "namespace Team;\n\npublic static class Service { }\n");
+        File.WriteAllText(Path.Combine(team, ".gitignore"), "bin/\nobj/\n");
+        Git("add", "-A");
+        Git("commit", "-q", "-m", "gate two models");
+
+        var first = Build(team, asOf: null);
+        output.WriteLine(first.All);
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.Contains(GateRan, first.Output);
+
+        var model = Path.Combine(team, "models", "fraud.onnx");
+        var original = File.ReadAllBytes(model);
+        File.WriteAllBytes(model, original[..4096]);
+        var truncated = Build(team, asOf: null);
+        output.WriteLine(truncated.All);
+        Assert.NotEqual(0, truncated.ExitCode);
+        Assert.Contains("fraud.onnx", truncated.Output);
+        File.WriteAllBytes(model, original);
+        var restored = Build(team, asOf: null);
+        Assert.True(restored.ExitCode == 0, restored.All);
+
+        var labels = Path.Combine(team, "data", "labels.idx.gz");
+        IdxFiles.WriteLabels(labels, IdxFiles.ReadLabels(labels).Select(l => (byte)((l + 1) % 10)).ToArray());
+        var relabelled = Build(team, asOf: null);
+        output.WriteLine(relabelled.All);
+        Assert.Contains(GateRan, relabelled.Output);
+        Assert.NotEqual(0, relabelled.ExitCode);
+        Git("checkout", "--", "data/labels.idx.gz");
+
+        using var action = new ActionScript();
+        var categories = new List<string>();
+        foreach (var policy in new[] { "policies/classifier.policy.yaml", "policies/fraud.policy.yaml" })
+        {
+            var run = action.Gate(team, policy);
+            Assert.True(run.ExitCode == 0, run.All);
+            var outputs = action.Outputs();
+            Assert.Equal("pass", outputs["result"]);
+            categories.Add(outputs["category"]);
+            var uploaded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(outputs["upload-sarif-file"]))!["runs"]![0]!["results"]!.AsArray();
+            Assert.NotEmpty(uploaded);
+            Assert.DoesNotContain(uploaded, r => r!["suppressions"] is not null);
+            var hashes = uploaded.Select(r => (string?)r!["partialFingerprints"]!["primaryLocationLineHash"]).ToList();
+            Assert.Equal(hashes.Count, hashes.Distinct().Count());
+            // Code scanning refuses the upload (a fork's read-only token): the findings become annotations and the result stays the gate's.
+            var annotate = action.Annotate(team);
+            Assert.True(annotate.ExitCode == 0, annotate.All);
+            Assert.Contains("::warning file=policies/", annotate.Output);
+            Assert.Equal("false", outputs["should-fail"]);
+        }
+        Assert.Equal(2, categories.Distinct().Count());
     }
 
     [Fact]
