@@ -54,18 +54,21 @@ public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper o
 {
     private const string GateRan = "SecMLOps gate: evaluating";
 
+    /// <summary>Points the folder's NuGet at the feed under test.</summary>
+    private void WriteNuGetConfig(string folder) => File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <add key="secmlops-local" value="{feed.Feed}" />
+          </packageSources>
+        </configuration>
+        """);
+
     private string Project(string name, string policy)
     {
         var folder = Path.Combine(feed.Folder, name);
         Directory.CreateDirectory(Path.Combine(folder, "policies"));
-        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="secmlops-local" value="{feed.Feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        WriteNuGetConfig(folder);
         File.WriteAllText(Path.Combine(folder, $"{name}.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -251,14 +254,7 @@ public sealed class PackageRoundTripTests(PackagedFeed feed, ITestOutputHelper o
         }
         var validate = ProcessRunner.Cli(team, "validate", "policies");
         Assert.True(validate.ExitCode == 0, validate.All);
-        File.WriteAllText(Path.Combine(team, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="secmlops-local" value="{feed.Feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        WriteNuGetConfig(team);
         File.WriteAllText(Path.Combine(team, "Team.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>

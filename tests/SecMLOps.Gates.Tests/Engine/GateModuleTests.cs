@@ -66,18 +66,7 @@ public sealed class GateModuleTests
 
         using var repo = new ScratchRepository();
         repo.Write("card.md", "# Model card\n## Intended use\nSorting parcels.\n");
-        var policy = repo.Write("policy.yaml", """
-            apiVersion: secmlops.gates/v1
-            kind: GatePolicy
-            metadata: {name: cards, version: 1.0.0, owners: [ml-team]}
-            spec:
-              rules:
-                - id: CARD-1
-                  kind: model-card
-                  enforcement: hard-mandatory
-                  severity: medium
-                  settings: {card: card.md}
-            """);
+        var policy = repo.Write("policy.yaml", CardPolicy);
         var report = new GateEngine(registry).Evaluate(new EvaluationRequest([policy], repo.Root, Support.Policies.Today));
         Assert.Equal(Verdict.Failed, report.Verdict);
         Assert.Contains(report.Findings, f => f.Outcome == Outcome.Failed && f.Finding.Subject == "section/Limitations");
