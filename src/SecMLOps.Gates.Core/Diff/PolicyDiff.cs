@@ -49,7 +49,8 @@ public static class PolicyDiff
             var log = new ChangeLog(path, new SourceLocation(path, current is null ? 0 : 1, current is null ? 0 : 1));
             if (old is not null && current is not null && old.Path != path)
                 log.Add(path, ChangeEffect.Neutral, $"{kind} {Name(current)} moved from {old.Path}", old.Path, path);
-            var loosens = registry.FindDocumentKind(kind)?.Loosens == true;
+            var documentKind = registry.FindDocumentKind(kind);
+            var loosens = documentKind?.Loosens == true;
             if (old is null)
                 log.Add(path, loosens ? ChangeEffect.Weakening : ChangeEffect.Strengthening, $"{kind} added", null, Version(current!));
             else if (current is null)
@@ -59,7 +60,7 @@ public static class PolicyDiff
             else if (kind == GateRegistry.GatePolicyKind)
                 PolicyDiffer.Compare(log, old, current, schema);
             else
-                registry.FindDocumentKind(kind)!.Compare(log, old, current, schema);
+                documentKind!.Compare(log, old, current, schema);
             if (old is not null && current is not null && Version(old) != Version(current))
                 log.Add($"{path}#metadata.version", ChangeEffect.Neutral, "metadata.version changed", Version(old), Version(current), current.LocationOf(current.Root["metadata"]!["version"]!));
             if (log.Changes.Count > 0)

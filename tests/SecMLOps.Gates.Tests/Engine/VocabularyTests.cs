@@ -1,5 +1,6 @@
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Cli;
+using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Policies;
@@ -16,7 +17,7 @@ public sealed class VocabularyTests
 {
     private static JObject PolicySchema => BuiltInGates.Registry.Schema.Document;
 
-    private static JObject ThreatModelSchema => JObject.Parse(File.ReadAllText(Path.Combine(RepositoryLayout.Root, "policies", "schema", "threat-model.v1.schema.json")));
+    private static JObject ThreatModelSchema => JObject.Parse(SchemaCatalog.ReadText(SchemaCatalog.ThreatModel));
 
     private static IEnumerable<string> Enum(JToken node) => node["enum"]!.Values<string>().Select(w => w!);
 
