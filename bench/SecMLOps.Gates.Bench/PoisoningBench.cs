@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Compression;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
@@ -33,42 +34,53 @@ internal static class PoisoningBench
             var flipped = WriteFlippedLabels(Path.Combine(data, "train-labels-idx1-ubyte.gz"), Path.Combine(repo, "train-labels-idx1-ubyte.gz"));
             var policy = Path.Combine(repo, "policy.yaml");
             File.WriteAllText(policy, Policy(repo));
-            var engine = new GateEngine(new GateRegistry([new PoisoningGate(trainer: new TorchLabelModelTrainer())]));
-            var request = new EvaluationRequest([policy], RepositoryRoot.At(repo), DateOnly.FromDateTime(DateTime.UtcNow));
-
-            var reference = new List<double>();
-            var gate = new List<double>();
-            EvaluationReport? report = null;
-            long? referencePeak = null;
-            for (var run = 0; run < runs; run++)
-            {
-                reference.Add(Time(() => ReadBoth(repo)));
-                referencePeak ??= Process.GetCurrentProcess().PeakWorkingSet64;
-                gate.Add(Time(() => report = engine.Evaluate(request)));
-            }
-            var errors = report!.Findings.Where(f => f.Outcome == Outcome.Error).ToList();
-            if (errors.Count > 0)
-            {
-                errors.ForEach(e => Console.Error.WriteLine(e.Finding.Message));
-                return 1;
-            }
-            var (referenceMedian, gateMedian) = (Median(reference), Median(gate));
-            var peak = Process.GetCurrentProcess().PeakWorkingSet64;
-            var quarantined = File.ReadAllLines(Path.Combine(repo, "quarantine.csv")).Skip(1).Select(l => int.Parse(l[..l.IndexOf(',')])).ToHashSet();
-            var hits = flipped.Count(quarantined.Contains);
-            Console.WriteLine($"poisoning gate, 60000 x 784 training rows (6000 labels flipped at random) vs 10000 golden rows, {Environment.ProcessorCount} cores, {runs} alternating runs");
-            Console.WriteLine($"  reference (stream-read both datasets): median {referenceMedian:0.00} s, peak working set {referencePeak / 1048576.0:0} MiB");
-            Console.WriteLine($"  gate (all checks, quarantine written): median {gateMedian:0.00} s, peak working set {peak / 1048576.0:0} MiB");
-            Console.WriteLine($"  ratio gate / reference: time {gateMedian / referenceMedian:0.0}, peak memory {(double)peak / referencePeak!.Value:0.0} (training set as float32: {60000.0 * 784 * 4 / 1048576:0} MiB)");
-            Console.WriteLine($"  quarantine: {quarantined.Count} rows, precision {(double)hits / quarantined.Count:0.000}, recall {(double)hits / flipped.Count:0.000}");
-            foreach (var finding in report.Findings.Where(f => f.Finding.Subject.StartsWith("label-consistency", StringComparison.Ordinal) || f.Finding.Subject is "duplicates" or "shift/features" or "shift/class-prior"))
-                Console.WriteLine($"  {finding.Outcome.ToString().ToLowerInvariant()} {finding.Finding.Subject}: {finding.Finding.Message}");
-            return 0;
+            var engine = new GateEngine(new GateRegistry([new PoisoningGate(trainers: [new TorchLabelModelTrainer()])]));
+            return Measure($"poisoning gate, 60000 x 784 training rows ({flipped.Count} labels flipped at random) vs 10000 golden rows", repo, engine, policy, () => ReadBoth(repo), flipped, runs,
+                $" (training set as float32: {60000.0 * 784 * 4 / 1048576:0} MiB)", subject => subject is "duplicates" or "shift/features" or "shift/class-prior");
         }
         finally
         {
             Directory.Delete(repo, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Alternates the reference and the gate <paramref name="runs"/> times in this process and prints
+    /// both medians, the peak working sets, their ratios, and the quarantine's precision and recall
+    /// against <paramref name="flipped"/>, with the label findings (and those <paramref name="alsoShow"/> picks).
+    /// </summary>
+    internal static int Measure(string title, string repo, GateEngine engine, string policy, Action reference, IReadOnlyCollection<int> flipped, int runs,
+        string memoryNote, Func<string, bool> alsoShow)
+    {
+        var request = new EvaluationRequest([policy], RepositoryRoot.At(repo), DateOnly.FromDateTime(DateTime.UtcNow));
+        var referenceTimes = new List<double>();
+        var gate = new List<double>();
+        EvaluationReport? report = null;
+        long? referencePeak = null;
+        for (var run = 0; run < runs; run++)
+        {
+            referenceTimes.Add(Time(reference));
+            referencePeak ??= Process.GetCurrentProcess().PeakWorkingSet64;
+            gate.Add(Time(() => report = engine.Evaluate(request)));
+        }
+        var errors = report!.Findings.Where(f => f.Outcome == Outcome.Error).ToList();
+        if (errors.Count > 0)
+        {
+            errors.ForEach(e => Console.Error.WriteLine(e.Finding.Message));
+            return 1;
+        }
+        var (referenceMedian, gateMedian) = (Median(referenceTimes), Median(gate));
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        var quarantined = File.ReadAllLines(Path.Combine(repo, "quarantine.csv")).Skip(1).Select(l => int.Parse(l[..l.IndexOf(',')], CultureInfo.InvariantCulture)).ToHashSet();
+        var hits = flipped.Count(quarantined.Contains);
+        Console.WriteLine($"{title}, {Environment.ProcessorCount} cores, {runs} alternating runs");
+        Console.WriteLine($"  reference (stream-read both datasets): median {referenceMedian:0.00} s, peak working set {referencePeak / 1048576.0:0} MiB");
+        Console.WriteLine($"  gate (all checks, quarantine written): median {gateMedian:0.00} s, peak working set {peak / 1048576.0:0} MiB");
+        Console.WriteLine($"  ratio gate / reference: time {gateMedian / referenceMedian:0.0}, peak memory {(double)peak / referencePeak!.Value:0.0}{memoryNote}");
+        Console.WriteLine($"  quarantine: {quarantined.Count} rows, precision {(double)hits / quarantined.Count:0.000}, recall {(double)hits / flipped.Count:0.000}");
+        foreach (var finding in report.Findings.Where(f => f.Finding.Subject.StartsWith("label-consistency", StringComparison.Ordinal) || alsoShow(f.Finding.Subject)))
+            Console.WriteLine($"  {finding.Outcome.ToString().ToLowerInvariant()} {finding.Finding.Subject}: {finding.Finding.Message}");
+        return 0;
     }
 
     private static string Policy(string repo) => $"""
@@ -131,12 +143,12 @@ internal static class PoisoningBench
         }
     }
 
-    private static double Time(Action action)
+    internal static double Time(Action action)
     {
         var watch = Stopwatch.StartNew();
         action();
         return watch.Elapsed.TotalSeconds;
     }
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    internal static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }

@@ -16,7 +16,7 @@ public static class BuiltInGates
 {
     public static GateRegistry Registry { get; } = new([
         new RobustnessGate(),
-        new PoisoningGate(new ModelScorer(), new TorchLabelModelTrainer()),
+        new PoisoningGate(new ModelScorer(), [new TorchLabelModelTrainer(), new BoostedTreesLabelModelTrainer()]),
         new ProvenanceGate(),
         new StrideCoverageGate(),
     ]);

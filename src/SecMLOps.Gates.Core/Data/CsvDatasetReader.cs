@@ -5,7 +5,8 @@ namespace SecMLOps.Gates.Data;
 
 /// <summary>
 /// CSV (optionally gzipped): one sample a line, numbers only, the label in <c>labelColumn</c>
-/// (negative counts from the end). A first line that is not numeric is taken as a header.
+/// (negative counts from the end). A first line with no number in it is taken as a header. A missing
+/// value (an empty cell, NaN, NA, NULL, ?) is an error at its line and column.
 /// </summary>
 public sealed class CsvDatasetReader : IDatasetReader
 {
@@ -13,20 +14,33 @@ public sealed class CsvDatasetReader : IDatasetReader
     private readonly int _labelColumn;
     private readonly int _columns;
     private readonly bool _hasHeader;
+    private static readonly HashSet<string> MissingMarkers = new(["NA", "N/A", "NULL", "None", "nan", "?"], StringComparer.OrdinalIgnoreCase);
 
-    public CsvDatasetReader(string path, int labelColumn)
+    public CsvDatasetReader(string path, int labelColumn, IReadOnlyList<int>? categoricalColumns = null)
     {
         _path = path;
         using var reader = Open(path);
         var first = reader.ReadLine(1) ?? throw new InvalidDataException($"{Path.GetFileName(path)} is empty");
         var cells = first.Split(',');
-        _hasHeader = !cells.All(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        // A header has no number in it; a first row with one missing or mistyped cell is data, and is refused as such.
+        _hasHeader = !cells.Any(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         _columns = cells.Length;
         _labelColumn = labelColumn < 0 ? _columns + labelColumn : labelColumn;
         if (_labelColumn < 0 || _labelColumn >= _columns)
             throw new InvalidDataException($"{Path.GetFileName(path)} has {_columns} columns; label column {labelColumn} does not exist");
         FeatureCount = _columns - 1;
+        var categorical = new List<int>();
+        foreach (var declared in categoricalColumns ?? [])
+        {
+            var column = declared < 0 ? _columns + declared : declared;
+            if (column < 0 || column >= _columns || column == _labelColumn)
+                throw new InvalidDataException($"{Path.GetFileName(path)} has {_columns} columns with the label in column {_labelColumn}; categorical column {declared} is {(column == _labelColumn ? "the label" : "not one of them")}");
+            categorical.Add(column < _labelColumn ? column : column - 1);
+        }
+        CategoricalFeatures = [.. categorical.Distinct().Order()];
     }
+
+    public IReadOnlyList<int> CategoricalFeatures { get; }
 
     public int FeatureCount { get; }
 
@@ -51,7 +65,11 @@ public sealed class CsvDatasetReader : IDatasetReader
                 throw new InvalidDataException($"{Path.GetFileName(_path)} line {line}: {cells.Length} columns, expected {_columns}");
             for (var c = 0; c < cells.Length; c++)
             {
-                if (!float.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                var parsed = float.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value);
+                // A missing value is refused where it is, never read as zero or skipped: filling it in is the data owner's decision.
+                if (cells[c].Trim().Length == 0 || (parsed && float.IsNaN(value)) || MissingMarkers.Contains(cells[c].Trim()))
+                    throw new InvalidDataException($"{Path.GetFileName(_path)} line {line}, column {c + 1}: a missing value ('{cells[c]}'); every cell must hold a number (impute or drop the row before the check)");
+                if (!parsed)
                     throw new InvalidDataException($"{Path.GetFileName(_path)} line {line}, column {c + 1}: '{cells[c]}' is not a number");
                 if (c == _labelColumn)
                 {

@@ -4,7 +4,8 @@ namespace SecMLOps.Gates.Data;
 /// <param name="OwnKeys">Dataset keys that only this format reads (besides path, format, digests, valueRange and layout).</param>
 /// <param name="LabelsFile">Whether the labels come in a file of their own (the `labels` key, then required).</param>
 /// <param name="Folder">Whether `path` names a folder rather than a file.</param>
-public sealed record DatasetFormat(string Name, string Description, IReadOnlyList<string> OwnKeys, bool LabelsFile, bool Folder, Func<DatasetSpec, IDatasetReader> Open);
+/// <param name="Table">Whether the format holds tables (columns with scales of their own) rather than arrays of one kind of value such as pixels.</param>
+public sealed record DatasetFormat(string Name, string Description, IReadOnlyList<string> OwnKeys, bool LabelsFile, bool Folder, Func<DatasetSpec, IDatasetReader> Open, bool Table = false);
 
 /// <summary>
 /// Every dataset format the engine reads, in one explicit list: the policy schema's format enum comes
@@ -16,8 +17,8 @@ public static class DatasetFormats
     [
         new("idx", "MNIST-style IDX files (gzipped or not), unsigned bytes or float32, with a labels file", ["labels"], LabelsFile: true, Folder: false,
             d => new IdxDatasetReader(d.Path, d.LabelsPath!)),
-        new("csv", "one sample a line, numbers only (gzipped or not), the label in labelColumn; a first line that is not numeric is a header", ["labelColumn"], LabelsFile: false, Folder: false,
-            d => new CsvDatasetReader(d.Path, d.LabelColumn)),
+        new("csv", "one sample a line, numbers only (gzipped or not), the label in labelColumn; a first line with no number in it is a header; a missing value is an error at its line and column", ["labelColumn", "categoricalColumns"], LabelsFile: false, Folder: false,
+            d => new CsvDatasetReader(d.Path, d.LabelColumn, d.CategoricalColumns ?? []), Table: true),
         new("npy", "a NumPy .npy array of features and one of labels", ["labels"], LabelsFile: true, Folder: false,
             d => NpyDatasetReader.FromFiles(d.Path, d.LabelsPath!)),
         new("npz", "a NumPy .npz archive holding the features and the labels arrays", ["featuresArray", "labelsArray"], LabelsFile: false, Folder: false,

@@ -16,7 +16,8 @@ public sealed record DatasetSpec(
     (double Min, double Max)? ValueRange,
     string? Layout,
     int Channels,
-    SourceLocation Location)
+    SourceLocation Location,
+    IReadOnlyList<int>? CategoricalColumns = null)
 {
     /// <summary>The dataset's files (features, and labels when separate).</summary>
     public IEnumerable<string> Files => LabelsPath is null ? [Path] : [Path, LabelsPath];

@@ -20,5 +20,8 @@ public interface IDatasetReader
     /// <summary>The range the file's element type implies (0..255 for unsigned bytes); null for numbers of any size.</summary>
     (double Min, double Max)? NaturalRange { get; }
 
+    /// <summary>The features that hold category codes rather than amounts (in feature order, the label not counted).</summary>
+    IReadOnlyList<int> CategoricalFeatures => [];
+
     IEnumerable<LabeledBatch> ReadBatches(int batchSize);
 }

@@ -111,7 +111,8 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
             dataset["valueRange"] is JArray r ? ((double)r[0], (double)r[1]) : null,
             (string?)dataset["layout"] ?? (format.Name == "image-folder" ? "HWC" : null),
             (int?)dataset["channels"] ?? 3,
-            document.LocationOf(dataset));
+            document.LocationOf(dataset),
+            dataset["categoricalColumns"] is JArray categorical ? categorical.Select(c => (int)c).ToList() : null);
         if (Errors.Count == errorsBefore)
         {
             // The headers are read now (cheaply), so that a file of the wrong format is reported by validate.

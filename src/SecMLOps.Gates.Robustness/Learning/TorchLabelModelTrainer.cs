@@ -17,6 +17,8 @@ namespace SecMLOps.Gates.Robustness.Learning;
 /// </summary>
 public sealed class TorchLabelModelTrainer : ILabelModelTrainer
 {
+    public LabelClassifier Classifier => LabelClassifier.Network;
+
     private const int HiddenUnits = 512;
 
     public IGoldenModels TrainGolden(float[] features, int[] labels, int dimension, LabelModelOptions options)
@@ -26,7 +28,7 @@ public sealed class TorchLabelModelTrainer : ILabelModelTrainer
         var rows = labels.Length;
         var x = tensor(features, [rows, dimension]);
         var y = tensor(labels.Select(l => (long)l).ToArray());
-        var folds = Folds(rows, options.Folds, options.Seed + 7);
+        var folds = CrossValidationFolds.Assign(rows, options.Folds, options.Seed + 7);
         var foldRows = rows * (options.Folds - 1) / options.Folds;
         var epochs = Math.Clamp((int)Math.Round(48000.0 / Math.Max(foldRows, 1)), 8, 40);
         var goldenLogits = zeros(rows, options.Classes);
@@ -54,7 +56,7 @@ public sealed class TorchLabelModelTrainer : ILabelModelTrainer
         var yTraining = tensor(given.Select(l => (long)l).ToArray());
         var yGolden = tensor(goldenLabels.Select(l => (long)l).ToArray());
         var noise = tensor(Enumerable.Range(0, classes * classes).Select(i => (float)transition[i / classes, i % classes]).ToArray(), [classes, classes]);
-        var (trainingFolds, goldenFolds) = (Folds(rows, options.Folds, options.Seed), Folds(goldenRows, options.Folds, options.Seed + 1));
+        var (trainingFolds, goldenFolds) = (CrossValidationFolds.Assign(rows, options.Folds, options.Seed), CrossValidationFolds.Assign(goldenRows, options.Folds, options.Seed + 1));
         var foldRows = (rows + goldenRows) * (options.Folds - 1) / options.Folds;
         var epochs = Math.Clamp((int)Math.Round(15 * 11500.0 / Math.Max(foldRows, 1)), 4, 15);
         var (trainingLogits, goldenLogits) = (zeros(rows, classes), zeros(goldenRows, classes));
@@ -116,16 +118,6 @@ public sealed class TorchLabelModelTrainer : ILabelModelTrainer
         }
         model.eval();
         return model;
-    }
-
-    /// <summary>Each row's fold: a seeded permutation dealt round-robin, so folds differ in size by at most one.</summary>
-    private static int[] Folds(int rows, int folds, int seed)
-    {
-        var order = Enumerable.Range(0, rows).ToArray();
-        new Random(seed).Shuffle(order);
-        var fold = new int[rows];
-        for (var i = 0; i < rows; i++) fold[order[i]] = i % folds;
-        return fold;
     }
 
     private static (Tensor Train, Tensor Test) Split(int[] folds, int k) =>

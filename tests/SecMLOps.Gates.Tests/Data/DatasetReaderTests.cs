@@ -62,6 +62,32 @@ public sealed class DatasetReaderTests
         Assert.Equal([0.5f, 1f, 2f, 2.5f], batch.Features);
     }
 
+    [Theory]
+    [InlineData("1,2,0\n1,,1\n", 2, 2)]
+    [InlineData("1,2,0\n1,NA,1\n", 2, 2)]
+    [InlineData("1,2,0\n1,2,NaN\n", 2, 3)]
+    [InlineData("a,b,label\n1,?,0\n", 2, 2)]
+    // A first row with a missing cell still holds numbers: it is data, never a header silently skipped.
+    [InlineData(",2,0\n1,2,1\n", 1, 1)]
+    public void A_missing_csv_value_is_refused_at_its_line_and_column(string text, int line, int column)
+    {
+        using var repo = new ScratchRepository();
+        repo.Write("d.csv", text);
+        var error = Assert.Throws<InvalidDataException>(() => new CsvDatasetReader(repo.Full("d.csv"), -1).ReadBatches(10).ToList());
+        Assert.Contains($"line {line}, column {column}: a missing value", error.Message);
+    }
+
+    [Fact]
+    public void Csv_categorical_columns_are_counted_as_the_label_column_is_and_may_not_be_the_label()
+    {
+        using var repo = new ScratchRepository();
+        repo.Write("d.csv", "a,kind,label,b\n1,3,0,2\n");
+        Assert.Equal([0, 2], new CsvDatasetReader(repo.Full("d.csv"), 2, [-1, 0]).CategoricalFeatures);
+        var error = Assert.Throws<InvalidDataException>(() => new CsvDatasetReader(repo.Full("d.csv"), 2, [2]));
+        Assert.Contains("categorical column 2 is the label", error.Message);
+        Assert.Throws<InvalidDataException>(() => new CsvDatasetReader(repo.Full("d.csv"), 2, [4]));
+    }
+
     [Fact]
     public void A_malformed_csv_row_names_its_line()
     {

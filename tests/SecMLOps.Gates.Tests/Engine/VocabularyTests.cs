@@ -2,6 +2,7 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Gates.Poisoning;
 using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Gate;
@@ -27,8 +28,12 @@ public sealed class VocabularyTests
         var stride = BuiltInGates.Registry.Schema.SettingsDocument("stride-coverage")!["properties"]!;
         var robustness = BuiltInGates.Registry.Schema.SettingsDocument("robustness")!["properties"]!;
         var threatModel = ThreatModelSchema["definitions"]!;
+        var labels = BuiltInGates.Registry.Schema.SettingsDocument("poisoning")!["properties"]!["labelConsistency"]!["properties"]!;
         return new()
         {
+            { "poisoning features", [.. Enum(labels["features"]!)], [.. LabelFeatureNames.Words.All] },
+            { "poisoning dataKind", [.. Enum(labels["dataKind"]!)], [.. DataKinds.Words.All] },
+            { "poisoning classifier", [.. Enum(labels["classifier"]!)], [DataKinds.Auto, .. LabelClassifiers.Words.All] },
             { "rule enforcement", [.. Enum(rule["enforcement"]!)], [.. Enforcements.Words.All] },
             { "stride-coverage unstated", [.. Enum(stride["unstated"]!)], [.. Enforcements.Words.All] },
             { "rule severity", [.. Enum(rule["severity"]!)], [.. Severities.Words.All] },

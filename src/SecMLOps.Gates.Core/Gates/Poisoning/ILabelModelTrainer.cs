@@ -30,11 +30,14 @@ public interface IGoldenModels : IDisposable
 }
 
 /// <summary>
-/// Trains the classifiers the label check learns from; a front end with a tensor runtime provides it
-/// (the CLI's is TorchSharp's). Rows are features scaled to [0, 1].
+/// Trains the classifiers the label check learns from; a front end with the runtimes provides them
+/// (the CLI's: a TorchSharp network and ML.NET's LightGBM trees). Rows are features as the gate
+/// prepared them: a table standardised per column (<see cref="TableScale"/>), pixels or logits by one affine map.
 /// </summary>
 public interface ILabelModelTrainer
 {
+    LabelClassifier Classifier { get; }
+
     IGoldenModels TrainGolden(float[] features, int[] labels, int dimension, LabelModelOptions options);
 
     /// <summary>
@@ -45,4 +48,17 @@ public interface ILabelModelTrainer
     /// </summary>
     (float[] TrainingLogits, float[] GoldenLogits) CrossValidate(float[] training, int[] given, float[] golden, int[] goldenLabels, int dimension,
         double[,] transition, LabelModelOptions options);
+}
+
+/// <summary>Each row's fold in a K-fold cross-validation: a seeded permutation dealt round-robin, so folds differ in size by at most one.</summary>
+public static class CrossValidationFolds
+{
+    public static int[] Assign(int rows, int folds, int seed)
+    {
+        var order = Enumerable.Range(0, rows).ToArray();
+        new Random(seed).Shuffle(order);
+        var fold = new int[rows];
+        for (var i = 0; i < rows; i++) fold[order[i]] = i % folds;
+        return fold;
+    }
 }

@@ -7,6 +7,9 @@ namespace SecMLOps.Gates.Gates.Poisoning;
 /// <param name="StandardErrors">The estimate over its bootstrap standard deviation.</param>
 internal sealed record NoisePair(int Given, int True, double Rows, double StandardErrors);
 
+/// <param name="Excess">The pair's rows less the mean of what the other labels got from the same true class.</param>
+internal sealed record TargetedPair(NoisePair Pair, double Excess);
+
 /// <summary>
 /// How labels were changed, estimated against the golden set. A classifier trained on golden rows
 /// alone scores every training row; the golden set's own out-of-sample scores give R[k, j], the mean
@@ -119,6 +122,22 @@ internal sealed class NoiseModel
             joint[k, k] = Math.Max(trueCounts[k] - off, 1e-3);
         }
         return new NoiseModel(joint, pairs, diffuse);
+    }
+
+    /// <summary>
+    /// The pairs a targeted relabelling explains: a pair that stands out and holds at least
+    /// <paramref name="minShare"/> of its label's rows more than the other labels got, on average, from
+    /// the same true class. Random flips give every other label the same share of a class's rows, so a
+    /// small label (a rare class) collecting its share of a large class's flips is not a relabelling.
+    /// </summary>
+    public IReadOnlyList<TargetedPair> Targeted(long[] rowsWithLabel, double minShare)
+    {
+        var classes = Joint.GetLength(0);
+        return Pairs.Select(p =>
+        {
+            var others = Enumerable.Range(0, classes).Where(i => i != p.Given && i != p.True).Select(i => Joint[i, p.True]).ToList();
+            return new TargetedPair(p, p.Rows - (others.Count > 0 ? others.Average() : 0));
+        }).Where(t => t.Excess >= minShare * rowsWithLabel[t.Pair.Given]).OrderByDescending(t => t.Pair.Rows).ToList();
     }
 
     /// <summary>P(true class k | features, label) for every row: the classifier's p(k | x) times P(label | k), normalised.</summary>

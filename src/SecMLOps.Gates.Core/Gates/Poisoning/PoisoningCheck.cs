@@ -61,30 +61,37 @@ internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation,
             ["estimatedRandomFlips"] = Round(result.Noise.DiffuseRows),
         };
         var precision = result.ExpectedPrecision is { } expected ? Invariant($" (expected precision {expected:P0})") : "";
+        // The quarantine is the most suspicious rows whose mean score stays at the floor; what the rows left
+        // out still hold is the sum of their scores, wrong labels too uncertain one by one to name.
+        var leftOut = result.ExpectedNoisyRows - result.Flagged.Sum(s => s.Score);
+        properties["expectedWrongLabelsLeftOut"] = Round(leftOut);
+        var difference = leftOut >= 0.5
+            ? Invariant($"; the rows left out hold about {leftOut:0} of them, each too uncertain to keep the quarantine's expected precision at {settings.MinExpectedPrecision:P0} (a lower minExpectedPrecision quarantines more)")
+            : "";
         AddAboutLabels(Finding.Judge(ruleId, "label-consistency", fraction, Limit.AtMost(settings.MaxQuarantineFraction),
             Invariant($"{flagged} of {result.Rows} training rows ({fraction:P2}) probably carry a wrong label and are quarantined{precision}; ") +
-            Invariant($"the noise model learned against the golden set estimates {result.Noise.NoisyRows:0} wrong labels in all, {result.Noise.DiffuseRows:0} of them random flips"),
+            Invariant($"the noise model learned against the golden set estimates {result.Noise.NoisyRows:0} wrong labels in all, {result.Noise.DiffuseRows:0} of them random flips") + difference,
             ruleLocation, properties));
     }
 
     /// <summary>A targeted relabelling: rows of one label that the golden set's view puts, in bulk, in one other class.</summary>
     public void Pairs(NoiseModel noise, long[] trainingCounts, double minShare)
     {
-        var targeted = noise.Pairs.Where(p => p.Rows >= minShare * trainingCounts[p.Given]).OrderByDescending(p => p.Rows).ToList();
+        var targeted = noise.Targeted(trainingCounts, minShare);
         if (targeted.Count == 0)
         {
             AddAboutLabels(Finding.Passed(ruleId, "label-consistency/targeted",
-                Invariant($"no label's rows look, in bulk, like one other class (at least {minShare:P0} of a label's rows required)"), ruleLocation,
+                Invariant($"no label's rows look, in bulk, like one other class (at least {minShare:P0} of a label's rows more than the other labels got from that class required)"), ruleLocation,
                 new Dictionary<string, object> { ["minPairShare"] = minShare }));
             return;
         }
-        foreach (var pair in targeted)
+        foreach (var (pair, excess) in targeted)
             AddAboutLabels(Finding.Failed(ruleId, $"label-consistency/targeted/{pair.Given}-as-{pair.True}",
                 Invariant($"about {pair.Rows:N0} of the {trainingCounts[pair.Given]:N0} rows labelled {pair.Given} look like class {pair.True} ({pair.Rows / trainingCounts[pair.Given]:P0}; ") +
-                Invariant($"{pair.StandardErrors:0.#} standard errors above none): a targeted relabelling of class {pair.True} as {pair.Given}"),
+                Invariant($"{pair.StandardErrors:0.#} standard errors above none; {excess:N0} more than the other labels got from class {pair.True}): a targeted relabelling of class {pair.True} as {pair.Given}"),
                 ruleLocation, new Dictionary<string, object>
                 {
-                    ["givenLabel"] = pair.Given, ["trueClass"] = pair.True, ["estimatedRows"] = Round(pair.Rows),
+                    ["givenLabel"] = pair.Given, ["trueClass"] = pair.True, ["estimatedRows"] = Round(pair.Rows), ["rowsAboveOtherLabels"] = Round(excess),
                     ["rowsWithLabel"] = trainingCounts[pair.Given], ["standardErrors"] = Round(pair.StandardErrors), ["minPairShare"] = minShare,
                 }));
     }

@@ -13,7 +13,7 @@ namespace SecMLOps.Gates.Gates.Poisoning;
 /// golden set, <see cref="LabelNoiseCheck"/>), targeted relabelling and distribution shift.
 /// Suspicious training rows go to the quarantine file, most suspicious first.
 /// </summary>
-public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTrainer? trainer = null) : Gate<PoisoningSettings>
+public sealed class PoisoningGate(IModelScorer? scorer = null, IReadOnlyList<ILabelModelTrainer>? trainers = null) : Gate<PoisoningSettings>
 {
     public const string Kind = "poisoning";
     private const int BatchSize = 4096;
@@ -36,8 +36,12 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
 
     public override GateResult Evaluate(GateContext context, PoisoningSettings settings)
     {
-        if (trainer is null)
-            throw new GateInputException(EngineRules.GateUnavailable, "the label check trains classifiers, which needs the tensor runtime this front end does not load", context.RuleLocation);
+        var kind = settings.DataKind != DataKind.Auto ? settings.DataKind
+            : DatasetFormats.Find(settings.Training.Format) is { Table: true } ? DataKind.Table : DataKind.Image;
+        var classifier = settings.Classifier ?? (kind == DataKind.Table && settings.Features == LabelFeatures.Raw ? LabelClassifier.BoostedTrees : LabelClassifier.Network);
+        var trainer = trainers?.FirstOrDefault(t => t.Classifier == classifier)
+            ?? throw new GateInputException(EngineRules.GateUnavailable,
+                $"the label check trains {LabelClassifiers.Words.Word(classifier)} classifiers, which this front end does not load", context.RuleLocation);
         var check = new PoisoningCheck(context.Rule.Id, context.RuleLocation,
             new SourceLocation(context.Root.Relative(settings.Training.LabelsPath ?? settings.Training.Path), 0, 0));
         var (trainingReader, trainingIntegrity) = context.OpenDataset(settings.Training);
@@ -60,8 +64,15 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
         shift.AddGolden(goldenSet.Features, goldenSet.Count);
         var duplicates = new DuplicateIndex(goldenSet.Low, goldenSet.High, settings.NearDuplicateQuantum);
         duplicates.AddGolden(goldenSet.Features, goldenSet.Labels, goldenSet.Dimension);
-        var view = LabelView(context, settings, goldenSet);
-        context.Progress($"training classifiers on {goldenSet.Count} golden rows ({settings.Folds} folds)");
+        // Categories are read alike in both sets, or the label check would compare codes with amounts.
+        if (!trainingReader.CategoricalFeatures.SequenceEqual(goldenReader.CategoricalFeatures))
+            throw new GateInputException(EngineRules.PolicyInconsistent,
+                $"datasets {settings.Training.Name} and {settings.Golden.Name} declare different categorical columns; they must hold the same columns read the same way", settings.Training.Location);
+        if (trainingReader.CategoricalFeatures.Count > 0 && (kind != DataKind.Table || settings.Features != LabelFeatures.Raw))
+            throw new GateInputException(EngineRules.PolicyInconsistent,
+                $"dataset {settings.Training.Name} declares categorical columns, which the label check reads only when it reads the rows' values as a table (labelConsistency.dataKind, features)", settings.Training.Location);
+        var view = LabelView(context, settings, goldenSet, kind, trainingReader.CategoricalFeatures);
+        context.Progress($"training {LabelClassifiers.Words.Word(classifier)} classifiers on {goldenSet.Count} golden rows ({settings.Folds} folds), reading the rows as {DataKinds.Words.Word(kind)}");
         using var labels = new LabelNoiseCheck(trainer, view.Golden, goldenSet.Labels, view.Dimension,
             new LabelModelOptions(classes, settings.Folds, settings.Components, settings.Seed));
 
@@ -113,11 +124,17 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
     private sealed record LabelInputs(float[] Golden, int Dimension, Func<LabeledBatch, float[]> Training);
 
     /// <summary>
-    /// The rows' own values, or spec.model's logits for them (labelConsistency.features), each scaled by the
-    /// golden set's smallest and largest value so the classifiers get inputs of a known size.
+    /// The rows' own values, or spec.model's logits for them (labelConsistency.features), prepared on the
+    /// golden set so the classifiers get inputs of a known size: a table column by column
+    /// (<see cref="TableScale"/>), pixels and logits by the golden set's smallest and largest value.
     /// </summary>
-    private LabelInputs LabelView(GateContext context, PoisoningSettings settings, GoldenSet goldenSet)
+    private LabelInputs LabelView(GateContext context, PoisoningSettings settings, GoldenSet goldenSet, DataKind kind, IReadOnlyList<int> categorical)
     {
+        if (settings.Features == LabelFeatures.Raw && kind == DataKind.Table)
+        {
+            var table = TableScale.Fit(goldenSet.Features, goldenSet.Count, goldenSet.Dimension, categorical);
+            return new LabelInputs(table.Apply(goldenSet.Features), table.Dimension, batch => table.Apply(batch.Features));
+        }
         if (settings.Features == LabelFeatures.Raw)
         {
             var scale = goldenSet.Scale();
@@ -161,7 +178,7 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, ILabelModelTraine
     private static IEnumerable<QuarantinedRow> Quarantine(LabelNoiseResult labels, IReadOnlyList<(int Row, int Label)> conflicting,
         IReadOnlyList<(int Row, int Label, int GoldenLabel)> goldenConflicts, double minPairShare, long[] trainingCounts)
     {
-        var pairs = labels.Noise.Pairs.Where(p => p.Rows >= minPairShare * trainingCounts[p.Given]).Select(p => (p.Given, p.True)).ToHashSet();
+        var pairs = labels.Noise.Targeted(trainingCounts, minPairShare).Select(t => (t.Pair.Given, t.Pair.True)).ToHashSet();
         var rows = new Dictionary<int, QuarantinedRow>();
         foreach (var suspect in labels.Flagged)
         {

@@ -24,7 +24,9 @@ public sealed record PoisoningSettings(
     double? MinGoldenAccuracy,
     double? MaxRecallDrop,
     ModelSpec? Model,
-    LabelFeatures Features = LabelFeatures.Raw)
+    LabelFeatures Features = LabelFeatures.Raw,
+    DataKind DataKind = DataKind.Auto,
+    LabelClassifier? Classifier = null)
 {
     public static PoisoningSettings? Bind(SettingsBinder binder)
     {
@@ -37,7 +39,9 @@ public sealed record PoisoningSettings(
         var shift = binder.Child("distributionShift");
         var model = binder.Child("model");
         var (minGoldenAccuracy, maxRecallDrop) = (model.OptionalNumber("minGoldenAccuracy"), model.OptionalNumber("maxRecallDrop"));
-        var features = labels.Text("features") == "model-logits" ? LabelFeatures.ModelLogits : LabelFeatures.Raw;
+        var features = LabelFeatureNames.Words.Parse(labels.Text("features"));
+        var dataKind = DataKinds.Words.Parse(labels.Text("dataKind"));
+        var classifier = labels.Text("classifier") is var family && family == DataKinds.Auto ? (LabelClassifier?)null : LabelClassifiers.Words.Parse(family);
         var spec = minGoldenAccuracy is not null || maxRecallDrop is not null ? binder.Model("checks a model on the golden set")
             : features == LabelFeatures.ModelLogits ? binder.Model("reads the model's logits (labelConsistency.features: model-logits)")
             : null;
@@ -51,7 +55,7 @@ public sealed record PoisoningSettings(
             labels.Number("maxQuarantineFraction"), labels.Number("minPairShare"),
             duplicates.Number("nearDuplicateQuantum"), duplicates.Integer("maxConflictingDuplicates"),
             shift.Number("maxKsStatistic"), shift.Number("maxPsi"), shift.Number("minPriorShiftPValue"),
-            minGoldenAccuracy, maxRecallDrop, spec, features);
+            minGoldenAccuracy, maxRecallDrop, spec, features, dataKind, classifier);
     }
 }
 
@@ -63,4 +67,44 @@ public enum LabelFeatures
 
     /// <summary>spec.model's logits for the row.</summary>
     ModelLogits,
+}
+
+public static class LabelFeatureNames
+{
+    public static readonly Vocabulary<LabelFeatures> Words = new((LabelFeatures.Raw, "raw"), (LabelFeatures.ModelLogits, "model-logits"));
+}
+
+/// <summary>What the rows are, which decides how their values are prepared and, by default, which classifier reads them.</summary>
+public enum DataKind
+{
+    /// <summary>A table when the training dataset's format is one (CSV), else an image.</summary>
+    Auto,
+
+    /// <summary>Columns with their own scales: each standardised on the golden set; gradient-boosted trees by default.</summary>
+    Table,
+
+    /// <summary>Values on one scale (pixels): one affine map for all; a network by default.</summary>
+    Image,
+}
+
+public static class DataKinds
+{
+    public const string Auto = "auto";
+
+    public static readonly Vocabulary<DataKind> Words = new((DataKind.Auto, Auto), (DataKind.Table, "table"), (DataKind.Image, "image"));
+}
+
+/// <summary>The family of classifiers the label check trains.</summary>
+public enum LabelClassifier
+{
+    /// <summary>A one-hidden-layer network on the golden set's principal components.</summary>
+    Network,
+
+    /// <summary>Gradient-boosted decision trees (LightGBM) on the prepared features.</summary>
+    BoostedTrees,
+}
+
+public static class LabelClassifiers
+{
+    public static readonly Vocabulary<LabelClassifier> Words = new((LabelClassifier.Network, "network"), (LabelClassifier.BoostedTrees, "boosted-trees"));
 }

@@ -20,6 +20,7 @@ public sealed class PoisoningDetectionTests(ITestOutputHelper output)
     private const double RandomPrecision = 0.798, RandomRecall = 0.935;
     private const double TargetedPrecision = 0.755, TargetedRecall = 0.990;
     private const double DigitsPrecision = 0.855, DigitsRecall = 0.992;
+    private const double DigitsTablePrecision = 0.822, DigitsTableRecall = 1.000;
 
     private static EvaluationReport Evaluate(PoisoningScenario scenario, byte[] images, byte[] labels, byte[] goldenImages, byte[] goldenLabels)
     {
@@ -96,8 +97,16 @@ public sealed class PoisoningDetectionTests(ITestOutputHelper output)
         Assert.True(quarantined <= 0.03 * TrainingRows, $"{quarantined} rows quarantined");
     }
 
+    /// <summary>Pixels in a CSV: declared images, they are read as today; left to auto, the CSV is read as a table by boosted trees.</summary>
     [FixtureFact]
-    public void Digits_with_ten_percent_random_flips()
+    public void Digits_with_ten_percent_random_flips_read_as_images() =>
+        Digits("        labelConsistency: {dataKind: image}", "digits as images (network)", DigitsPrecision, DigitsRecall);
+
+    [FixtureFact]
+    public void Digits_with_ten_percent_random_flips_read_as_a_table() =>
+        Digits("", "digits as a table (boosted trees)", DigitsTablePrecision, DigitsTableRecall);
+
+    private void Digits(string settings, string what, double minPrecision, double minRecall)
     {
         using var scenario = new PoisoningScenario();
         var rows = ReadDigits();
@@ -112,12 +121,12 @@ public sealed class PoisoningDetectionTests(ITestOutputHelper output)
         scenario.Write("training.csv", string.Join('\n', training.Select(r => r.Line)) + "\n");
         scenario.Write("golden.csv", string.Join('\n', golden.Select(r => r.Line)) + "\n");
 
-        var report = scenario.Evaluate(scenario.Dataset("training", "training.csv", "csv") + scenario.Dataset("golden", "golden.csv", "csv"));
+        var report = scenario.Evaluate(scenario.Dataset("training", "training.csv", "csv") + scenario.Dataset("golden", "golden.csv", "csv"), settings);
 
         Assert.Equal(Outcome.Failed, PoisoningScenario.Check(report, "label-consistency").Outcome);
-        var (precision, recall) = Measure(scenario, flipped, "digits, 10 % random flips");
-        Assert.True(precision >= DigitsPrecision - Margin, $"precision {precision:0.000}");
-        Assert.True(recall >= DigitsRecall - Margin, $"recall {recall:0.000}");
+        var (precision, recall) = Measure(scenario, flipped, $"{what}, 10 % random flips");
+        Assert.True(precision >= minPrecision - Margin, $"precision {precision:0.000}");
+        Assert.True(recall >= minRecall - Margin, $"recall {recall:0.000}");
     }
 
     private sealed record DigitsRow(string Features, int Label)

@@ -117,3 +117,57 @@ public sealed class PoisoningGateTests
         Assert.Equal(goldenLabels[0], scenario.Quarantined()[0]);
     }
 }
+
+/// <summary>Tables with a category code: declared alike in both sets, it is read as categories; declared in one only, the rule stops.</summary>
+public sealed class CategoricalColumnTests
+{
+    /// <summary>Column 0 a category code (1 to 5, which tells the class), column 1 an amount in the thousands, the label last.</summary>
+    private static string Table(int rows, int seed)
+    {
+        var random = new Random(seed);
+        return "kind,amount,label\n" + string.Concat(Enumerable.Range(0, rows).Select(_ =>
+        {
+            var label = random.Next(2);
+            var kind = label == 0 ? random.Next(1, 3) : random.Next(3, 6);
+            return FormattableString.Invariant($"{kind},{1000 + 300 * label + 100 * random.NextDouble():0.##},{label}\n");
+        }));
+    }
+
+    private static string Datasets(PoisoningScenario scenario, string trainingExtra, string goldenExtra)
+    {
+        scenario.Write("training.csv", Table(600, 1));
+        scenario.Write("golden.csv", Table(200, 2));
+        return scenario.Dataset("training", "training.csv", "csv", extra: trainingExtra) + scenario.Dataset("golden", "golden.csv", "csv", extra: goldenExtra);
+    }
+
+    [Fact]
+    public void Declared_in_both_sets_clean_labels_pass()
+    {
+        using var scenario = new PoisoningScenario();
+        const string categorical = "      categoricalColumns: [0]\n";
+        var report = scenario.Evaluate(Datasets(scenario, categorical, categorical));
+        Assert.DoesNotContain(report.Findings, f => f.Outcome == Outcome.Error);
+        Assert.Equal(Outcome.Passed, PoisoningScenario.Check(report, "label-consistency").Outcome);
+        Assert.Equal(Outcome.Passed, PoisoningScenario.Check(report, "label-consistency/targeted").Outcome);
+        Assert.Empty(scenario.Quarantined());
+    }
+
+    [Fact]
+    public void Declared_in_one_set_only_is_a_policy_error()
+    {
+        using var scenario = new PoisoningScenario();
+        var report = scenario.Evaluate(Datasets(scenario, "      categoricalColumns: [0]\n", ""));
+        Assert.Equal(Verdict.Error, report.Verdict);
+        Assert.Contains(report.Findings, f => f.Finding.Message.Contains("declare different categorical columns"));
+    }
+
+    [Fact]
+    public void Declared_for_rows_read_as_images_is_a_policy_error()
+    {
+        using var scenario = new PoisoningScenario();
+        const string categorical = "      categoricalColumns: [0]\n";
+        var report = scenario.Evaluate(Datasets(scenario, categorical, categorical), "        labelConsistency: {dataKind: image}");
+        Assert.Equal(Verdict.Error, report.Verdict);
+        Assert.Contains(report.Findings, f => f.Finding.Message.Contains("reads only when it reads the rows' values as a table"));
+    }
+}
