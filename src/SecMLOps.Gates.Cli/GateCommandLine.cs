@@ -16,6 +16,7 @@ public static class GateCommandLine
             EvaluateCommand.Create(output, error, worker),
             DiffCommand.Create(output),
             MatrixCommand.Create(output),
+            MissRateCommand.Create(output, error),
             AttestCommand.Create(output, error),
             SignCommand.Create(output, error),
             SchemaCommand.Create(output, error),
