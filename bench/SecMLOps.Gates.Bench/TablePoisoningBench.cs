@@ -60,9 +60,11 @@ internal static class TablePoisoningBench
             training:
               path: training-random-flips.csv.gz
               format: csv
+              idColumn: 0
             golden:
               path: golden.csv.gz
               format: csv
+              idColumn: 0
               sha256: {FileDigest.Sha256(Path.Combine(repo, "golden.csv.gz"))}
           rules:
             - id: BENCH-TABLES
@@ -80,7 +82,7 @@ internal static class TablePoisoningBench
         foreach (var file in new[] { "training-random-flips.csv.gz", "golden.csv.gz" })
         {
             var checksum = 0.0;
-            foreach (var batch in new CsvDatasetReader(Path.Combine(repo, file), -1).ReadBatches(4096))
+            foreach (var batch in new CsvDatasetReader(Path.Combine(repo, file), -1, idColumn: 0).ReadBatches(4096))
                 checksum += batch.Features[0];
             GC.KeepAlive(checksum);
         }

@@ -11,7 +11,7 @@ Seeded and pure Python (no third-party package), so the files are the same on ev
 `make-tables.py --training-rows 60000 --out DIR` writes the same kind of files, larger, elsewhere
 (the benchmark's tables; the relabelled rows stay 6 % of the training rows).
 
-Each row has 24 numeric features and a label (4 classes, priors 45/30/15/10 %). Eight latent factors
+Each row has an id (tx-100000 on for training rows, gold-100000 on for golden ones), 24 numeric features and a label (4 classes, priors 45/30/15/10 %). Eight latent factors
 per row are drawn around its class's centre; twelve features are linear or nonlinear mixtures of
 two factors (some heavy-tailed: exponentials of a factor), eight are noise, two are counts, one is
 a 0/1 flag and one is constant. Every feature is then scaled by a factor drawn log-uniformly from
@@ -71,9 +71,10 @@ def rows(count):
     return [draw_row(label) for label in labels], labels
 
 
-def write(name, features, labels):
-    header = ",".join([f"f{j + 1}" for j in range(24)] + ["label"])
-    lines = [header] + [",".join(f"{v:.6g}" for v in row) + f",{label}" for row, label in zip(features, labels)]
+def write(name, prefix, features, labels):
+    header = ",".join(["id"] + [f"f{j + 1}" for j in range(24)] + ["label"])
+    lines = [header] + [f"{prefix}-{100000 + n}," + ",".join(f"{v:.6g}" for v in row) + f",{label}"
+                        for n, (row, label) in enumerate(zip(features, labels))]
     with open(name, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
         out.write(("\n".join(lines) + "\n").encode())
 
@@ -87,8 +88,8 @@ def main():
     os.chdir(args.out)
     golden, golden_labels = rows(GOLDEN_ROWS * args.training_rows // TRAINING_ROWS)
     training, labels = rows(args.training_rows)
-    write("golden.csv.gz", golden, golden_labels)
-    write("training.csv.gz", training, labels)
+    write("golden.csv.gz", "gold", golden, golden_labels)
+    write("training.csv.gz", "tx", training, labels)
 
     changes = []
     flipped = sorted(rng.sample(range(args.training_rows), int(RANDOM_FLIP_SHARE * args.training_rows)))
@@ -96,7 +97,7 @@ def main():
     for row in flipped:
         random_labels[row] = (labels[row] + 1 + rng.randrange(CLASSES - 1)) % CLASSES
         changes.append(("random-flips", row, labels[row], random_labels[row]))
-    write("training-random-flips.csv.gz", training, random_labels)
+    write("training-random-flips.csv.gz", "tx", training, random_labels)
 
     candidates = [row for row, label in enumerate(labels) if label == RELABELLED_FROM]
     relabelled = sorted(rng.sample(candidates, RELABELLED_ROWS * args.training_rows // TRAINING_ROWS))
@@ -104,7 +105,7 @@ def main():
     for row in relabelled:
         targeted_labels[row] = RELABELLED_AS
         changes.append(("relabelled", row, RELABELLED_FROM, RELABELLED_AS))
-    write("training-relabelled.csv.gz", training, targeted_labels)
+    write("training-relabelled.csv.gz", "tx", training, targeted_labels)
 
     with open("poisoned-rows.csv", "w") as out:
         out.write("variant,row,clean_label,given_label\n")

@@ -17,8 +17,8 @@ public static class DatasetFormats
     [
         new("idx", "MNIST-style IDX files (gzipped or not), unsigned bytes or float32, with a labels file", ["labels"], LabelsFile: true, Folder: false,
             d => new IdxDatasetReader(d.Path, d.LabelsPath!)),
-        new("csv", "one sample a line, numbers only (gzipped or not), the label in labelColumn; a first line with no number in it is a header; a missing value is an error at its line and column", ["labelColumn", "categoricalColumns"], LabelsFile: false, Folder: false,
-            d => new CsvDatasetReader(d.Path, d.LabelColumn, d.CategoricalColumns ?? []), Table: true),
+        new("csv", "one sample a line, numbers only (gzipped or not), the label in labelColumn; a first line with no number in it is a header; a missing value is an error at its line and column", ["labelColumn", "categoricalColumns", "idColumn"], LabelsFile: false, Folder: false,
+            d => new CsvDatasetReader(d.Path, d.LabelColumn, d.CategoricalColumns ?? [], d.IdColumn), Table: true),
         new("npy", "a NumPy .npy array of features and one of labels", ["labels"], LabelsFile: true, Folder: false,
             d => NpyDatasetReader.FromFiles(d.Path, d.LabelsPath!)),
         new("npz", "a NumPy .npz archive holding the features and the labels arrays", ["featuresArray", "labelsArray"], LabelsFile: false, Folder: false,

@@ -41,7 +41,6 @@ public static class DatasetReaders
         : bytes >= 1L << 20 ? FormattableString.Invariant($"{bytes / (double)(1L << 20):0.##} MiB")
         : FormattableString.Invariant($"{bytes} bytes");
 
-    /// <summary>Streams every batch, turning a format error met half-way into an input error.</summary>
     /// <summary>
     /// Streams every batch, turning a format error met half-way into an input error, and stopping a
     /// dataset that grows past the memory limit as it is read (one whose size no header declared).

@@ -17,7 +17,8 @@ public sealed record DatasetSpec(
     string? Layout,
     int Channels,
     SourceLocation Location,
-    IReadOnlyList<int>? CategoricalColumns = null)
+    IReadOnlyList<int>? CategoricalColumns = null,
+    int? IdColumn = null)
 {
     /// <summary>The dataset's files (features, and labels when separate).</summary>
     public IEnumerable<string> Files => LabelsPath is null ? [Path] : [Path, LabelsPath];

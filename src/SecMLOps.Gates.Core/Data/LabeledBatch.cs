@@ -3,6 +3,9 @@ namespace SecMLOps.Gates.Data;
 /// <summary>A run of consecutive samples: row-major features (Count x FeatureCount) and one label each.</summary>
 public sealed record LabeledBatch(int FirstRow, int Count, int FeatureCount, float[] Features, int[] Labels)
 {
+    /// <summary>Each row's name in the file (a table's id column), where the dataset declares one.</summary>
+    public IReadOnlyList<string>? RowIds { get; init; }
+
     public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * FeatureCount, FeatureCount);
 }
 

@@ -112,7 +112,8 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
             (string?)dataset["layout"] ?? (format.Name == "image-folder" ? "HWC" : null),
             (int?)dataset["channels"] ?? 3,
             document.LocationOf(dataset),
-            dataset["categoricalColumns"] is JArray categorical ? categorical.Select(c => (int)c).ToList() : null);
+            dataset["categoricalColumns"] is JArray categorical ? categorical.Select(c => (int)c).ToList() : null,
+            (int?)dataset["idColumn"]);
         if (Errors.Count == errorsBefore)
         {
             // The headers are read now (cheaply), so that a file of the wrong format is reported by validate.

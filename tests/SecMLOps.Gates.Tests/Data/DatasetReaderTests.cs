@@ -89,6 +89,23 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
+    public void A_csv_id_column_names_the_rows_and_is_no_feature()
+    {
+        using var repo = new ScratchRepository();
+        repo.Write("d.csv", "id,a,kind,label\ntx-7,1.5,3,0\n\"q\",2.5,4,1\n");
+        var reader = new CsvDatasetReader(repo.Full("d.csv"), -1, [2], idColumn: 0);
+        var batch = Single(reader);
+        Assert.Equal(2, batch.FeatureCount);
+        Assert.Equal([1.5f, 3f], batch.Row(0).ToArray());
+        Assert.Equal(["tx-7", "\"q\""], batch.RowIds!);
+        Assert.Equal([1], reader.CategoricalFeatures);
+        Assert.Contains("id column -1 is the label", Assert.Throws<InvalidDataException>(() => new CsvDatasetReader(repo.Full("d.csv"), -1, idColumn: -1)).Message);
+        Assert.Contains("categorical column 0 is the id column", Assert.Throws<InvalidDataException>(() => new CsvDatasetReader(repo.Full("d.csv"), -1, [0], idColumn: 0)).Message);
+        repo.Write("plain.csv", "a,label\n1,0\n");
+        Assert.Null(Single(new CsvDatasetReader(repo.Full("plain.csv"), -1)).RowIds);
+    }
+
+    [Fact]
     public void A_malformed_csv_row_names_its_line()
     {
         using var repo = new ScratchRepository();

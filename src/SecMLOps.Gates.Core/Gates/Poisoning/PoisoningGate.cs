@@ -80,6 +80,7 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, IReadOnlyList<ILa
         foreach (var label in goldenSet.Labels) goldenCounts[label]++;
         var trainingCounts = new long[classes];
         var rows = 0;
+        var rowIds = new List<string>();
         // Training labels must be classes the golden set verifies: a label it has never seen cannot be checked.
         foreach (var batch in DatasetValues.Checked(settings.Training, trainingReader, BatchSize, DatasetValues.RangeOf(settings.Training, trainingReader, null), classes))
         {
@@ -91,6 +92,7 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, IReadOnlyList<ILa
                 trainingCounts[batch.Labels[i]]++;
                 duplicates.AddTraining(batch.Row(i), batch.FirstRow + i, batch.Labels[i]);
             }
+            rowIds.AddRange(batch.RowIds ?? []);
             shift.AddTraining(batch.Features, batch.Count);
             labels.Add(view.Training(batch), batch.Count, batch.FirstRow, batch.Labels);
             rows += batch.Count;
@@ -116,7 +118,8 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, IReadOnlyList<ILa
             check.Model(ScoreModels(context, settings), settings);
 
         if (settings.Quarantine is { } quarantine)
-            context.WriteOutput(quarantine, temporary => QuarantineFile.Write(temporary, Quarantine(result, conflicting, goldenConflicts, settings.MinPairShare, trainingCounts)));
+            context.WriteOutput(quarantine, temporary => QuarantineFile.Write(temporary, Quarantine(result, conflicting, goldenConflicts, settings.MinPairShare, trainingCounts),
+                rowIds.Count == rows ? rowIds : null));
         return new GateResult(check.Findings);
     }
 

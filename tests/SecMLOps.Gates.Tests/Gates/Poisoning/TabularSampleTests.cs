@@ -43,8 +43,13 @@ public sealed class TabularSampleTests(TabularSampleTests.SampleRun run, ITestOu
 
         public IReadOnlyDictionary<string, List<int>> Poisoned { get; }
 
-        public IReadOnlyList<int> Quarantined(string variant) =>
-            File.ReadAllLines(_repo.Full($"artifacts/quarantine/tables-{variant}.csv")).Skip(1).Select(l => int.Parse(l[..l.IndexOf(',')], CultureInfo.InvariantCulture)).ToList();
+        public IReadOnlyList<int> Quarantined(string variant) => QuarantineLines(variant).Select(c => int.Parse(c[0], CultureInfo.InvariantCulture)).ToList();
+
+        /// <summary>The quarantine file's rows, split into fields (row, id, given_label, suggested_label, score, signals).</summary>
+        public IReadOnlyList<string[]> QuarantineLines(string variant) =>
+            File.ReadAllLines(_repo.Full($"artifacts/quarantine/tables-{variant}.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+
+        public string QuarantineHeader(string variant) => File.ReadLines(_repo.Full($"artifacts/quarantine/tables-{variant}.csv")).First();
 
         public JToken Finding(string rule, string subject) =>
             Assert.Single(Findings, f => (string)f["ruleId"]! == rule && (string)f["subject"]! == subject);
@@ -93,6 +98,9 @@ public sealed class TabularSampleTests(TabularSampleTests.SampleRun run, ITestOu
         var (precision, recall) = Measure("random-flips");
         Assert.True(precision >= 0.85, $"precision {precision:0.000}");
         Assert.True(recall >= 0.85, $"recall {recall:0.000}");
+        // Each row comes with the transaction id from the file's id column, which is no feature.
+        Assert.Equal("row,id,given_label,suggested_label,score,signals", run.QuarantineHeader("random-flips"));
+        Assert.All(run.QuarantineLines("random-flips"), fields => Assert.Equal($"tx-{100000 + int.Parse(fields[0], CultureInfo.InvariantCulture)}", fields[1]));
     }
 
     [Fact]
