@@ -19,6 +19,13 @@ public interface IGate
     object? Bind(SettingsBinder binder);
 
     GateResult Evaluate(GateContext context, object settings);
+
+    /// <summary>
+    /// The assemblies whose code decides the gate's results (its own, and those of the runtimes it was
+    /// given): the verdict cache keys on their builds, so a rebuilt runtime of the same version is not
+    /// answered with what the old one found.
+    /// </summary>
+    IEnumerable<System.Reflection.Assembly> Implementation => [GetType().Assembly];
 }
 
 /// <summary>A gate with typed settings: the engine passes back what <see cref="Bind"/> returned.</summary>
@@ -29,6 +36,8 @@ public abstract class Gate<TSettings> : IGate where TSettings : class
     public abstract TSettings? Bind(SettingsBinder binder);
 
     public abstract GateResult Evaluate(GateContext context, TSettings settings);
+
+    public virtual IEnumerable<System.Reflection.Assembly> Implementation => [GetType().Assembly];
 
     object? IGate.Bind(SettingsBinder binder) => Bind(binder);
 

@@ -33,7 +33,7 @@ public sealed class VerdictCache(string directory)
     {
         var text = new StringBuilder()
             .AppendLine(Format)
-            .AppendLine($"tool {ToolInfo.Version} {ToolBuild.Value} {gate.GetType().Assembly.ManifestModule.ModuleVersionId}")
+            .AppendLine($"tool {ToolInfo.Version} {typeof(VerdictCache).Assembly.ManifestModule.ModuleVersionId} {string.Join(' ', gate.Implementation.Distinct().Select(a => a.ManifestModule.ModuleVersionId))}")
             .AppendLine($"policy {policy.Document.Path} {digests.TryDigest(policy.FullPath)}")
             .AppendLine($"rule {rule.Id}");
         foreach (var input in declaredInputs.Select(Path.GetFullPath).Distinct().Order(StringComparer.Ordinal))
@@ -86,19 +86,6 @@ public sealed class VerdictCache(string directory)
             return $"the verdict cache {Directory} cannot be written ({e.Message})";
         }
     }
-
-    /// <summary>
-    /// The build of every assembly of the tool beside this one: a gate's result also depends on the
-    /// runtimes it calls (trainers, attacks in another assembly), so a rebuilt runtime of the same
-    /// version must not be answered with what the old one found.
-    /// </summary>
-    private static readonly Lazy<string> ToolBuild = new(() =>
-    {
-        var folder = Path.GetDirectoryName(typeof(VerdictCache).Assembly.Location);
-        IEnumerable<string> assemblies = string.IsNullOrEmpty(folder) ? [] : System.IO.Directory.GetFiles(folder, "SecMLOps.Gates.*.dll").Order(StringComparer.Ordinal);
-        return Sha256(string.Join("\n", assemblies.Select(a => $"{Path.GetFileName(a)} {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(a)))}"))
-            + typeof(VerdictCache).Assembly.ManifestModule.ModuleVersionId);
-    });
 
     private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

@@ -34,6 +34,10 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, IReadOnlyList<ILa
 
     public override PoisoningSettings? Bind(SettingsBinder binder) => PoisoningSettings.Bind(binder);
 
+    /// <summary>The label check's results come from its trainers and scorer, which live in the runtime's assembly.</summary>
+    public override IEnumerable<System.Reflection.Assembly> Implementation =>
+        [GetType().Assembly, .. (trainers ?? []).Select(t => t.GetType().Assembly), .. scorer is null ? [] : new[] { scorer.GetType().Assembly }];
+
     public override GateResult Evaluate(GateContext context, PoisoningSettings settings)
     {
         var kind = settings.DataKind != DataKind.Auto ? settings.DataKind
