@@ -3,6 +3,7 @@ using SecMLOps.Gates.Gates.Poisoning;
 using SecMLOps.Gates.Gates.Provenance;
 using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Robustness;
+using SecMLOps.Gates.Robustness.Detection;
 using SecMLOps.Gates.Robustness.Gate;
 using SecMLOps.Gates.Robustness.Learning;
 
@@ -16,6 +17,7 @@ public static class BuiltInGates
 {
     public static GateRegistry Registry { get; } = new([
         new RobustnessGate(),
+        new DetectionRobustnessGate(),
         new PoisoningGate(new ModelScorer(), [new TorchLabelModelTrainer(), new BoostedTreesLabelModelTrainer()]),
         new ProvenanceGate(),
         new StrideCoverageGate(),

@@ -86,6 +86,9 @@ public sealed class ModelUnderTest : IDisposable
     public AttackTarget WhiteBoxTarget(double low, double high, Generator generator, int gradientSamples) =>
         new(x => ForAttack(_differentiable.Logits(Normalize(x))), low, high, generator, gradientSamples);
 
+    /// <summary>The differentiable form's raw outputs of inputs in raw value space, for attacks on models that are not classifiers (detectors).</summary>
+    public Tensor Forward(Tensor x) => _differentiable.Logits(Normalize(x));
+
     /// <summary>
     /// Scores for the black-box attacks. On the CPU they query the reference runtime, the model as it is
     /// deployed (ONNX Runtime was 15x faster than the gate's executor per query on the sample model);

@@ -17,24 +17,25 @@ internal static class MissRateCommand
         var detections = new Option<string>("--detections") { Description = "Detections in COCO results JSON (image_id, category_id, bbox, score).", Required = true };
         var settings = new Option<string[]>("--setting") { Description = "A setting to report (repeatable); default every one: " + string.Join(", ", MissRateSetting.Standard.Select(s => s.Name)) + "." };
         settings.AcceptOnlyFromAmong([.. MissRateSetting.Standard.Select(s => s.Name)]);
+        var run = new Option<string?>("--run") { Description = "The run to read from a detections file of several (the detection-robustness gate's output), e.g. clean or fgsm/eps=0.03." };
         var json = new Option<string?>("--json") { Description = "Also write the figures (each setting's laMR and its nine miss rates) as JSON to this file." };
         var repoRoot = CommonOptions.RepositoryRoot();
         var command = new Command("miss-rate", "Compute a pedestrian detector's log-average miss rate (CityPersons protocol) from its detections, on each setting.")
         {
-            annotations, detections, settings, json, repoRoot,
+            annotations, detections, run, settings, json, repoRoot,
         };
-        command.SetAction(parsed => Run(parsed.GetValue(annotations)!, parsed.GetValue(detections)!, parsed.GetValue(settings) ?? [], parsed.GetValue(json),
+        command.SetAction(parsed => Run(parsed.GetValue(annotations)!, parsed.GetValue(detections)!, parsed.GetValue(run), parsed.GetValue(settings) ?? [], parsed.GetValue(json),
             CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), output, error));
         return command;
     }
 
-    private static int Run(string annotationsPath, string detectionsPath, string[] names, string? json, RepositoryRoot root, TextWriter output, TextWriter error)
+    private static int Run(string annotationsPath, string detectionsPath, string? run, string[] names, string? json, RepositoryRoot root, TextWriter output, TextWriter error)
     {
         List<MissRateResult?> results;
         try
         {
             var truth = PedestrianBoxes.ReadAnnotations(Inside(root, annotationsPath), annotationsPath);
-            var detections = PedestrianBoxes.ReadDetections(Inside(root, detectionsPath), detectionsPath, truth);
+            var detections = PedestrianBoxes.ReadDetections(Inside(root, detectionsPath), detectionsPath, truth, run);
             var chosen = names.Length == 0 ? MissRateSetting.Standard : MissRateSetting.Standard.Where(s => names.Contains(s.Name)).ToList();
             results = chosen.Select(s => MissRate.Evaluate(truth, detections, s)).ToList();
             if (results.Any(r => r is null))

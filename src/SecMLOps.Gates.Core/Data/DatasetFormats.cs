@@ -5,7 +5,8 @@ namespace SecMLOps.Gates.Data;
 /// <param name="LabelsFile">Whether the labels come in a file of their own (the `labels` key, then required).</param>
 /// <param name="Folder">Whether `path` names a folder rather than a file.</param>
 /// <param name="Table">Whether the format holds tables (columns with scales of their own) rather than arrays of one kind of value such as pixels.</param>
-public sealed record DatasetFormat(string Name, string Description, IReadOnlyList<string> OwnKeys, bool LabelsFile, bool Folder, Func<DatasetSpec, IDatasetReader> Open, bool Table = false);
+/// <param name="Open">The reader of its labelled samples; null for a format that holds no labelled samples (detection annotations), which only the gates made for it read.</param>
+public sealed record DatasetFormat(string Name, string Description, IReadOnlyList<string> OwnKeys, bool LabelsFile, bool Folder, Func<DatasetSpec, IDatasetReader>? Open, bool Table = false);
 
 /// <summary>
 /// Every dataset format the engine reads, in one explicit list: the policy schema's format enum comes
@@ -25,7 +26,12 @@ public static class DatasetFormats
             d => NpyDatasetReader.FromArchive(d.Path, d.FeaturesArray, d.LabelsArray)),
         new("image-folder", "a folder with one subfolder a class (in name order) of PNG or JPEG images of one size", ["channels"], LabelsFile: false, Folder: true,
             d => new ImageFolderDatasetReader(d.Path, d.Channels)),
+        new(PedestrianAnnotations, "pedestrian boxes in the CityPersons form of COCO JSON (images with id and file_name; annotations with bbox, height, vis_ratio and ignore) in `path`, " +
+            "the images they name (PNG or JPEG, one size) in the folder `images`; read by the detection gates, never as labelled samples", ["images"], LabelsFile: false, Folder: false, Open: null),
     ];
+
+    /// <summary>The format of annotated pedestrian images, which the detection gates read.</summary>
+    public const string PedestrianAnnotations = "pedestrian-annotations";
 
     /// <summary>Keys every format takes.</summary>
     public static IReadOnlyList<string> CommonKeys { get; } = ["path", "format", "sha256", "labelsSha256", "valueRange", "layout"];

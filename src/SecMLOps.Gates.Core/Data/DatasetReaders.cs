@@ -10,10 +10,13 @@ public static class DatasetReaders
     {
         var format = DatasetFormats.Find(dataset.Format)
             ?? throw new GateInputException(EngineRules.SchemaViolation, $"dataset {dataset.Name}: '{dataset.Format}' is not a dataset format", dataset.Location);
+        if (format.Open is not { } open)
+            throw new GateInputException(EngineRules.PolicyInconsistent,
+                $"dataset {dataset.Name} holds {format.Name}, not labelled samples; this rule's gate reads labelled samples, so it cannot use it", dataset.Location);
         IDatasetReader reader;
         try
         {
-            reader = format.Open(dataset);
+            reader = open(dataset);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {

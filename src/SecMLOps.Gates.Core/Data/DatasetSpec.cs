@@ -18,7 +18,8 @@ public sealed record DatasetSpec(
     int Channels,
     SourceLocation Location,
     IReadOnlyList<int>? CategoricalColumns = null,
-    int? IdColumn = null)
+    int? IdColumn = null,
+    string? ImagesPath = null)
 {
     /// <summary>The dataset's files (features, and labels when separate).</summary>
     public IEnumerable<string> Files => LabelsPath is null ? [Path] : [Path, LabelsPath];

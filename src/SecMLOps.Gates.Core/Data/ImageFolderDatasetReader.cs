@@ -50,21 +50,30 @@ public sealed class ImageFolderDatasetReader : IDatasetReader
                 using var bitmap = Decode(path);
                 if (bitmap.Width != _width || bitmap.Height != _height)
                     throw new InvalidDataException($"{path} is {bitmap.Width}x{bitmap.Height}; the folder's images are {_width}x{_height}");
-                Fill(bitmap, features.AsSpan(i * FeatureCount, FeatureCount));
+                Fill(bitmap, _channels, features.AsSpan(i * FeatureCount, FeatureCount));
                 labels[i] = label;
             }
             yield return new LabeledBatch(first, count, FeatureCount, features, labels);
         }
     }
 
-    private void Fill(SKBitmap bitmap, Span<float> target)
+    /// <summary>One image's values, 0..255 in HWC order, grayscale (1 channel) or RGB (3); an unreadable file is an <see cref="InvalidDataException"/>.</summary>
+    public static (float[] Values, int Width, int Height) ReadImage(string path, int channels)
+    {
+        using var bitmap = Decode(path);
+        var values = new float[bitmap.Width * bitmap.Height * channels];
+        Fill(bitmap, channels, values);
+        return (values, bitmap.Width, bitmap.Height);
+    }
+
+    private static void Fill(SKBitmap bitmap, int channels, Span<float> target)
     {
         var index = 0;
-        for (var y = 0; y < _height; y++)
-            for (var x = 0; x < _width; x++)
+        for (var y = 0; y < bitmap.Height; y++)
+            for (var x = 0; x < bitmap.Width; x++)
             {
                 var pixel = bitmap.GetPixel(x, y);
-                if (_channels == 1)
+                if (channels == 1)
                 {
                     target[index++] = MathF.Round(0.299f * pixel.Red + 0.587f * pixel.Green + 0.114f * pixel.Blue);
                 }

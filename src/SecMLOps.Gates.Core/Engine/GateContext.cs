@@ -28,12 +28,21 @@ public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRo
     /// </summary>
     public (IDatasetReader Reader, IReadOnlyList<Finding> Integrity) OpenDataset(DatasetSpec dataset)
     {
+        var verified = VerifyDataset(dataset);
+        return (DatasetReaders.Open(dataset), verified);
+    }
+
+    /// <summary>
+    /// Records the dataset's files as inputs and checks their pinned digests, for a gate that reads the
+    /// files itself (detection annotations); a passed finding per pinned file.
+    /// </summary>
+    public IReadOnlyList<Finding> VerifyDataset(DatasetSpec dataset)
+    {
         foreach (var file in dataset.Files)
             RecordInput(file);
-        var verified = integrity.Verify(dataset);
-        return (DatasetReaders.Open(dataset), verified.Select(v => Finding.Passed(Rule.Id, $"integrity/{dataset.Name}/{Path.GetFileName(v.File)}",
+        return integrity.Verify(dataset).Select(v => Finding.Passed(Rule.Id, $"integrity/{dataset.Name}/{Path.GetFileName(v.File)}",
             $"dataset {dataset.Name} ({Path.GetFileName(v.File)}) matches its pinned sha256", dataset.Location,
-            new Dictionary<string, object> { ["sha256"] = v.Sha256 })).ToList());
+            new Dictionary<string, object> { ["sha256"] = v.Sha256 })).ToList();
     }
 
     /// <summary>

@@ -113,8 +113,11 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
             (int?)dataset["channels"] ?? 3,
             document.LocationOf(dataset),
             dataset["categoricalColumns"] is JArray categorical ? categorical.Select(c => (int)c).ToList() : null,
-            (int?)dataset["idColumn"]);
-        if (Errors.Count == errorsBefore)
+            (int?)dataset["idColumn"],
+            dataset["images"] is { } images ? ExistingPath(images, $"dataset {name}: images", folder: true) : null);
+        if (format.Name == DatasetFormats.PedestrianAnnotations && dataset["images"] is null)
+            Error(EngineRules.SchemaViolation, $"dataset {name}: the {format.Name} format needs 'images', the folder holding the annotated images", dataset);
+        if (Errors.Count == errorsBefore && format.Open is not null)
         {
             // The headers are read now (cheaply), so that a file of the wrong format is reported by validate.
             try

@@ -46,7 +46,7 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
     public static JObject EmbeddedSettingsSchema(Type gate, string kind)
     {
         var name = $"{kind}.settings.schema.json";
-        var resource = gate.Assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith(name, StringComparison.Ordinal))
+        var resource = gate.Assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith("." + name, StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"{gate.Name} has no embedded {name}");
         using var stream = gate.Assembly.GetManifestResourceStream(resource)!;
         using var reader = new StreamReader(stream);

@@ -138,15 +138,25 @@ public sealed class SettingsBinder
         return full;
     }
 
-    /// <summary>The dataset a setting names, from spec.datasets.</summary>
-    public DatasetSpec? Dataset(string key)
+    /// <summary>
+    /// The dataset a setting names, from spec.datasets. With <paramref name="labelledSamples"/> (the
+    /// classifier gates) a dataset of a format that holds none (detection annotations) is an error at the setting.
+    /// </summary>
+    public DatasetSpec? Dataset(string key, bool labelledSamples = true)
     {
         var token = _node[key];
         var name = (string?)OptionalValue(key);
         if (name is null)
             return null;
         if (_scope.Datasets.TryGetValue(name, out var dataset))
+        {
+            if (labelledSamples && DatasetFormats.Find(dataset.Format) is { Open: null } format)
+            {
+                Error(EngineRules.PolicyInconsistent, $"dataset {name} holds {format.Name}, not the labelled samples rule {_ruleId} reads", token);
+                return null;
+            }
             return dataset;
+        }
         Error(EngineRules.PolicyInconsistent, $"rule {_ruleId} names dataset '{name}', which spec.datasets does not declare" +
             (_scope.Datasets.Count > 0 ? $" (declared: {string.Join(", ", _scope.Datasets.Keys.Order(StringComparer.Ordinal))})" : ""), token);
         return null;

@@ -12,7 +12,8 @@ public sealed record AnnotatedBox(double X, double Y, double Width, double Heigh
 public sealed record DetectedBox(double X, double Y, double Width, double Height, double Score);
 
 /// <summary>The ground truth of a set of images: every image (those without a pedestrian count too) and its annotated boxes.</summary>
-public sealed record PedestrianAnnotations(IReadOnlyList<long> ImageIds, IReadOnlyDictionary<long, IReadOnlyList<AnnotatedBox>> Boxes)
+/// <param name="FileNames">Each image's file_name where the file gives one (a path relative to the images folder).</param>
+public sealed record PedestrianAnnotations(IReadOnlyList<long> ImageIds, IReadOnlyDictionary<long, IReadOnlyList<AnnotatedBox>> Boxes, IReadOnlyDictionary<long, string>? FileNames = null)
 {
     public IReadOnlyList<AnnotatedBox> Of(long image) => Boxes.GetValueOrDefault(image) ?? [];
 }
@@ -34,14 +35,18 @@ public static class PedestrianBoxes
         if (root is not JObject document || document["images"] is not JArray images || document["annotations"] is not JArray annotations)
             throw Malformed(relativePath, root, "an annotation file is an object with 'images' and 'annotations' lists (COCO form)");
         var ids = new List<long>();
+        var files = new Dictionary<long, string>();
+        var seen = new HashSet<long>();
         foreach (var image in images)
         {
             var id = Integer(relativePath, image, "id");
-            if (ids.Contains(id))
+            if (!seen.Add(id))
                 throw Malformed(relativePath, image, $"image id {id} is listed twice");
             ids.Add(id);
+            if (image["file_name"] is { } name)
+                files[id] = name.Type == JTokenType.String && ((string)name!).Length > 0 ? (string)name! : throw Malformed(relativePath, name, "'file_name' must be a non-empty string");
         }
-        var known = ids.ToHashSet();
+        var known = seen;
         var boxes = new Dictionary<long, List<AnnotatedBox>>();
         foreach (var annotation in annotations)
         {
@@ -59,13 +64,27 @@ public static class PedestrianBoxes
                 throw Malformed(relativePath, annotation["vis_ratio"]!, $"vis_ratio {box.Visibility} is not a share between 0 and 1");
             (boxes.TryGetValue(image, out var list) ? list : boxes[image] = []).Add(box);
         }
-        return new PedestrianAnnotations(ids, boxes.ToDictionary(b => b.Key, b => (IReadOnlyList<AnnotatedBox>)b.Value));
+        return new PedestrianAnnotations(ids, boxes.ToDictionary(b => b.Key, b => (IReadOnlyList<AnnotatedBox>)b.Value), files);
     }
 
-    /// <summary>Detections by image, in file order; an image the annotations do not list is an error.</summary>
-    public static IReadOnlyDictionary<long, IReadOnlyList<DetectedBox>> ReadDetections(string fullPath, string relativePath, PedestrianAnnotations annotations, int pedestrianCategory = 1)
+    /// <summary>
+    /// Detections by image, in file order; an image the annotations do not list is an error. A file of
+    /// several runs (the detection gate's output: an object of COCO results lists keyed by run) needs
+    /// <paramref name="run"/>, the key of the list to read.
+    /// </summary>
+    public static IReadOnlyDictionary<long, IReadOnlyList<DetectedBox>> ReadDetections(string fullPath, string relativePath, PedestrianAnnotations annotations, string? run = null, int pedestrianCategory = 1)
     {
         var root = Load(fullPath, relativePath);
+        if (root is JObject runs)
+        {
+            if (run is null)
+                throw Malformed(relativePath, root, $"the file holds the detections of several runs; name one ({string.Join(", ", runs.Properties().Select(p => p.Name))})");
+            root = runs[run] ?? throw Malformed(relativePath, root, $"the file holds no run '{run}' (it holds {string.Join(", ", runs.Properties().Select(p => p.Name))})");
+        }
+        else if (run is not null)
+        {
+            throw Malformed(relativePath, root, $"run '{run}' was asked for, but the file is a single list of detections");
+        }
         if (root is not JArray detections)
             throw Malformed(relativePath, root, "a detections file is a list of {image_id, category_id, bbox, score} (COCO results form)");
         var known = annotations.ImageIds.ToHashSet();

@@ -14,6 +14,7 @@ public sealed class AttackCatalogueTests
 {
     private static readonly string AttacksFolder = Path.Combine("src", "SecMLOps.Gates.Robustness", "Attacks") + Path.DirectorySeparatorChar;
     private static readonly string ModelFormatCatalogue = Path.Combine("src", "SecMLOps.Gates.Robustness", "ModelFormats.cs");
+    private static readonly string DetectionAttackCatalogueFile = Path.Combine("src", "SecMLOps.Gates.Robustness", "Detection", "DetectionAttacks.cs");
 
     /// <summary>Lines of src/ (outside <paramref name="allowed"/>) holding one of <paramref name="names"/> as a string literal.</summary>
     private static List<string> Literals(IEnumerable<string> names, Func<string, bool> allowed)
@@ -34,8 +35,15 @@ public sealed class AttackCatalogueTests
     [Fact]
     public void No_code_outside_the_attacks_folder_names_an_attack()
     {
-        var uses = Literals(AttackCatalogue.All.Select(a => a.Name), f => f.StartsWith(AttacksFolder, StringComparison.Ordinal));
+        var uses = Literals(AttackCatalogue.All.Select(a => a.Name), f => f.StartsWith(AttacksFolder, StringComparison.Ordinal) || f == DetectionAttackCatalogueFile);
         Assert.True(uses.Count == 0, "attack names matched outside the catalogue:\n" + string.Join("\n", uses));
+    }
+
+    [Fact]
+    public void No_code_outside_the_detection_attack_catalogue_names_a_detection_attack()
+    {
+        var uses = Literals(SecMLOps.Gates.Robustness.Detection.DetectionAttackCatalogue.All.Select(a => a.Name), f => f.StartsWith(AttacksFolder, StringComparison.Ordinal) || f == DetectionAttackCatalogueFile);
+        Assert.True(uses.Count == 0, "detection attack names matched outside the catalogue:\n" + string.Join("\n", uses));
     }
 
     [Fact]

@@ -113,7 +113,7 @@ public sealed class MissRateTests
     }
 
     /// <summary>The protocol written out step by step, independently of the module, for the comparison.</summary>
-    private static class ProtocolByHand
+    internal static class ProtocolByHand
     {
         private static readonly double[] Rates = [0.0100, 0.0178, 0.0316, 0.0562, 0.1000, 0.1778, 0.3162, 0.5623, 1.0000];
 

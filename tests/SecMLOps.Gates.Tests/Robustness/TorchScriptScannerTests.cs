@@ -226,4 +226,29 @@ public sealed class TorchScriptScannerTests : IDisposable
             File.Delete(target);
         }
     }
+
+    /// <summary>
+    /// The gradient-blocking scan reads the scripted code: BatchNorm's argument check (`if torch.ne(torch.dim(input), 4):`)
+    /// in PyTorch's own layers is not on the data path, so the sample detector (scripted with BatchNorm) shows none; the same
+    /// comparison in the model's own code, or a library line that also rounds, still counts.
+    /// </summary>
+    [Fact]
+    public void Argument_checks_in_pytorchs_own_layers_are_not_gradient_blocking_but_the_models_own_comparisons_are()
+    {
+        Assert.Empty(TorchScriptModel.GradientBlockingCalls(Path.Combine(RepositoryLayout.Root, "samples", "Detection", "models", "detector-undefended.torchscript.pt")));
+
+        var path = _repo.Full("scan.pt");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            void Add(string name, string code)
+            {
+                using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+                writer.Write(code);
+            }
+            Add("scan/code/__torch__/torch/nn/modules/batchnorm.py", "  def forward(self, input):\n    if torch.ne(torch.dim(input), 4):\n      pass\n    if torch.gt(torch.round(input), 0):\n      pass\n");
+            Add("scan/code/__torch__/model.py", "  def forward(self, x):\n    if torch.ne(torch.dim(x), 4):\n      pass\n");
+        }
+        Assert.Equal(["torch.gt (in __torch__/torch/nn/modules/batchnorm.py)", "torch.ne (in __torch__/model.py)", "torch.round (in __torch__/torch/nn/modules/batchnorm.py)"],
+            TorchScriptModel.GradientBlockingCalls(path));
+    }
 }

@@ -30,6 +30,17 @@ internal sealed class ScratchRepository : IDisposable
     public string CopyFromRepository(string repositoryPath, string relativePath) =>
         Write(relativePath, File.ReadAllText(System.IO.Path.Combine(RepositoryLayout.Root, repositoryPath)));
 
+    /// <summary>Copies a folder of this repository (a sample) into the scratch one at the same path, as a team would have it in its own.</summary>
+    public void CopyFolderFromRepository(string repositoryFolder)
+    {
+        foreach (var file in Directory.GetFiles(System.IO.Path.Combine(RepositoryLayout.Root, repositoryFolder), "*", SearchOption.AllDirectories))
+        {
+            var target = Full(System.IO.Path.GetRelativePath(RepositoryLayout.Root, file));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { }

@@ -48,19 +48,35 @@ public sealed partial class TorchScriptModel : IClassifierModel
 
     public Tensor Logits(Tensor input) => _module.call(input);
 
-    /// <summary>Calls in the module's code whose result carries no useful gradient (rounding, signs, comparisons, quantisation).</summary>
+    /// <summary>
+    /// Calls in the module's code whose result carries no useful gradient (rounding, signs, comparisons,
+    /// quantisation). PyTorch's own layers, scripted with the model, check their arguments with comparisons
+    /// that are the condition of an if (BatchNorm: `if torch.ne(torch.dim(input), 4):`); those steer on
+    /// shapes, not on the data path, and are not counted. Every other call, and any call in the model's own code, is.
+    /// </summary>
     public static IReadOnlyList<string> GradientBlockingCalls(string path)
     {
         using var zip = ZipFile.OpenRead(path);
         var calls = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var entry in zip.Entries.Where(e => e.FullName.Contains("/code/", StringComparison.Ordinal) && e.FullName.EndsWith(".py", StringComparison.Ordinal)))
         {
+            var name = entry.FullName[(entry.FullName.IndexOf("/code/", StringComparison.Ordinal) + 6)..];
+            var library = name.StartsWith("__torch__/torch/nn/", StringComparison.Ordinal);
             using var reader = new StreamReader(entry.Open());
-            foreach (Match match in BlockingCall().Matches(reader.ReadToEnd()))
-                calls.Add($"torch.{match.Groups[1].Value} (in {entry.FullName[(entry.FullName.IndexOf("/code/", StringComparison.Ordinal) + 6)..]})");
+            foreach (var line in reader.ReadToEnd().Split('\n'))
+            {
+                var matches = BlockingCall().Matches(line);
+                if (library && matches.Count == 1 && ArgumentCheck().IsMatch(line))
+                    continue;
+                foreach (Match match in matches)
+                    calls.Add($"torch.{match.Groups[1].Value} (in {name})");
+            }
         }
         return calls.ToList();
     }
+
+    [GeneratedRegex(@"^\s*(if|elif)\s+torch\.(eq|ne|lt|gt|le|ge)\([^()]*(\([^()]*\))?[^()]*\):\s*$")]
+    private static partial Regex ArgumentCheck();
 
     [GeneratedRegex(@"\btorch\.(round|floor|ceil|trunc|frac|sign|argmax|argmin|topk|bucketize|searchsorted|quantize_per_tensor|quantize_per_channel|fake_quantize_per_tensor_affine|fake_quantize_per_channel_affine|eq|ne|lt|gt|le|ge)\(")]
     private static partial Regex BlockingCall();

@@ -25,12 +25,7 @@ public sealed class TabularSampleTests(TabularSampleTests.SampleRun run, ITestOu
 
         public SampleRun()
         {
-            foreach (var file in Directory.GetFiles(Path.Combine(RepositoryLayout.Root, "samples", "Tabular"), "*", SearchOption.AllDirectories))
-            {
-                var target = _repo.Full(Path.GetRelativePath(RepositoryLayout.Root, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(file, target);
-            }
+            _repo.CopyFolderFromRepository("samples/Tabular");
             Result = ProcessRunner.Cli(_repo.Path, "evaluate", "samples/Tabular/transactions.yaml", "--json", "results.json");
             Findings = File.Exists(_repo.Full("results.json")) ? (JArray)JObject.Parse(File.ReadAllText(_repo.Full("results.json")))["findings"]! : [];
             Poisoned = File.ReadAllLines(_repo.Full("samples/Tabular/data/poisoned-rows.csv")).Skip(1).Select(l => l.Split(','))

@@ -1,0 +1,80 @@
+using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Policies;
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Robustness.Detection;
+
+/// <summary>The annotated images of a pedestrian-annotations dataset as one tensor [N, C, H, W] in the model's value range, in the annotations' order.</summary>
+public sealed record DetectionImages(Tensor Inputs, IReadOnlyList<long> ImageIds, PedestrianAnnotations Truth)
+{
+    public int Count => ImageIds.Count;
+
+    /// <summary>The first <paramref name="count"/> images that hold a pedestrian not marked ignore, with their annotations alone.</summary>
+    public DetectionImages WithPedestrians(int count)
+    {
+        var chosen = Enumerable.Range(0, Count).Where(i => Truth.Of(ImageIds[i]).Any(b => !b.Ignore)).Take(count).ToList();
+        var ids = chosen.Select(i => ImageIds[i]).ToList();
+        var truth = new PedestrianAnnotations(ids, ids.ToDictionary(id => id, Truth.Of), Truth.FileNames);
+        return new DetectionImages(Inputs.index_select(0, tensor(chosen.Select(i => (long)i).ToArray())), ids, truth);
+    }
+
+    /// <summary>
+    /// Reads the annotations, then every image they list (each named by its file_name inside the images
+    /// folder, all of the model's input size), mapping the pixel values onto the model's value range.
+    /// <paramref name="recordInput"/> is told of each file read.
+    /// </summary>
+    public static DetectionImages Load(DatasetSpec dataset, ModelSpec model, long[] inputShape, string relativeAnnotations, Action<string> recordInput)
+    {
+        if (inputShape is not [var channels and (1 or 3), var height, var width])
+            throw new GateInputException(EngineRules.UnsupportedModelFeature,
+                $"a detector takes one image as [channels, height, width] with 1 or 3 channels; the model's input is [{string.Join(", ", inputShape)}]", model.Location);
+        var truth = PedestrianBoxes.ReadAnnotations(dataset.Path, relativeAnnotations);
+        if (truth.ImageIds.Count == 0)
+            throw new GateInputException(EngineRules.InputMalformed, $"dataset {dataset.Name}: the annotations list no image", dataset.Location);
+        var perImage = channels * height * width;
+        if (truth.ImageIds.Count * perImage > InputLimits.DatasetMemoryBytes / sizeof(float))
+            throw new GateInputException(EngineRules.InputMalformed,
+                $"dataset {dataset.Name}: {truth.ImageIds.Count} images of [{channels}, {height}, {width}] take more than a dataset may in memory ({InputLimits.DatasetMemoryVariable} sets it, in bytes)", dataset.Location);
+        var (dataLow, dataHigh) = dataset.ValueRange ?? (0, 255);
+        var (modelLow, modelHigh) = model.ValueRange ?? (0, 1);
+        var scale = (modelHigh - modelLow) / (dataHigh - dataLow);
+        var values = new float[truth.ImageIds.Count * perImage];
+        var folder = Path.GetFullPath(dataset.ImagesPath!);
+        for (var n = 0; n < truth.ImageIds.Count; n++)
+        {
+            var id = truth.ImageIds[n];
+            if (truth.FileNames?.GetValueOrDefault(id) is not { } name)
+                throw new GateInputException(EngineRules.InputMalformed, $"dataset {dataset.Name}: image {id} has no file_name", dataset.Location);
+            var path = Path.GetFullPath(Path.Combine(folder, name));
+            if (Path.IsPathRooted(name) || !path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new GateInputException(EngineRules.InputMalformed, $"dataset {dataset.Name}: image {id}'s file_name '{name}' leads outside the images folder", dataset.Location);
+            recordInput(path);
+            float[] pixels;
+            int imageWidth, imageHeight;
+            try
+            {
+                (pixels, imageWidth, imageHeight) = ImageFolderDatasetReader.ReadImage(path, (int)channels);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                throw new GateInputException(EngineRules.InputMalformed, $"dataset {dataset.Name}: image {id} ({name}): {e.Message}", dataset.Location);
+            }
+            if (imageWidth != width || imageHeight != height)
+                throw new GateInputException(EngineRules.InputMalformed,
+                    $"dataset {dataset.Name}: image {id} ({name}) is {imageWidth}x{imageHeight}; the model takes {width}x{height}", dataset.Location);
+            // HWC in the file, CHW for the model; values outside the dataset's range are an error, never clamped.
+            var offset = n * perImage;
+            for (var i = 0; i < pixels.Length; i++)
+            {
+                var value = pixels[i];
+                if (value < dataLow || value > dataHigh)
+                    throw new GateInputException(EngineRules.InputMalformed, $"dataset {dataset.Name}: image {id} ({name}) holds {value}, outside the dataset's valueRange [{dataLow}, {dataHigh}]", dataset.Location);
+                var (pixel, channel) = Math.DivRem(i, (int)channels);
+                values[offset + channel * height * width + pixel] = (float)((value - dataLow) * scale + modelLow);
+            }
+        }
+        return new DetectionImages(tensor(values, [truth.ImageIds.Count, channels, height, width]), truth.ImageIds, truth);
+    }
+}

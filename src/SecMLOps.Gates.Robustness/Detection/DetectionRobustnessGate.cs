@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Policies;
+using SecMLOps.Gates.Robustness.Gate;
+using SecMLOps.Gates.Robustness.Models;
+using static System.FormattableString;
+using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
+using static TorchSharp.torch;
+
+namespace SecMLOps.Gates.Robustness.Detection;
+
+/// <summary>What one attack at one strength did to the detector: its detections and their miss rates.</summary>
+public sealed record DetectionRun(string Name, double Eps, IReadOnlyDictionary<long, IReadOnlyList<DetectedBox>> Detections, IReadOnlyList<MissRateResult?> MissRates, double Seconds);
+
+/// <summary>
+/// Attacks a pedestrian detector on annotated images and requires, at every strength and on every gated
+/// setting, (100 - the worst log-average miss rate under attack) of at least minRatioOfBaseline x
+/// (100 - the clean one), in percent: the SecMLOps paper's "at least 80 % of baseline performance" for a
+/// detector whose performance is its miss rate. Fails when the white-box numbers cannot be trusted
+/// (operators that block gradients, zero gradients, randomness, a detector PGD cannot blind at a very
+/// large strength); stops when its executor disagrees with ONNX Runtime.
+/// </summary>
+public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
+{
+    public const string Kind = "detection-robustness";
+
+    private static readonly JObject Schema = GateDescriptor.EmbeddedSettingsSchema(typeof(DetectionRobustnessGate), Kind);
+
+    public override GateDescriptor Descriptor { get; } = new(
+        Kind,
+        "A pedestrian detector keeps its log-average miss rate under adversarial attack, in the worst case over every attack.",
+        "FGSM, PGD, DeepFool (overshoot xi, its perturbation projected onto the budget) and FGSM followed by DeepFool attack the detector's pedestrian-center classification " +
+        "on annotated images; its outputs are decoded into boxes (center-scale head: threshold, aspect ratio, non-maximum suppression) and scored by the CityPersons protocol " +
+        "(log-average miss rate over nine FPPI points from 0.01 to 1, on the reasonable, small, heavy and all settings). At each strength the worst attack at that strength or below " +
+        "must keep (100 - laMR) at least minRatioOfBaseline times the clean (100 - laMR) on every gated setting. " +
+        "Operators that block gradients, vanishing gradients, a randomised model, or a detector that PGD cannot blind at a very large strength fail the rule unless the policy accepts them.",
+        Schema)
+    {
+        Cacheable = true,
+        RunsModelCode = true,
+    };
+
+    public override DetectionRobustnessSettings? Bind(SettingsBinder binder) =>
+        DetectionRobustnessSettings.Bind(binder, (JObject)Schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword]!);
+
+    public override GateResult Evaluate(GateContext context, DetectionRobustnessSettings settings)
+    {
+        var device = settings.Device switch
+        {
+            "cpu" => CPU,
+            "cuda" when cuda.is_available() => CUDA,
+            "cuda" => throw new GateInputException(EngineRules.UnsupportedModelFeature, "device: cuda was requested but libtorch sees no CUDA device (build with -p:SecMLOpsTorchBackend=cuda on a GPU machine)", context.RuleLocation),
+            _ => cuda.is_available() ? CUDA : CPU,
+        };
+        context.Progress($"device {device.type}, detector {Path.GetFileName(settings.Model.Path)} ({settings.Model.Format}); {ModelConfinement.Status}");
+        var (findings, clean, runs) = ModelConfinement.Run(() => Attack(context, settings, device));
+        if (settings.Detections is { } output)
+            context.WriteOutput(output, temporary => File.WriteAllText(temporary, DetectionsJson(clean, runs)));
+        return new GateResult(findings, Report(context.Rule.Id, settings, clean, runs));
+    }
+
+    private static (List<Finding> Findings, DetectionRun Clean, IReadOnlyList<DetectionRun> Runs) Attack(GateContext context, DetectionRobustnessSettings settings, Device device)
+    {
+        var spec = settings.Model;
+        var at = new[] { context.RuleLocation, new SourceLocation(context.Root.Relative(spec.Path), 0, 0) };
+        manual_seed(settings.Seed);
+        using var scope = NewDisposeScope();
+        using var model = ModelUnderTest.Load(spec.Path, spec.Format, spec, device, spec.Location);
+        var findings = new List<Finding>(context.VerifyDataset(settings.Dataset));
+        var images = DetectionImages.Load(settings.Dataset, spec, model.InputShape, context.Root.Relative(settings.Dataset.Path), context.RecordInput);
+        var masking = new DetectionMasking(context.Rule.Id, settings, at);
+        var head = settings.Head;
+        var (low, high) = spec.ValueRange ?? (0, 1);
+        var rows = model.InputShape[1] / head.Stride;
+        var columns = model.InputShape[2] / head.Stride;
+
+        var watch = Stopwatch.StartNew();
+        var (cleanDetections, disagreement) = CleanPass(model, images, settings, spec.Location);
+        var clean = Scored("clean", 0, images.Truth, cleanDetections, watch.Elapsed.TotalSeconds);
+        context.Progress(Invariant($"clean: {Describe(clean)} on {images.Count} images"));
+        findings.Add(Agreement(context.Rule.Id, settings, disagreement, at));
+        masking.GradientBlocking(model.GradientBlocking);
+        masking.Randomised(IsRandomised(model, images, settings.BatchSize));
+        foreach (var setting in settings.Gated.Where((s, i) => clean.MissRates[MissRateSetting.Standard.ToList().IndexOf(s)] is null))
+            throw new GateInputException(EngineRules.InputMalformed,
+                $"dataset {settings.Dataset.Name} has no pedestrian the {setting.Name} setting counts, so its miss rate is not a figure; gate another setting or annotate such pedestrians", settings.Dataset.Location);
+
+        var target = new DetectionTarget(x => head.CenterLogits(model.Forward(x)), low, high, head.ThresholdLogit, new Generator((ulong)settings.Seed, device));
+        var batches = Batches(images, settings.BatchSize, rows, columns, device, head);
+        masking.Zero(ZeroGradientImages(target, images, batches, device));
+
+        var runs = new List<DetectionRun>();
+        for (var index = 0; index < settings.Attacks.Count; index++)
+        {
+            var planned = settings.Attacks[index];
+            var run = Run(model, images, batches, target, planned.Create(), planned.Eps, planned.Subject, settings, context, $"attack {index + 1} of {settings.Attacks.Count}");
+            runs.Add(run);
+        }
+        var sanityAttack = DetectionAttackCatalogue.SanityCheckAttack;
+        var sanityOptions = (JObject)Schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword]![sanityAttack.Name]!;
+        var sample = images.WithPedestrians(settings.Sanity.Images);
+        var sanity = Run(model, sample, Batches(sample, settings.BatchSize, rows, columns, device, head), target, sanityAttack.Create(sanityOptions, settings.Sanity.LargeEps, null),
+            settings.Sanity.LargeEps, Invariant($"sanity-{sanityAttack.Name}/eps={settings.Sanity.LargeEps}"), settings, context, Invariant($"sanity check on {sample.Count} images"));
+        masking.Sanity(clean, sanity, settings.Gated[0]);
+
+        findings.Add(new Finding(context.Rule.Id, Outcome.Informational, "clean", $"clean: {Describe(clean)} ({images.Count} images)", at, MissRateProperties(clean)));
+        foreach (var eps in settings.Strengths)
+            findings.AddRange(WorstCase(context.Rule.Id, settings, clean, runs.Where(r => r.Eps <= eps).ToList(), eps, at));
+        findings.AddRange(runs.Select(r => new Finding(context.Rule.Id, Outcome.Informational, $"attack/{r.Name}",
+            Invariant($"{r.Name}: {Describe(r)} in {r.Seconds:0.0} s"), at, MissRateProperties(r))));
+        findings.AddRange(masking.Findings);
+        return (findings, clean, runs);
+    }
+
+    /// <summary>Each image's targets, made once for every attack.</summary>
+    private static List<(int Start, int Count, CenterTargets Targets)> Batches(DetectionImages images, int batchSize, long rows, long columns, Device device, CenterScaleHead head)
+    {
+        var batches = new List<(int, int, CenterTargets)>();
+        for (var start = 0; start < images.Count; start += batchSize)
+        {
+            var count = Math.Min(batchSize, images.Count - start);
+            var boxes = images.ImageIds.Skip(start).Take(count).Select(images.Truth.Of).ToList();
+            var targets = head.Targets(boxes, rows, columns, device);
+            batches.Add((start, count, new CenterTargets(targets.Positive.DetachFromDisposeScope(), targets.NegativeWeight.DetachFromDisposeScope(), targets.Regions.DetachFromDisposeScope())));
+        }
+        return batches;
+    }
+
+    /// <summary>The reference runtime's detections on the clean images, the output's shape checked, and the executors' largest disagreement (ONNX models).</summary>
+    private static (Dictionary<long, IReadOnlyList<DetectedBox>> Detections, (double Relative, long Image)? Disagreement) CleanPass(
+        ModelUnderTest model, DetectionImages images, DetectionRobustnessSettings settings, SourceLocation at)
+    {
+        var detections = new Dictionary<long, IReadOnlyList<DetectedBox>>();
+        (double Relative, long Image)? worst = null;
+        for (var start = 0; start < images.Count; start += settings.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var batch = images.Inputs.narrow(0, start, Math.Min(settings.BatchSize, images.Count - start));
+            var reference = model.ReferenceOutputs(batch);
+            if (settings.Head.ShapeProblem(reference.shape, batch.shape[0], batch.shape[2], batch.shape[3]) is { } problem)
+                throw new GateInputException(EngineRules.UnsupportedModelFeature, problem, at);
+            if (!reference.isfinite().all().item<bool>())
+                throw new GateInputException(EngineRules.InputMalformed, $"the detector's outputs on the clean images from image {images.ImageIds[start]} on are not all finite", at);
+            Decode(settings.Head, reference, images, start, detections);
+            if (!model.HasSeparateReference)
+                continue;
+            var difference = (model.DifferentiableOutputs(batch) - reference).abs();
+            var perImage = difference.flatten(1).amax([1]) / reference.abs().flatten(1).amax([1]).clamp_min(Held(1));
+            var image = (int)perImage.argmax().item<long>();
+            var relative = perImage[image].item<float>();
+            if (worst is null || relative > worst.Value.Relative)
+                worst = (relative, images.ImageIds[start + image]);
+        }
+        return (detections, worst);
+    }
+
+    private static void Decode(CenterScaleHead head, Tensor outputs, DetectionImages images, int start, Dictionary<long, IReadOnlyList<DetectedBox>> into)
+    {
+        for (var i = 0; i < outputs.shape[0]; i++)
+            into[images.ImageIds[start + i]] = head.Decode(outputs[i]).Select(Rounded).ToList();
+    }
+
+    /// <summary>Boxes and scores are rounded as the detections file writes them, so that the file recomputes to the very figures reported.</summary>
+    private static DetectedBox Rounded(DetectedBox box) =>
+        new(Math.Round(box.X, 3), Math.Round(box.Y, 3), Math.Round(box.Width, 3), Math.Round(box.Height, 3), Math.Round(box.Score, 6));
+
+    private static bool IsRandomised(ModelUnderTest model, DetectionImages images, int batchSize)
+    {
+        using var scope = NewDisposeScope();
+        var batch = images.Inputs.narrow(0, 0, Math.Min(batchSize, images.Count));
+        var first = model.ReferenceOutputs(batch);
+        var differentiable = model.HasSeparateReference ? model.DifferentiableOutputs(batch) : null;
+        return Enumerable.Range(0, 2).Any(_ => !model.ReferenceOutputs(batch).eq(first).all().item<bool>()
+            || (differentiable is not null && !model.DifferentiableOutputs(batch).eq(differentiable).all().item<bool>()));
+    }
+
+    /// <summary>Of the images with a pedestrian, those whose center-loss gradient is all zero, and how many there are.</summary>
+    private static (int Zero, int Counted) ZeroGradientImages(DetectionTarget target, DetectionImages images, IReadOnlyList<(int Start, int Count, CenterTargets Targets)> batches, Device device)
+    {
+        var (zero, counted) = (0, 0);
+        foreach (var (start, count, targets) in batches)
+        {
+            using var scope = NewDisposeScope();
+            var (gradient, _) = target.LossGradient(images.Inputs.narrow(0, start, count).to(device), targets);
+            var withPedestrians = targets.HasPedestrians;
+            counted += (int)withPedestrians.sum().item<long>();
+            zero += (int)gradient.abs().flatten(1).amax([1]).eq(Held(0)).logical_and(withPedestrians).sum().item<long>();
+        }
+        return (zero, counted);
+    }
+
+    private static DetectionRun Run(ModelUnderTest model, DetectionImages images, IReadOnlyList<(int Start, int Count, CenterTargets Targets)> batches, DetectionTarget target,
+        DetectionAttack attack, double eps, string name, DetectionRobustnessSettings settings, GateContext context, string position)
+    {
+        var watch = Stopwatch.StartNew();
+        var detections = new Dictionary<long, IReadOnlyList<DetectedBox>>();
+        for (var b = 0; b < batches.Count; b++)
+        {
+            using var scope = NewDisposeScope();
+            var (start, count, targets) = batches[b];
+            var x = images.Inputs.narrow(0, start, count).to(model.Device);
+            var adversarial = attack.WithinBudget(target, x, attack.Run(target, x, targets), eps);
+            if (!adversarial.isfinite().all().item<bool>())
+                throw new InvalidOperationException($"the attack {name} produced non-finite inputs; its results cannot be trusted");
+            Decode(settings.Head, model.ReferenceOutputs(adversarial), images, start, detections);
+            var done = start + count;
+            var rate = done / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+            context.Progress(Invariant($"{position}, {name}: batch {b + 1}/{batches.Count}, {rate:0.0} images/s, ETA {(images.Count - done) / rate:0} s"));
+        }
+        var run = Scored(name, eps, images.Truth, detections, watch.Elapsed.TotalSeconds);
+        context.Progress(Invariant($"{position}, {name}: {Describe(run)} in {run.Seconds:0.0} s"));
+        return run;
+    }
+
+    private static DetectionRun Scored(string name, double eps, PedestrianAnnotations truth, Dictionary<long, IReadOnlyList<DetectedBox>> detections, double seconds) =>
+        new(name, eps, detections, MissRateSetting.Standard.Select(s => MissRate.Evaluate(truth, detections, s)).ToList(), seconds);
+
+    private static string Describe(DetectionRun run) =>
+        "laMR " + string.Join(", ", run.MissRates.Select((r, i) => $"{MissRateSetting.Standard[i].Name} {Percent(r)}"));
+
+    private static string Percent(MissRateResult? result) => result is null ? "n/a" : Invariant($"{100 * result.LogAverage:0.00} %");
+
+    private static Dictionary<string, object> MissRateProperties(DetectionRun run)
+    {
+        var properties = new Dictionary<string, object> { ["seconds"] = Math.Round(run.Seconds, 1) };
+        for (var i = 0; i < MissRateSetting.Standard.Count; i++)
+            if (run.MissRates[i] is { } result)
+                properties[$"laMR.{result.Setting.Name}"] = Math.Round(100 * result.LogAverage, 4);
+        return properties;
+    }
+
+    /// <summary>At one strength, on each gated setting, the worst attack at that strength or below against the clean figure.</summary>
+    private static IEnumerable<Finding> WorstCase(string ruleId, DetectionRobustnessSettings settings, DetectionRun clean, IReadOnlyList<DetectionRun> runs, double eps, SourceLocation[] at)
+    {
+        foreach (var setting in settings.Gated)
+        {
+            var index = MissRateSetting.Standard.ToList().IndexOf(setting);
+            var cleanRate = 100 * clean.MissRates[index]!.LogAverage;
+            var worst = runs.MaxBy(r => r.MissRates[index]!.LogAverage)!;
+            var attacked = 100 * worst.MissRates[index]!.LogAverage;
+            var required = settings.MinRatioOfBaseline * (100 - cleanRate);
+            var properties = new Dictionary<string, object>
+            {
+                ["eps"] = eps, ["setting"] = setting.Name, ["cleanLaMR"] = Math.Round(cleanRate, 4), ["attackedLaMR"] = Math.Round(attacked, 4),
+                ["worstAttack"] = worst.Name, ["minRatioOfBaseline"] = settings.MinRatioOfBaseline,
+            };
+            yield return new Finding(ruleId, 100 - attacked >= required ? Outcome.Passed : Outcome.Failed,
+                Invariant($"worst-case/{setting.Name}/eps={eps}"),
+                Invariant($"{setting.Name}, eps {eps}: under {worst.Name} the log-average miss rate is {attacked:0.00} % against {cleanRate:0.00} % clean; ") +
+                Invariant($"100 - {attacked:0.00} = {100 - attacked:0.00} (at least {settings.MinRatioOfBaseline} x (100 - {cleanRate:0.00}) = {required:0.00} required)"),
+                at, properties);
+        }
+    }
+
+    private static Finding Agreement(string ruleId, DetectionRobustnessSettings settings, (double Relative, long Image)? disagreement, SourceLocation[] at)
+    {
+        if (disagreement is not { } worst)
+            return new Finding(ruleId, Outcome.Passed, "executor-agreement", "the detector runs in one runtime (TorchScript), which computes both the outputs and their gradients", at);
+        var text = Invariant($"the gate's ONNX executor and ONNX Runtime differ by at most {worst.Relative:0.###e+0} of the outputs' size (image {worst.Image})");
+        if (worst.Relative > settings.ExecutorTolerance)
+            throw new GateInputException(RobustnessGate.ModelExecutorsDisagree,
+                Invariant($"{text}; more than the tolerance {settings.ExecutorTolerance}: its gradients would attack another function than the model's, so nothing is concluded"), settings.Model.Location);
+        return new Finding(ruleId, Outcome.Passed, "executor-agreement", Invariant($"{text} (tolerance {settings.ExecutorTolerance})"), at,
+            new Dictionary<string, object> { ["relativeDifference"] = worst.Relative, ["executorTolerance"] = settings.ExecutorTolerance });
+    }
+
+    /// <summary>Every run's detections in COCO results form, keyed by run, in the annotations' image order.</summary>
+    private static string DetectionsJson(DetectionRun clean, IReadOnlyList<DetectionRun> runs)
+    {
+        var root = new JObject();
+        foreach (var run in runs.Prepend(clean))
+            root[run.Name] = new JArray(run.Detections.SelectMany(image => image.Value.Select(box => new JObject
+            {
+                ["image_id"] = image.Key, ["category_id"] = 1,
+                ["bbox"] = new JArray(box.X, box.Y, box.Width, box.Height), ["score"] = box.Score,
+            })));
+        return root.ToString(Formatting.None);
+    }
+
+    private static string Report(string ruleId, DetectionRobustnessSettings settings, DetectionRun clean, IReadOnlyList<DetectionRun> runs)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine($"### Detection robustness: {ruleId}");
+        text.AppendLine();
+        text.AppendLine(Invariant($"Log-average miss rate (%, lower is better) on each CityPersons setting; a strength passes when, on {string.Join(" and ", settings.Gated.Select(s => s.Name))}, ") +
+            Invariant($"100 - laMR under its worst attack is at least {settings.MinRatioOfBaseline} x (100 - clean laMR)."));
+        text.AppendLine();
+        text.AppendLine("| run | " + string.Join(" | ", MissRateSetting.Standard.Select(s => s.Name)) + " | seconds |");
+        text.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" --- |", MissRateSetting.Standard.Count)) + " --- |");
+        foreach (var run in runs.Prepend(clean))
+            text.AppendLine(Invariant($"| {run.Name} | {string.Join(" | ", run.MissRates.Select(r => r is null ? "n/a" : Invariant($"{100 * r.LogAverage:0.00}")))} | {run.Seconds:0.0} |"));
+        return text.ToString();
+    }
+}
