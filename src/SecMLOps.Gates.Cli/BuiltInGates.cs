@@ -18,6 +18,7 @@ public static class BuiltInGates
     public static GateRegistry Registry { get; } = new([
         new RobustnessGate(),
         new DetectionRobustnessGate(),
+        new AnnotationPoisoningGate(),
         new PoisoningGate(new ModelScorer(), [new TorchLabelModelTrainer(), new BoostedTreesLabelModelTrainer()]),
         new ProvenanceGate(),
         new StrideCoverageGate(),

@@ -70,7 +70,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         using var scope = NewDisposeScope();
         using var model = ModelUnderTest.Load(spec.Path, spec.Format, spec, device, spec.Location);
         var findings = new List<Finding>(context.VerifyDataset(settings.Dataset));
-        var images = DetectionImages.Load(settings.Dataset, spec, model.InputShape, context.Root.Relative(settings.Dataset.Path), context.RecordInput);
+        var images = DetectionImages.Load(settings.Dataset, model.InputShape, spec.ValueRange ?? (0, 1), spec.Location, context.Root.Relative(settings.Dataset.Path), context.RecordInput);
         var masking = new DetectionMasking(context.Rule.Id, settings, at);
         var head = settings.Head;
         var (low, high) = spec.ValueRange ?? (0, 1);

@@ -5,8 +5,8 @@ using SecMLOps.Gates.Inputs;
 
 namespace SecMLOps.Gates.Robustness.Detection;
 
-/// <summary>An annotated pedestrian: its box ([x, y, w, h], pixels), height, visible share, and whether the annotators marked it to be ignored (a crowd, a reflection, a poster).</summary>
-public sealed record AnnotatedBox(double X, double Y, double Width, double Height, double Visibility, bool Ignore);
+/// <summary>An annotated pedestrian: its box ([x, y, w, h], pixels), height, visible share, whether the annotators marked it to be ignored (a crowd, a reflection, a poster), and its annotation id where the file gives one.</summary>
+public sealed record AnnotatedBox(double X, double Y, double Width, double Height, double Visibility, bool Ignore, long? Id = null);
 
 /// <summary>A detected box ([x, y, w, h], pixels) and its score.</summary>
 public sealed record DetectedBox(double X, double Y, double Width, double Height, double Score);
@@ -59,7 +59,8 @@ public static class PedestrianBoxes
             var box = new AnnotatedBox(x, y, width,
                 annotation["height"] is { } declared ? Number(relativePath, declared, "height") : height,
                 Number(relativePath, annotation["vis_ratio"] ?? throw Malformed(relativePath, annotation, "'vis_ratio' (the visible share of the pedestrian) is missing"), "vis_ratio"),
-                annotation["ignore"] is { } ignore && Integer(relativePath, ignore, "ignore") != 0);
+                annotation["ignore"] is { } ignore && Integer(relativePath, ignore, "ignore") != 0,
+                annotation["id"] is not null ? Integer(relativePath, annotation, "id") : null);
             if (box.Visibility is < 0 or > 1)
                 throw Malformed(relativePath, annotation["vis_ratio"]!, $"vis_ratio {box.Visibility} is not a share between 0 and 1");
             (boxes.TryGetValue(image, out var list) ? list : boxes[image] = []).Add(box);

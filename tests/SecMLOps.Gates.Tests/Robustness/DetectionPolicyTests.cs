@@ -109,5 +109,22 @@ public sealed class DetectionPolicyTests : IDisposable
         Assert.Contains("'steps' is not an option of fgsm (it takes eps)", result.All);
     }
 
+    [Fact]
+    public void An_annotation_check_against_a_golden_set_that_is_not_pinned_is_an_error()
+    {
+        Policy(Annotations, """
+                - id: BOXES-1
+                  kind: annotation-poisoning
+                  enforcement: hard-mandatory
+                  severity: critical
+                  settings:
+                    training: evaluation
+                    golden: evaluation
+            """);
+        var result = Validate();
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("the golden dataset evaluation is the reference every box is judged by: pin its annotations with sha256", result.All);
+    }
+
     public void Dispose() => _repo.Dispose();
 }
