@@ -6,7 +6,9 @@ weights: half of every batch is replaced by PGD examples (L-inf eps 0.02, inputs
 of eps / 2 up the centre loss the gate's attacks raise); the clean half keeps clean quality, and starting from trained
 weights keeps the run within minutes on a CPU. detector-poisoned (ONNX only): plain training on the same
 scenes with annotations poisoned by make-scenes.py --poison-share 0.10 (false pedestrian boxes on clutter objects),
-the candidate a data-poisoning attack would produce. All train on TRAIN_SCENES scenes drawn in memory by
+the candidate a data-poisoning attack would produce. detector-pgd-poisoned (ONNX only): the same PGD adversarial
+training fine-tuned from detector-poisoned on the poisoned annotations, the defended pipeline under poisoning
+(train it in one run with detector-poisoned). All train on TRAIN_SCENES scenes drawn in memory by
 ../data/make-scenes.py (split train, seed 1; never written to disk) with fixed seeds.
 
 The network is fully convolutional: image [N, 3, 128, 256] in [0, 1] -> head [N, 4, 32, 64] (stride 4) with channels
@@ -308,11 +310,12 @@ def export(model, name, torchscript):
     print(f"{name}: written; ONNX operators {sorted(ops)}", flush=True)
 
 
-# name: (poisoned annotations, adversarial training, TorchScript too)
+# name: (poisoned annotations, adversarial training, TorchScript too, the weights adversarial training starts from)
 MODELS = {
-    "detector-undefended": (False, False, True),
-    "detector-pgd": (False, True, True),
-    "detector-poisoned": (True, False, False),
+    "detector-undefended": (False, False, True, None),
+    "detector-pgd": (False, True, True, "detector-undefended"),
+    "detector-poisoned": (True, False, False, None),
+    "detector-pgd-poisoned": (True, True, False, "detector-poisoned"),
 }
 
 
@@ -327,14 +330,16 @@ def main(names):
           f"({time.time() - started:.0f} s)", flush=True)
     trained = {}
     for name in names:
-        use_poisoned, adversarial, torchscript = MODELS[name]
+        use_poisoned, adversarial, torchscript, start = MODELS[name]
         print(f"{name}:", flush=True)
         begun = time.time()
         model = None
         if adversarial:
-            base = trained.get("detector-undefended")
+            base = trained.get(start)
             if base is None:
-                base = torch.jit.load(str(HERE / "detector-undefended.torchscript.pt"))
+                saved = HERE / f"{start}.torchscript.pt"
+                assert saved.exists(), f"{name} starts from {start}: train both in one run ({start} {name})"
+                base = torch.jit.load(str(saved))
             model = Detector()
             model.load_state_dict(base.state_dict())
         model = train(images, targets(poisoned if use_poisoned else coco, len(images)), adversarial, model)

@@ -4,45 +4,21 @@ using static TorchSharp.torch;
 namespace SecMLOps.Gates.Robustness.Detection;
 
 /// <summary>
-/// Where an image's annotated pedestrians put the center classification's targets, on the head's grid:
-/// the positive cells (one per counted pedestrian, at its center), the weight of every other cell as a
-/// negative (lower near a center, zero inside ignore regions), and the cells that still show a
-/// pedestrian to the decoder (its center cell and the eight around it).
-/// </summary>
-public sealed record CenterTargets(Tensor Positive, Tensor NegativeWeight, Tensor Regions)
-{
-    /// <summary>Whether each image has a pedestrian whose center the attacks can aim at.</summary>
-    public Tensor HasPedestrians => Positive.flatten(1).amax([1]).gt(Held(0));
-
-    /// <summary>The targets of the images at <paramref name="index"/>.</summary>
-    public CenterTargets Select(Tensor index) => new(Positive.index_select(0, index), NegativeWeight.index_select(0, index), Regions.index_select(0, index));
-}
-
-/// <summary>
 /// A center-and-scale detection head (CSP, VLPD): one output [N, 4, H/stride, W/stride] of the center
 /// score, the log of the height in cells, and the center's offset within its cell (y, then x). It
-/// decodes the output into boxes as those detectors do, and gives the center classification's loss
-/// (their focal loss), which the attacks raise.
+/// decodes the output into boxes as those detectors do; its candidates are the cells, a pedestrian's
+/// positive the cell of its center.
 /// </summary>
-public sealed record CenterScaleHead(int Stride, double AspectRatio, double ScoreThreshold, double NmsThreshold, bool CenterIsProbability)
+public sealed record CenterScaleHead(int Stride, double AspectRatio, double ScoreThreshold, double NmsThreshold, bool ScoreIsProbability)
+    : DetectionHead(ScoreThreshold, NmsThreshold, ScoreIsProbability)
 {
     private const int Channels = 4;
 
-    /// <summary>The center channel as logits, [N, h, w] (the log-odds of a head that outputs probabilities).</summary>
-    public Tensor CenterLogits(Tensor output)
-    {
-        var center = output.select(1, 0);
-        if (!CenterIsProbability)
-            return center;
-        var p = center.clamp(Held(1e-7), Held(1 - 1e-7));
-        return p.log() - p.neg().log1p();
-    }
-
-    /// <summary>The decision threshold as a logit: a cell above it gives a box.</summary>
-    public double ThresholdLogit => Math.Log(ScoreThreshold / (1 - ScoreThreshold));
+    /// <summary>The center channel as logits, [N, h, w].</summary>
+    public override Tensor ScoreLogits(Tensor output) => AsLogits(output.select(1, 0));
 
     /// <summary>An error message when the output is not [batch, 4, h, w] on the grid an input of this size gives; null when it is.</summary>
-    public string? ShapeProblem(long[] output, long batch, long height, long width)
+    public override string? ShapeProblem(long[] output, long batch, long height, long width)
     {
         long[] expected = [batch, Channels, height / Stride, width / Stride];
         return output.SequenceEqual(expected) ? null
@@ -54,11 +30,11 @@ public sealed record CenterScaleHead(int Stride, double AspectRatio, double Scor
     /// probability is above the threshold, then greedy non-maximum suppression (areas counted with the
     /// +1 pixel convention of the reference detectors), best first.
     /// </summary>
-    public IReadOnlyList<DetectedBox> Decode(Tensor output)
+    public override IReadOnlyList<DetectedBox> Decode(Tensor output)
     {
         using var scope = NewDisposeScope();
         var single = output.cpu().to_type(ScalarType.Float64);
-        var probability = CenterIsProbability ? single[0] : single[0].sigmoid();
+        var probability = AsProbabilities(single[0]);
         var cells = probability.gt(Held(ScoreThreshold)).nonzero();
         var count = (int)cells.shape[0];
         if (count == 0)
@@ -84,28 +60,9 @@ public sealed record CenterScaleHead(int Stride, double AspectRatio, double Scor
         return Suppress(candidates);
     }
 
-    private IReadOnlyList<DetectedBox> Suppress(List<DetectedBox> candidates)
-    {
-        var kept = new List<DetectedBox>();
-        foreach (var box in candidates.OrderByDescending(b => b.Score))
-        {
-            if (kept.Count >= MissRate.MaxDetectionsPerImage)
-                break;
-            if (kept.All(k => Overlap(k, box) <= NmsThreshold))
-                kept.Add(box);
-        }
-        return kept;
-    }
-
-    private static double Overlap(DetectedBox a, DetectedBox b)
-    {
-        var width = Math.Min(a.X + a.Width, b.X + b.Width) - Math.Max(a.X, b.X) + 1;
-        var height = Math.Min(a.Y + a.Height, b.Y + b.Height) - Math.Max(a.Y, b.Y) + 1;
-        if (width <= 0 || height <= 0)
-            return 0;
-        var intersection = width * height;
-        return intersection / ((a.Width + 1) * (a.Height + 1) + (b.Width + 1) * (b.Height + 1) - intersection);
-    }
+    /// <inheritdoc/>
+    public override CandidateTargets Targets(IReadOnlyList<IReadOnlyList<AnnotatedBox>> images, Tensor output, Device device) =>
+        Targets(images, output.shape[2], output.shape[3], device);
 
     /// <summary>
     /// The targets of a batch of images on a grid of <paramref name="rows"/> x <paramref name="columns"/> cells.
@@ -113,7 +70,7 @@ public sealed record CenterScaleHead(int Stride, double AspectRatio, double Scor
     /// hides any pedestrian counts. Near a center a negative weighs (1 - g)^4, g a Gaussian the size of the
     /// box (sigma a sixth of each side); cells inside an ignore box are neither.
     /// </summary>
-    public CenterTargets Targets(IReadOnlyList<IReadOnlyList<AnnotatedBox>> images, long rows, long columns, Device device)
+    public CandidateTargets Targets(IReadOnlyList<IReadOnlyList<AnnotatedBox>> images, long rows, long columns, Device device)
     {
         var positive = new float[images.Count * rows * columns];
         var weight = new float[positive.Length];
@@ -148,7 +105,7 @@ public sealed record CenterScaleHead(int Stride, double AspectRatio, double Scor
                 weight[offset + i] *= MathF.Pow(1 - gaussian[i], 4);
         }
         long[] shape = [images.Count, rows, columns];
-        return new CenterTargets(tensor(positive, shape, device: device), tensor(weight, shape, device: device), tensor(regions, shape, device: device));
+        return new CandidateTargets(tensor(positive, shape, device: device), tensor(weight, shape, device: device), tensor(regions, shape, device: device));
     }
 
     private static void ForCells(double left, double top, double right, double bottom, long rows, long columns, Action<long, long> visit)
@@ -156,23 +113,5 @@ public sealed record CenterScaleHead(int Stride, double AspectRatio, double Scor
         for (var r = Math.Max(0, (long)Math.Floor(top)); r <= Math.Min(rows - 1, (long)Math.Floor(bottom)); r++)
             for (var c = Math.Max(0, (long)Math.Floor(left)); c <= Math.Min(columns - 1, (long)Math.Floor(right)); c++)
                 visit(r, c);
-    }
-
-    /// <summary>
-    /// The center classification's loss per image, [N]: binary cross-entropy, -log p on the positive cells
-    /// and -w log(1 - p) on the others (w their negative weight), the two averaged apart (over the positives,
-    /// and over the negatives' weights) so that a few pedestrians are not drowned by thousands of background
-    /// cells. Training adds a focal factor, (1 - p)^2 and p^2, which the attacks leave out: it flattens the
-    /// gradient wherever the detector is confident, and a confident detector would look robust for it.
-    /// Raising the loss hides pedestrians and puts centers where there are none.
-    /// </summary>
-    public static Tensor CenterLoss(Tensor logits, CenterTargets targets)
-    {
-        var missed = nn.functional.softplus(-logits) * targets.Positive;
-        var negativeWeight = targets.NegativeWeight * targets.Positive.neg().add(Held(1));
-        var invented = nn.functional.softplus(logits) * negativeWeight;
-        var positives = targets.Positive.flatten(1).sum([1]).clamp_min(Held(1));
-        var negatives = negativeWeight.flatten(1).sum([1]).clamp_min(Held(1e-6));
-        return (missed.flatten(1).sum([1]) / positives).Plus(invented.flatten(1).sum([1]) / negatives);
     }
 }

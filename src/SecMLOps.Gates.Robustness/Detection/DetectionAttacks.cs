@@ -5,11 +5,11 @@ using static TorchSharp.torch;
 namespace SecMLOps.Gates.Robustness.Detection;
 
 /// <summary>
-/// What the attacks on a detector need: the center logits of inputs in raw value space (normalization
-/// lives in the function), the valid input range, the center loss's input gradient, and the rule's
+/// What the attacks on a detector need: the candidates' score logits of inputs in raw value space
+/// (normalization lives in the function), the valid input range, the score loss's input gradient, and the rule's
 /// random generator.
 /// </summary>
-public sealed class DetectionTarget(Func<Tensor, Tensor> centerLogits, double low, double high, double thresholdLogit, Generator generator)
+public sealed class DetectionTarget(Func<Tensor, Tensor> scoreLogits, double low, double high, double thresholdLogit, Generator generator)
 {
     public double Low => low;
     public double High => high;
@@ -19,19 +19,19 @@ public sealed class DetectionTarget(Func<Tensor, Tensor> centerLogits, double lo
     /// <summary>The logit above which a cell gives a box.</summary>
     public double ThresholdLogit => thresholdLogit;
 
-    public Tensor CenterLogits(Tensor x) => centerLogits(x);
+    public Tensor ScoreLogits(Tensor x) => scoreLogits(x);
 
     public Tensor Clip(Tensor x) => x.clamp(Held(low), Held(high));
 
     /// <summary>Keeps x inside the eps-ball (L-inf, raw units) around the clean point and inside the valid range.</summary>
     public Tensor Project(Tensor x, Tensor clean, double radius) => Clip(clean.Plus((x - clean).clamp(Held(-radius), Held(radius))));
 
-    /// <summary>The center loss per image and its input gradient (images do not interact).</summary>
-    public (Tensor Gradient, Tensor Loss) LossGradient(Tensor x, CenterTargets targets)
+    /// <summary>The score loss per image and its input gradient (images do not interact).</summary>
+    public (Tensor Gradient, Tensor Loss) LossGradient(Tensor x, CandidateTargets targets)
     {
         using var enabled = enable_grad();
         var input = x.detach().requires_grad_(true);
-        var loss = CenterScaleHead.CenterLoss(centerLogits(input), targets);
+        var loss = DetectionHead.ScoreLoss(scoreLogits(input), targets);
         var gradient = autograd.grad([loss.sum()], [input])[0].detach();
         return (gradient, loss.detach());
     }
@@ -40,16 +40,16 @@ public sealed class DetectionTarget(Func<Tensor, Tensor> centerLogits, double lo
 /// <summary>One attack on a detector: clean images and their targets in, adversarial images in the valid range out.</summary>
 public abstract class DetectionAttack
 {
-    public abstract Tensor Run(DetectionTarget target, Tensor x, CenterTargets targets);
+    public abstract Tensor Run(DetectionTarget target, Tensor x, CandidateTargets targets);
 
     /// <summary>The point judged: bounded attacks already are in the eps-ball; minimal-perturbation ones are projected onto it.</summary>
     public virtual Tensor WithinBudget(DetectionTarget target, Tensor x, Tensor adversarial, double eps) => adversarial;
 }
 
-/// <summary>One signed step of eps up the center loss.</summary>
+/// <summary>One signed step of eps up the score loss.</summary>
 public sealed class DetectionFgsm(double eps) : DetectionAttack
 {
-    public override Tensor Run(DetectionTarget target, Tensor x, CenterTargets targets)
+    public override Tensor Run(DetectionTarget target, Tensor x, CandidateTargets targets)
     {
         var (gradient, _) = target.LossGradient(x, targets);
         using var _ = no_grad();
@@ -60,7 +60,7 @@ public sealed class DetectionFgsm(double eps) : DetectionAttack
 /// <summary>Signed steps of stepFraction x eps from a random point of the eps-ball, each projected back; each image keeps its highest-loss iterate.</summary>
 public sealed class DetectionPgd(double eps, int steps, double stepFraction) : DetectionAttack
 {
-    public override Tensor Run(DetectionTarget target, Tensor x, CenterTargets targets)
+    public override Tensor Run(DetectionTarget target, Tensor x, CandidateTargets targets)
     {
         using var scope = NewDisposeScope();
         var radius = eps * target.Range;
@@ -86,9 +86,10 @@ public sealed class DetectionPgd(double eps, int steps, double stepFraction) : D
 }
 
 /// <summary>
-/// DeepFool on the pedestrian-center classification. Each image's decision "a pedestrian is found" is
-/// f(x) = log sum exp over the cells around every annotated center of (logit - threshold logit): above 0
-/// some such cell still gives a box, below 0 none does. Each iteration linearises f and takes the
+/// DeepFool on the pedestrian classification. Each image's decision "a pedestrian is found" is
+/// f(x) = log sum exp over the candidates that find an annotated pedestrian (a center-scale head: the cells
+/// around its center; a box-list head: the boxes matching it) of (logit - threshold logit): above 0
+/// some such candidate still gives a box, below 0 none does. Each iteration linearises f and takes the
 /// smallest L-inf step that reaches f = 0 (directions blocked by the input range left out), until no
 /// image's f is positive; the total perturbation r is overshot, x + (1 + xi) r, as the SecMLOps paper
 /// defines it. Images without a pedestrian are left as they are. The gate projects the result onto
@@ -107,13 +108,13 @@ public sealed class DetectionDeepFool(double overshoot, int maxIterations) : Det
         return target.Project(adversarial, x, eps * target.Range);
     }
 
-    public override Tensor Run(DetectionTarget target, Tensor x, CenterTargets targets) => From(target, x, x, targets);
+    public override Tensor Run(DetectionTarget target, Tensor x, CandidateTargets targets) => From(target, x, x, targets);
 
     /// <summary>
     /// DeepFool started at <paramref name="start"/>; its result is judged against <paramref name="x"/>'s budget by
     /// the caller. Each iteration runs the detector only on the images whose pedestrians still show.
     /// </summary>
-    public Tensor From(DetectionTarget target, Tensor start, Tensor x, CenterTargets targets)
+    public Tensor From(DetectionTarget target, Tensor start, Tensor x, CandidateTargets targets)
     {
         using var scope = NewDisposeScope();
         var total = zeros_like(start);
@@ -148,11 +149,11 @@ public sealed class DetectionDeepFool(double overshoot, int maxIterations) : Det
     }
 
     /// <summary>f per image and its input gradient; -inf for an image without a pedestrian.</summary>
-    private static (Tensor Gradient, Tensor F) Decision(DetectionTarget target, Tensor x, CenterTargets targets)
+    private static (Tensor Gradient, Tensor F) Decision(DetectionTarget target, Tensor x, CandidateTargets targets)
     {
         using var enabled = enable_grad();
         var input = x.detach().requires_grad_(true);
-        var margin = target.CenterLogits(input).sub(Held(target.ThresholdLogit));
+        var margin = target.ScoreLogits(input).sub(Held(target.ThresholdLogit));
         var masked = margin.masked_fill(targets.Regions.le(Held(0)), Held(double.NegativeInfinity));
         var f = masked.flatten(1).logsumexp(1);
         var finite = f.isfinite();
@@ -166,7 +167,7 @@ public sealed class DetectionFgsmThenDeepFool(double eps, double overshoot, int 
 {
     private readonly DetectionDeepFool _deepFool = new(overshoot, maxIterations);
 
-    public override Tensor Run(DetectionTarget target, Tensor x, CenterTargets targets) =>
+    public override Tensor Run(DetectionTarget target, Tensor x, CandidateTargets targets) =>
         _deepFool.From(target, new DetectionFgsm(eps).Run(target, x, targets), x, targets);
 
     public override Tensor WithinBudget(DetectionTarget target, Tensor x, Tensor adversarial, double eps) => _deepFool.WithinBudget(target, x, adversarial, eps);

@@ -30,7 +30,7 @@ internal sealed class DetectionMasking(string ruleId, DetectionRobustnessSetting
     {
         var fraction = images.Counted == 0 ? 0 : (double)images.Zero / images.Counted;
         Add(MaskingChecks.ZeroGradients, "gradient-masking/zero-gradients", fraction > settings.Masking.MaxZeroGradientFraction,
-            Invariant($"{images.Zero} of {images.Counted} images with pedestrians ({fraction:P1}) have an all-zero input gradient of the center loss (at most {settings.Masking.MaxZeroGradientFraction:P1} allowed)") +
+            Invariant($"{images.Zero} of {images.Counted} images with pedestrians ({fraction:P1}) have an all-zero input gradient of the score loss (at most {settings.Masking.MaxZeroGradientFraction:P1} allowed)") +
             (fraction > settings.Masking.MaxZeroGradientFraction ? ": gradient masking suspected, white-box results cannot be trusted" : ""),
             new Dictionary<string, object>
             {

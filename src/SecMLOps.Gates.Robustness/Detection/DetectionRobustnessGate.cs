@@ -48,13 +48,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
 
     public override GateResult Evaluate(GateContext context, DetectionRobustnessSettings settings)
     {
-        var device = settings.Device switch
-        {
-            "cpu" => CPU,
-            "cuda" when cuda.is_available() => CUDA,
-            "cuda" => throw new GateInputException(EngineRules.UnsupportedModelFeature, "device: cuda was requested but libtorch sees no CUDA device (build with -p:SecMLOpsTorchBackend=cuda on a GPU machine)", context.RuleLocation),
-            _ => cuda.is_available() ? CUDA : CPU,
-        };
+        var device = RobustnessGate.SelectDevice(settings.Device, context.RuleLocation);
         context.Progress($"device {device.type}, detector {Path.GetFileName(settings.Model.Path)} ({settings.Model.Format}); {ModelConfinement.Status}");
         var (findings, clean, runs) = ModelConfinement.Run(() => Attack(context, settings, device));
         if (settings.Detections is { } output)
@@ -74,8 +68,6 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         var masking = new DetectionMasking(context.Rule.Id, settings, at);
         var head = settings.Head;
         var (low, high) = spec.ValueRange ?? (0, 1);
-        var rows = model.InputShape[1] / head.Stride;
-        var columns = model.InputShape[2] / head.Stride;
 
         var watch = Stopwatch.StartNew();
         var (cleanDetections, disagreement) = CleanPass(model, images, settings, spec.Location);
@@ -88,8 +80,8 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
             throw new GateInputException(EngineRules.InputMalformed,
                 $"dataset {settings.Dataset.Name} has no pedestrian the {setting.Name} setting counts, so its miss rate is not a figure; gate another setting or annotate such pedestrians", settings.Dataset.Location);
 
-        var target = new DetectionTarget(x => head.CenterLogits(model.Forward(x)), low, high, head.ThresholdLogit, new Generator((ulong)settings.Seed, device));
-        var batches = Batches(images, settings.BatchSize, rows, columns, device, head);
+        var target = new DetectionTarget(x => head.ScoreLogits(model.Forward(x)), low, high, head.ThresholdLogit, new Generator((ulong)settings.Seed, device));
+        var batches = Batches(model, images, settings.BatchSize, head);
         masking.Zero(ZeroGradientImages(target, images, batches, device));
 
         var runs = new List<DetectionRun>();
@@ -102,7 +94,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         var sanityAttack = DetectionAttackCatalogue.SanityCheckAttack;
         var sanityOptions = (JObject)Schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword]![sanityAttack.Name]!;
         var sample = images.WithPedestrians(settings.Sanity.Images);
-        var sanity = Run(model, sample, Batches(sample, settings.BatchSize, rows, columns, device, head), target, sanityAttack.Create(sanityOptions, settings.Sanity.LargeEps, null),
+        var sanity = Run(model, sample, Batches(model, sample, settings.BatchSize, head), target, sanityAttack.Create(sanityOptions, settings.Sanity.LargeEps, null),
             settings.Sanity.LargeEps, Invariant($"sanity-{sanityAttack.Name}/eps={settings.Sanity.LargeEps}"), settings, context, Invariant($"sanity check on {sample.Count} images"));
         masking.Sanity(clean, sanity, settings.Gated[0]);
 
@@ -115,16 +107,18 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         return (findings, clean, runs);
     }
 
-    /// <summary>Each image's targets, made once for every attack.</summary>
-    private static List<(int Start, int Count, CenterTargets Targets)> Batches(DetectionImages images, int batchSize, long rows, long columns, Device device, CenterScaleHead head)
+    /// <summary>Each image's targets, made once for every attack from its annotations and the detector's clean output.</summary>
+    private static List<(int Start, int Count, CandidateTargets Targets)> Batches(ModelUnderTest model, DetectionImages images, int batchSize, DetectionHead head)
     {
-        var batches = new List<(int, int, CenterTargets)>();
+        var batches = new List<(int, int, CandidateTargets)>();
         for (var start = 0; start < images.Count; start += batchSize)
         {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
             var count = Math.Min(batchSize, images.Count - start);
             var boxes = images.ImageIds.Skip(start).Take(count).Select(images.Truth.Of).ToList();
-            var targets = head.Targets(boxes, rows, columns, device);
-            batches.Add((start, count, new CenterTargets(targets.Positive.DetachFromDisposeScope(), targets.NegativeWeight.DetachFromDisposeScope(), targets.Regions.DetachFromDisposeScope())));
+            var output = model.Forward(images.Inputs.narrow(0, start, count).to(model.Device));
+            batches.Add((start, count, head.Targets(boxes, output, model.Device).Detached()));
         }
         return batches;
     }
@@ -157,7 +151,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         return (detections, worst);
     }
 
-    private static void Decode(CenterScaleHead head, Tensor outputs, DetectionImages images, int start, Dictionary<long, IReadOnlyList<DetectedBox>> into)
+    private static void Decode(DetectionHead head, Tensor outputs, DetectionImages images, int start, Dictionary<long, IReadOnlyList<DetectedBox>> into)
     {
         for (var i = 0; i < outputs.shape[0]; i++)
             into[images.ImageIds[start + i]] = head.Decode(outputs[i]).Select(Rounded).ToList();
@@ -178,7 +172,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
     }
 
     /// <summary>Of the images with a pedestrian, those whose center-loss gradient is all zero, and how many there are.</summary>
-    private static (int Zero, int Counted) ZeroGradientImages(DetectionTarget target, DetectionImages images, IReadOnlyList<(int Start, int Count, CenterTargets Targets)> batches, Device device)
+    private static (int Zero, int Counted) ZeroGradientImages(DetectionTarget target, DetectionImages images, IReadOnlyList<(int Start, int Count, CandidateTargets Targets)> batches, Device device)
     {
         var (zero, counted) = (0, 0);
         foreach (var (start, count, targets) in batches)
@@ -192,7 +186,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         return (zero, counted);
     }
 
-    private static DetectionRun Run(ModelUnderTest model, DetectionImages images, IReadOnlyList<(int Start, int Count, CenterTargets Targets)> batches, DetectionTarget target,
+    private static DetectionRun Run(ModelUnderTest model, DetectionImages images, IReadOnlyList<(int Start, int Count, CandidateTargets Targets)> batches, DetectionTarget target,
         DetectionAttack attack, double eps, string name, DetectionRobustnessSettings settings, GateContext context, string position)
     {
         var watch = Stopwatch.StartNew();

@@ -24,7 +24,7 @@ public sealed record DetectionSanitySettings(int Images, double LargeEps, double
 public sealed record DetectionRobustnessSettings(
     DatasetSpec Dataset,
     ModelSpec Model,
-    CenterScaleHead Head,
+    DetectionHead Head,
     IReadOnlyList<MissRateSetting> Gated,
     double MinRatioOfBaseline,
     IReadOnlyList<PlannedDetectionAttack> Attacks,
@@ -48,7 +48,7 @@ public sealed record DetectionRobustnessSettings(
         var model = binder.Model("attacks a detector");
         if (model is { InputLayout: not (null or "NCHW") })
             binder.Error(EngineRules.UnsupportedModelFeature, $"a detector takes images as [channels, height, width] (NCHW); spec.model.inputLayout is {model.InputLayout}", null);
-        var head = binder.Child("head");
+        var head = BindHead(binder.Child("head"));
         var masking = binder.Child("gradientMasking");
         var sanity = binder.Child("sanity");
         var gated = binder.Texts("missRateSettings").Select(name => MissRateSetting.Standard.Single(s => s.Name == name)).ToList();
@@ -56,16 +56,33 @@ public sealed record DetectionRobustnessSettings(
             gated = [MissRateSetting.Standard[0]];
         var attacks = PlanAttacks(binder, attackDefaults);
         var detections = binder.OutputFile("detections", "detections");
-        if (dataset is null || model is null || binder.HasErrors)
+        if (dataset is null || model is null || head is null || binder.HasErrors)
             return null;
         return new DetectionRobustnessSettings(
             dataset, model,
-            new CenterScaleHead(head.Integer("stride"), head.Number("aspectRatio"), head.Number("scoreThreshold"), head.Number("nmsThreshold"), head.Text("center") == "probabilities"),
+            head,
             gated, binder.Number("minRatioOfBaseline"), attacks,
             binder.Text("device"), binder.Integer("batchSize"), binder.Integer("seed"), binder.Number("executorTolerance"),
             new DetectionMaskingSettings(masking.Number("maxZeroGradientFraction"), masking.Texts("accept").ToHashSet()),
             new DetectionSanitySettings(sanity.Integer("images"), sanity.Number("largeEps"), sanity.Number("minLargeEpsMissRate")),
             detections);
+    }
+
+    /// <summary>Keys of the head setting that only one kind of head reads, and that kind.</summary>
+    private static readonly (string Key, string Kind)[] KindKeys =
+        [("stride", "center-scale"), ("aspectRatio", "center-scale"), ("center", "center-scale"), ("boxFormat", "boxes"), ("score", "boxes")];
+
+    /// <summary>The head the policy describes; a key another kind of head reads is an error at it, never ignored.</summary>
+    private static DetectionHead? BindHead(SettingsBinder head)
+    {
+        var kind = head.Text("kind");
+        foreach (var (key, owner) in KindKeys.Where(k => k.Kind != kind && head.Has(k.Key)))
+            head.Error(EngineRules.SchemaViolation, $"'{key}' describes a {owner} head; this head is {kind}", head.Node.Property(key));
+        if (head.HasErrors)
+            return null;
+        return kind == "boxes"
+            ? new BoxListHead(Enum.Parse<BoxFormat>(head.Text("boxFormat"), ignoreCase: true), head.Number("scoreThreshold"), head.Number("nmsThreshold"), head.Text("score") == "probabilities")
+            : new CenterScaleHead(head.Integer("stride"), head.Number("aspectRatio"), head.Number("scoreThreshold"), head.Number("nmsThreshold"), head.Text("center") == "probabilities");
     }
 
     /// <summary>Each listed attack at each of its strengths and overshoots, options the policy leaves out taken from the schema's defaults.</summary>

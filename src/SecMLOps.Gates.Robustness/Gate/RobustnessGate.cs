@@ -132,7 +132,8 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         return schema;
     }
 
-    private static Device SelectDevice(string requested, SourceLocation at) => requested switch
+    /// <summary>The device a rule's <c>device</c> setting asks for: cuda when libtorch sees one unless cpu is asked for; cuda asked for and absent is an error.</summary>
+    internal static Device SelectDevice(string requested, SourceLocation at) => requested switch
     {
         "cpu" => CPU,
         "cuda" when cuda.is_available() => CUDA,

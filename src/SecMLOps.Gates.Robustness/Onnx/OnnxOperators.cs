@@ -24,6 +24,7 @@ internal static class OnnxOperators
         ["LeakyRelu"] = (["alpha"], n => [n.Input(0).leaky_relu(Held(n.Float("alpha", 0.01f)))]),
         ["Sigmoid"] = ([], n => [n.Input(0).sigmoid()]),
         ["Tanh"] = ([], n => [n.Input(0).tanh()]),
+        ["Exp"] = ([], n => [n.Input(0).exp()]),
         ["Softmax"] = (["axis"], n => [Softmax(n, log: false)]),
         ["LogSoftmax"] = (["axis"], n => [Softmax(n, log: true)]),
         ["Conv"] = (["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"], n => [Conv(n)]),

@@ -12,7 +12,7 @@ namespace SecMLOps.Gates.Tests.Robustness;
 [Collection(LibTorchCollection.Name)]
 public sealed class DetectionHeadTests
 {
-    private static readonly CenterScaleHead Head = new(Stride: 4, AspectRatio: 0.41, ScoreThreshold: 0.1, NmsThreshold: 0.5, CenterIsProbability: false);
+    private static readonly CenterScaleHead Head = new(Stride: 4, AspectRatio: 0.41, ScoreThreshold: 0.1, NmsThreshold: 0.5, ScoreIsProbability: false);
 
     /// <summary>An output [4, 8, 16] with every center logit at -9 (probability 1e-4) except the given cells.</summary>
     private static Tensor Output(params (int Row, int Column, double Logit, double Height, double OffsetY, double OffsetX)[] cells)
@@ -59,15 +59,15 @@ public sealed class DetectionHeadTests
         var probabilities = logits.clone();
         probabilities[0] = logits[0].sigmoid();
         var expected = Head.Decode(logits);
-        var actual = (Head with { CenterIsProbability = true }).Decode(probabilities);
+        var actual = (Head with { ScoreIsProbability = true }).Decode(probabilities);
         Assert.Equal(expected.Count, actual.Count);
         foreach (var (e, a) in expected.Zip(actual))
         {
             Assert.Equal(e.X, a.X, 4);
             Assert.Equal(e.Score, a.Score, 5);
         }
-        var recovered = (Head with { CenterIsProbability = true }).CenterLogits(probabilities.unsqueeze(0));
-        Assert.True((recovered - Head.CenterLogits(logits.unsqueeze(0))).abs().max().item<float>() < 1e-3f);
+        var recovered = (Head with { ScoreIsProbability = true }).ScoreLogits(probabilities.unsqueeze(0));
+        Assert.True((recovered - Head.ScoreLogits(logits.unsqueeze(0))).abs().max().item<float>() < 1e-3f);
     }
 
     [Fact]
@@ -94,13 +94,13 @@ public sealed class DetectionHeadTests
         var targets = Head.Targets([[person]], 8, 16, CPU);
         var logits = full(1, 8, 16, -5f);
         logits[0, 6, 6] = 5f;
-        var loss = CenterScaleHead.CenterLoss(logits, targets).item<float>();
+        var loss = DetectionHead.ScoreLoss(logits, targets).item<float>();
         var faded = logits.clone();
         faded[0, 6, 6] = -1f;
         var lit = logits.clone();
         lit[0, 0, 0] = 3f;
-        Assert.True(CenterScaleHead.CenterLoss(faded, targets).item<float>() > loss);
-        Assert.True(CenterScaleHead.CenterLoss(lit, targets).item<float>() > loss);
+        Assert.True(DetectionHead.ScoreLoss(faded, targets).item<float>() > loss);
+        Assert.True(DetectionHead.ScoreLoss(lit, targets).item<float>() > loss);
     }
 
     /// <summary>
@@ -111,7 +111,7 @@ public sealed class DetectionHeadTests
     private static DetectionTarget BrightnessDetector() =>
         new(x => nn.functional.avg_pool2d(x.mean([1], keepdim: true), 4).squeeze(1) * 40 - 10, 0, 1, Head.ThresholdLogit, new Generator(3));
 
-    private static (Tensor Image, CenterTargets Targets) BrightPedestrian()
+    private static (Tensor Image, CandidateTargets Targets) BrightPedestrian()
     {
         // The pedestrian covers rows 4-31 and columns 20-35; its center (28, 18) is in cell row 4, column 7.
         var image = full(1, 1, 32, 64, 0.1f);
@@ -125,10 +125,10 @@ public sealed class DetectionHeadTests
     {
         var target = BrightnessDetector();
         var (image, targets) = BrightPedestrian();
-        Assert.True(target.CenterLogits(image).masked_select(targets.Regions.gt(0)).max().item<float>() > target.ThresholdLogit);
+        Assert.True(target.ScoreLogits(image).masked_select(targets.Regions.gt(0)).max().item<float>() > target.ThresholdLogit);
 
         var adversarial = new DetectionDeepFool(overshoot: 0.02, maxIterations: 50).Run(target, image, targets);
-        var regions = target.CenterLogits(adversarial).masked_select(targets.Regions.gt(0));
+        var regions = target.ScoreLogits(adversarial).masked_select(targets.Regions.gt(0));
         Assert.True(regions.max().item<float>() < target.ThresholdLogit);
         // Logit 40 x 0.5 - 10 = 10 must fall below about -2.2: the brightness by about 0.3, not to the floor.
         var change = (adversarial - image).abs().max().item<float>();
@@ -160,7 +160,68 @@ public sealed class DetectionHeadTests
         {
             var adversarial = attack.WithinBudget(target, image, attack.Run(target, image, targets), 0.03);
             Assert.InRange((adversarial - image).abs().max().item<float>(), 0.029f, 0.0301f);
-            Assert.True(target.CenterLogits(adversarial)[0, 4, 7].item<float>() < target.CenterLogits(image)[0, 4, 7].item<float>() - 1, attack.GetType().Name);
+            Assert.True(target.ScoreLogits(adversarial)[0, 4, 7].item<float>() < target.ScoreLogits(image)[0, 4, 7].item<float>() - 1, attack.GetType().Name);
         }
+    }
+
+    private static readonly BoxListHead Boxes = new(BoxFormat.Xyxy, ScoreThreshold: 0.1, NmsThreshold: 0.5, ScoreIsProbability: true);
+
+    [Fact]
+    public void A_box_list_decodes_each_box_format_into_the_same_box()
+    {
+        // One pedestrian, left 10, top 20, 16 wide, 40 tall, probability 0.9, in each of the three forms.
+        foreach (var (format, values) in new[] { (BoxFormat.Xyxy, new[] { 10f, 20, 26, 60 }), (BoxFormat.Xywh, new[] { 10f, 20, 16, 40 }), (BoxFormat.Cxcywh, new[] { 18f, 40, 16, 40 }) })
+        {
+            var box = Assert.Single((Boxes with { Format = format }).Decode(tensor(values.Append(0.9f).ToArray(), [1, 5])));
+            Assert.Equal((10.0, 20.0, 16.0, 40.0, 0.9), (box.X, box.Y, box.Width, box.Height, Math.Round(box.Score, 6)));
+        }
+    }
+
+    [Fact]
+    public void A_box_list_keeps_boxes_above_the_threshold_and_suppresses_overlaps_unless_told_not_to()
+    {
+        var output = tensor(new[]
+        {
+            10f, 20, 26, 60, 0.9f,     // best
+            11, 21, 27, 61, 0.8f,      // almost the same box: suppressed at 0.5, kept at 1
+            100, 20, 116, 60, 0.09f,   // below the threshold: no box
+            50, 20, 40, 60, 0.95f,     // right of its left edge: not a box
+        }, [4, 5]);
+        Assert.Equal([0.9], Boxes.Decode(output).Select(b => Math.Round(b.Score, 6)));
+        Assert.Equal([0.9, 0.8], (Boxes with { NmsThreshold = 1 }).Decode(output).Select(b => Math.Round(b.Score, 6)));
+        var logits = output.clone();
+        logits[.., 4] = tensor(new[] { 2.0f, 1, -3, 4 });
+        Assert.Equal([1 / (1 + Math.Exp(-2.0))], (Boxes with { ScoreIsProbability = false }).Decode(logits).Select(b => Math.Round(b.Score, 6)), new ToleranceComparer(1e-6));
+        Assert.Contains("[1, candidates, 5]", Boxes.ShapeProblem([1, 4, 4], 1, 128, 256));
+        Assert.Null(Boxes.ShapeProblem([1, 4, 5], 1, 128, 256));
+    }
+
+    [Fact]
+    public void A_box_list_aims_at_boxes_matching_a_pedestrian_and_at_boxes_far_from_any_outside_ignore_regions()
+    {
+        var person = new AnnotatedBox(10, 20, 16, 40, 1.0, Ignore: false);
+        var crowd = new AnnotatedBox(100, 0, 60, 60, 1.0, Ignore: true);
+        var output = tensor(new[]
+        {
+            10f, 20, 26, 60, 0.9f,     // the pedestrian (IoU 1): positive
+            12, 22, 28, 62, 0.2f,      // IoU 0.73: positive
+            18, 20, 34, 60, 0.3f,      // half a box off (IoU 1/3): neither
+            200, 60, 216, 100, 0.1f,   // away from everyone: negative
+            110, 10, 126, 50, 0.5f,    // inside the crowd: neither
+            40, 40, 30, 60, 0.5f,      // not a box: neither
+        }, [1, 6, 5]);
+        var targets = Boxes.Targets([[person, crowd]], output, CPU);
+        Assert.Equal([1f, 1, 0, 0, 0, 0], targets.Positive[0].data<float>().ToArray());
+        Assert.Equal([1f, 1, 0, 1, 0, 0], (targets.Positive + targets.NegativeWeight)[0].data<float>().ToArray());
+        Assert.Equal(targets.Positive[0].data<float>().ToArray(), targets.Regions[0].data<float>().ToArray());
+        Assert.True(targets.HasPedestrians[0].item<bool>());
+        Assert.False(Boxes.Targets([[crowd]], output, CPU).HasPedestrians[0].item<bool>());
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double value) => 0;
     }
 }

@@ -110,6 +110,16 @@ public sealed class DetectionPolicyTests : IDisposable
     }
 
     [Fact]
+    public void A_key_of_the_other_kind_of_head_is_an_error_at_its_line()
+    {
+        Policy(Annotations, DetectionRule.Replace("attacks:", "head: {kind: boxes, stride: 8}\n        attacks:"));
+        var result = Validate();
+        Assert.True(result.ExitCode == 2, result.All);
+        Assert.Contains("policies/detector.yaml:18:", result.All);
+        Assert.Contains("'stride' describes a center-scale head; this head is boxes", result.All);
+    }
+
+    [Fact]
     public void An_annotation_check_against_a_golden_set_that_is_not_pinned_is_an_error()
     {
         Policy(Annotations, """
