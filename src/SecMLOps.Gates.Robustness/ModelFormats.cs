@@ -9,22 +9,23 @@ public sealed record LoadedModel(IClassifierModel Differentiable, IClassifierMod
 
 /// <summary>
 /// A model format as policies name it (<c>spec.model.format</c>): the file extensions <c>init</c>
-/// recognises, how a file loads, and, where the format declares its input, how that shape is read
-/// without loading the model (null: the policy must give <c>inputShape</c>).
+/// recognises, how a file loads, and, where the format declares its input and output, how those shapes
+/// are read without loading the model (null: the policy must give <c>inputShape</c>, and <c>init</c>
+/// cannot tell a detector's head from its output).
 /// </summary>
-public sealed record ModelFormat(string Name, IReadOnlyList<string> Extensions, Func<string, bool, LoadedModel> Load, Func<string, long[]>? ReadInputShape);
+public sealed record ModelFormat(string Name, IReadOnlyList<string> Extensions, Func<string, bool, LoadedModel> Load, Func<string, long[]>? ReadInputShape, Func<string, long[]>? ReadOutputShape);
 
 /// <summary>Every model format the gate loads, in one list: nothing outside it matches on a format's name.</summary>
 public static class ModelFormats
 {
     public static IReadOnlyList<ModelFormat> All { get; } =
     [
-        new("onnx", [".onnx"], LoadOnnx, OnnxGraphModel.ReadInputShape),
+        new("onnx", [".onnx"], LoadOnnx, OnnxGraphModel.ReadInputShape, OnnxGraphModel.ReadOutputShape),
         new("torchscript", [".pt", ".pth", ".torchscript"], (path, _) =>
         {
             var model = TorchScriptModel.Load(path);
             return new LoadedModel(model, model, TorchScriptModel.GradientBlockingCalls(path), null);
-        }, null),
+        }, null, null),
     ];
 
     public static ModelFormat? Find(string name) => All.FirstOrDefault(f => f.Name == name);

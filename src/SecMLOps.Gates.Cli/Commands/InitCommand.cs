@@ -29,15 +29,16 @@ internal static class InitCommand
     {
         var model = new Option<string>("--model") { Description = "The model file (ONNX or TorchScript), relative to the current folder.", Required = true };
         var inputShape = new Option<string?>("--input-shape") { Description = "One sample's shape without the batch, e.g. 1,28,28 (read from an ONNX model when not given)." };
-        var data = new Option<string?>("--evaluation-data") { Description = "Labelled data the robustness rule attacks (idx, csv, npy, npz); without it the rule is left commented out." };
+        var data = new Option<string?>("--evaluation-data") { Description = "Labelled data the robustness rule attacks (idx, csv, npy, npz), or a pedestrian detector's annotations (CityPersons COCO JSON, .json); without it the rule is left commented out." };
         var labels = new Option<string?>("--evaluation-labels") { Description = "The labels file, for idx and npy data." };
+        var images = new Option<string?>("--evaluation-images") { Description = "The folder of the annotated images, for pedestrian annotations. Default: images/ beside the annotations." };
         var directory = new Option<string>("--directory", "-d") { Description = "Where the policy and threat model go.", DefaultValueFactory = _ => "policies" };
         var name = new Option<string?>("--name") { Description = "The policy's name (lower case, digits and dashes). Default: the model file's name." };
         var force = new Option<bool>("--force") { Description = "Overwrite files that exist." };
         var repoRoot = CommonOptions.RepositoryRoot();
         var command = new Command("init", $"Write a commented policy (NAME{PolicySuffix}), a threat-model skeleton (NAME{ThreatModelSuffix}) and a workflow ({WorkflowFile}) for a model; a second model joins the workflow.")
         {
-            model, inputShape, data, labels, directory, name, force, repoRoot,
+            model, inputShape, data, labels, images, directory, name, force, repoRoot,
         };
         command.SetAction(parsed =>
         {
@@ -46,7 +47,7 @@ internal static class InitCommand
             {
                 var scaffold = new Scaffold(root, Path.GetFullPath(parsed.GetValue(directory)!), Path.GetFullPath(parsed.GetValue(model)!),
                     parsed.GetValue(inputShape), parsed.GetValue(data) is { } d ? Path.GetFullPath(d) : null,
-                    parsed.GetValue(labels) is { } l ? Path.GetFullPath(l) : null, parsed.GetValue(name));
+                    parsed.GetValue(labels) is { } l ? Path.GetFullPath(l) : null, parsed.GetValue(images) is { } i ? Path.GetFullPath(i) : null, parsed.GetValue(name));
                 return scaffold.Write(parsed.GetValue(force), output);
             }
             catch (InitException e)
@@ -68,9 +69,9 @@ internal static class InitCommand
         private readonly ModelFormat _format;
         private readonly string _name;
         private readonly IReadOnlyList<long> _shape;
-        private readonly (string Path, string? Labels, string Format)? _evaluation;
+        private readonly (string Path, string? Labels, string? Images, string Format)? _evaluation;
 
-        public Scaffold(RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? name)
+        public Scaffold(RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? images, string? name)
         {
             _root = root;
             _directory = Inside(directory, "--directory");
@@ -80,7 +81,9 @@ internal static class InitCommand
             _shape = inputShape is not null ? ParseShape(inputShape) : ShapeFromModel();
             _name = name ?? PolicyName(Path.GetFileNameWithoutExtension(model));
             if (data is not null)
-                _evaluation = Evaluation(Existing(data, "--evaluation-data"), labels is null ? null : Existing(labels, "--evaluation-labels"));
+                _evaluation = Evaluation(Existing(data, "--evaluation-data"), labels is null ? null : Existing(labels, "--evaluation-labels"), images);
+            else if (images is not null)
+                throw new InitException("--evaluation-images names the folder of annotated images: give their annotations with --evaluation-data");
         }
 
         private string PolicyFile => _name + PolicySuffix;
@@ -156,20 +159,32 @@ internal static class InitCommand
             return name.Length is > 0 and <= 63 ? name : "model";
         }
 
-        private static (string, string?, string) Evaluation(string data, string? labels)
+        private (string, string?, string?, string) Evaluation(string data, string? labels, string? images)
         {
             var file = Path.GetFileName(data).ToLowerInvariant();
             var format = file.EndsWith(".csv", StringComparison.Ordinal) || file.EndsWith(".csv.gz", StringComparison.Ordinal) ? "csv"
                 : file.EndsWith(".npz", StringComparison.Ordinal) ? "npz"
                 : file.EndsWith(".npy", StringComparison.Ordinal) ? "npy"
+                : file.EndsWith(".json", StringComparison.Ordinal) ? DatasetFormats.PedestrianAnnotations
                 : file.Contains("idx", StringComparison.Ordinal) ? "idx"
-                : throw new InitException($"--evaluation-data {Path.GetFileName(data)}: cannot tell its format from the name (csv, npy, npz or idx)");
+                : throw new InitException($"--evaluation-data {Path.GetFileName(data)}: cannot tell its format from the name (csv, npy, npz, idx, or json for pedestrian annotations)");
+            if (format == DatasetFormats.PedestrianAnnotations)
+            {
+                if (labels is not null)
+                    throw new InitException("--evaluation-data holds pedestrian annotations, whose boxes are the labels; drop --evaluation-labels");
+                var folder = images ?? Path.Combine(Path.GetDirectoryName(data)!, "images");
+                if (!Directory.Exists(Inside(folder, "--evaluation-images")))
+                    throw new InitException($"--evaluation-images: no such folder: {folder} (the annotated images; give --evaluation-images)");
+                return (data, null, folder, format);
+            }
+            if (images is not null)
+                throw new InitException($"--evaluation-data is {format}; --evaluation-images is for pedestrian annotations");
             var needsLabels = DatasetFormats.Find(format)!.LabelsFile;
             if (needsLabels && labels is null)
                 throw new InitException($"--evaluation-data is {format}, whose labels come in a file of their own: give --evaluation-labels");
             if (!needsLabels && labels is not null)
                 throw new InitException($"--evaluation-data is {format}, which holds its labels; drop --evaluation-labels");
-            return (data, labels, format);
+            return (data, labels, null, format);
         }
 
         private string Policy()
@@ -194,11 +209,15 @@ internal static class InitCommand
             if (_evaluation is { } evaluation)
             {
                 text.AppendLine("  datasets:")
-                    .AppendLine("    # Labelled samples the robustness rule attacks, pinned by digest: a changed file is an error, not a silent pass.")
+                    .AppendLine(evaluation.Images is null
+                        ? "    # Labelled samples the robustness rule attacks, pinned by digest: a changed file is an error, not a silent pass."
+                        : "    # Annotated images the detection rule attacks; the annotations are pinned by digest: a changed file is an error, not a silent pass.")
                     .AppendLine("    evaluation:")
                     .AppendLine($"      path: {Quoted(FromPolicy(evaluation.Path))}");
                 if (evaluation.Labels is { } labels)
                     text.AppendLine($"      labels: {Quoted(FromPolicy(labels))}");
+                if (evaluation.Images is { } images)
+                    text.AppendLine($"      images: {Quoted(FromPolicy(images))}");
                 text.AppendLine($"      format: {evaluation.Format}")
                     .AppendLine($"      sha256: {FileDigest.Sha256(evaluation.Path)}");
                 if (evaluation.Labels is { } pinned)
@@ -214,7 +233,7 @@ internal static class InitCommand
                 .AppendLine("      description: The threat model assesses every applicable STRIDE category; serious risks name evidenced controls.")
                 .AppendLine("      settings:")
                 .AppendLine($"        threatModel: {ThreatModelFile}");
-            var robustness = new[]
+            var robustness = _evaluation is { Images: not null } ? DetectionRule() : new[]
             {
                 $"- id: {RuleIdPrefix}-ROB-1",
                 "  kind: robustness",
@@ -234,9 +253,58 @@ internal static class InitCommand
                     .AppendLine("    # declare the dataset and uncomment:");
             foreach (var line in robustness)
                 text.AppendLine(_evaluation is null ? $"    # {line}" : $"    {line}");
-            text.AppendLine("    # Poisoning (a hash-pinned golden set >= 10 % of the training data) and provenance (signed model and lineage)")
-                .AppendLine("    # rules: see docs/rules/poisoning.md and docs/rules/provenance.md.");
+            text.AppendLine(_evaluation is { Images: not null }
+                    ? "    # Poisoned training boxes (a hash-pinned golden set of verified scenes) and provenance (signed model and lineage)"
+                    : "    # Poisoning (a hash-pinned golden set >= 10 % of the training data) and provenance (signed model and lineage)")
+                .AppendLine(_evaluation is { Images: not null }
+                    ? "    # rules: see docs/rules/annotation-poisoning.md and docs/rules/provenance.md."
+                    : "    # rules: see docs/rules/poisoning.md and docs/rules/provenance.md.");
             return text.ToString();
+        }
+
+        /// <summary>
+        /// A detection-robustness rule: the paper's attacks at eps 0.03 on the reasonable setting, the head
+        /// read from the model's declared output where it tells one ([batch, 4, h, w]: center-scale with the
+        /// stride the input gives; [batch, candidates, 5]: boxes), else center-scale at stride 4 with a note.
+        /// </summary>
+        private string[] DetectionRule()
+        {
+            var output = ReadOutputShape();
+            var head = output switch
+            {
+                [_, 4, > 0 and var rows, > 0] when _shape is [_, var height, _] && height % rows == 0 => $"head: {{kind: center-scale, stride: {height / rows}}}",
+                [_, _, 5] => "head: {kind: boxes, boxFormat: xyxy, score: probabilities}   # check boxFormat (xyxy, xywh, cxcywh) and score (probabilities, logits)",
+                _ => "head: {kind: center-scale, stride: 4}   # the output's shape is not declared: check the head against docs/rules/detection-robustness.md",
+            };
+            return
+            [
+                $"- id: {RuleIdPrefix}-ROB-1",
+                "  kind: detection-robustness",
+                "  enforcement: hard-mandatory",
+                "  severity: critical",
+                "  description: The detector keeps (100 - laMR) under the worst of FGSM, DeepFool and FGSM+DeepFool at eps 0.03 at least 0.8 x its clean (100 - laMR).",
+                "  settings:",
+                "    dataset: evaluation",
+                $"    {head}",
+                "    missRateSettings: [reasonable]",
+                "    minRatioOfBaseline: 0.8",
+                "    attacks:",
+                "      - {name: fgsm, eps: [0.03]}",
+                "      - {name: deepfool, xi: [0.02], eps: [0.03]}",
+                "      - {name: fgsm+deepfool, xi: [0.02], eps: [0.03]}",
+            ];
+        }
+
+        private long[]? ReadOutputShape()
+        {
+            try
+            {
+                return _format.ReadOutputShape?.Invoke(_model);
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or GateInputException or Robustness.Models.ModelContentRefusedException)
+            {
+                throw new InitException($"--model {Path.GetFileName(_model)}: {e.Message}");
+            }
         }
 
         /// <summary>Rule ids start with a letter: SAMPLE-ROB-1, or M-3D-UNET-ROB-1 for a name that starts with a digit.</summary>

@@ -67,6 +67,10 @@ public sealed class OnnxGraphModel : IClassifierModel
     public static long[] ReadInputShape(string path) =>
         OnnxModelFile.Read(path).Model.Graph is { } graph ? Shape(DataInput(graph)) : throw new InvalidDataException("the ONNX model has no graph");
 
+    /// <summary>The declared shape of the model's first output, batch included; -1 where a dimension is symbolic.</summary>
+    public static long[] ReadOutputShape(string path) =>
+        OnnxModelFile.Read(path).Model.Graph is { Output.Count: > 0 } graph ? Shape(graph.Output[0]) : throw new InvalidDataException("the ONNX model has no graph output");
+
     private static ValueInfoProto DataInput(GraphProto graph)
     {
         var weights = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);

@@ -47,6 +47,63 @@ public sealed class InitCommandTests
     }
 
     [Fact]
+    public void Init_for_a_pedestrian_detector_writes_a_detection_rule_with_the_head_its_output_declares_and_the_policy_runs()
+    {
+        using var repo = new ScratchRepository();
+        var sample = Path.Combine(RepositoryLayout.Root, "samples", "Detection");
+        Directory.CreateDirectory(repo.Full("models"));
+        Directory.CreateDirectory(repo.Full("data/eval/images"));
+        File.Copy(Path.Combine(sample, "models", "detector-undefended.onnx"), repo.Full("models/detector.onnx"));
+        File.Copy(Path.Combine(sample, "models", "detector-undefended-boxes.onnx"), repo.Full("models/boxes.onnx"));
+        // The sample's first 30 evaluation scenes: what init writes is under test here, not the attacks' cost.
+        var annotations = JObject.Parse(File.ReadAllText(Path.Combine(sample, "data", "eval", "annotations.json")));
+        annotations["images"] = new JArray(annotations["images"]!.Where(i => (long)i["id"]! <= 30));
+        annotations["annotations"] = new JArray(annotations["annotations"]!.Where(a => (long)a["image_id"]! <= 30));
+        File.WriteAllText(repo.Full("data/eval/annotations.json"), annotations.ToString());
+        foreach (var image in annotations["images"]!)
+            File.Copy(Path.Combine(sample, "data", "eval", "images", (string)image["file_name"]!), repo.Full($"data/eval/images/{image["file_name"]}"));
+
+        var init = ProcessRunner.Cli(repo.Path, "init", "--model", "models/detector.onnx", "--evaluation-data", "data/eval/annotations.json");
+        Assert.True(init.ExitCode == ExitCodes.Passed, init.All);
+        var boxes = ProcessRunner.Cli(repo.Path, "init", "--model", "models/boxes.onnx", "--evaluation-data", "data/eval/annotations.json", "--evaluation-images", "data/eval/images");
+        Assert.True(boxes.ExitCode == ExitCodes.Passed, boxes.All);
+        var policy = File.ReadAllText(repo.Full("policies/detector.policy.yaml"));
+        Assert.Contains("format: pedestrian-annotations", policy);
+        Assert.Contains("images: \"../data/eval/images\"", policy);
+        Assert.Contains("kind: detection-robustness", policy);
+        Assert.Contains("head: {kind: center-scale, stride: 4}", policy);
+        Assert.Contains("head: {kind: boxes, boxFormat: xyxy, score: probabilities}", File.ReadAllText(repo.Full("policies/boxes.policy.yaml")));
+        var validate = ProcessRunner.Cli(repo.Path, "validate", "policies");
+        Assert.True(validate.ExitCode == ExitCodes.Passed, validate.All);
+
+        File.Delete(repo.Full("policies/boxes.policy.yaml"));
+        File.Delete(repo.Full("policies/boxes.threat-model.yaml"));
+        var evaluate = ProcessRunner.Cli(repo.Path, "evaluate", "policies", "--json", repo.Full("out.json"));
+        var findings = JObject.Parse(File.ReadAllText(repo.Full("out.json")))["findings"]!;
+        Assert.DoesNotContain(findings, f => (string)f["outcome"]! == "error");
+        // The threat model's control names the rule init wrote as its evidence.
+        Assert.DoesNotContain(findings, f => ((string)f["message"]!).Contains("is not a rule of policy", StringComparison.Ordinal));
+        var worstCase = Assert.Single(findings, f => (string)f["ruleId"]! == "DETECTOR-ROB-1" && (string)f["subject"]! == "worst-case/reasonable/eps=0.03");
+        Assert.Equal("failed", (string)worstCase["outcome"]!);
+        Assert.True(evaluate.ExitCode == ExitCodes.PolicyViolated, evaluate.All);
+    }
+
+    [Theory]
+    [InlineData("--evaluation-images", "data/nothing", "--evaluation-images: no such folder")]
+    [InlineData("--evaluation-labels", "data/eval/annotations.json", "drop --evaluation-labels")]
+    public void Init_refuses_pedestrian_annotations_without_their_images_or_with_labels(string option, string value, string message)
+    {
+        using var repo = new ScratchRepository();
+        File.Copy(Path.Combine(RepositoryLayout.Root, "samples", "Detection", "models", "detector-undefended.onnx"), repo.Full("detector.onnx"));
+        repo.Write("data/eval/annotations.json", """{"images": [], "annotations": []}""");
+        Directory.CreateDirectory(repo.Full("data/eval/images"));
+        var init = ProcessRunner.Cli(repo.Path, "init", "--model", "detector.onnx", "--evaluation-data", "data/eval/annotations.json", option, value);
+        Assert.True(init.ExitCode == ExitCodes.InputError, init.All);
+        Assert.Contains(message, init.All);
+        Assert.False(Directory.Exists(repo.Full("policies")));
+    }
+
+    [Fact]
     public void A_second_model_joins_the_workflow_with_its_own_files_and_rule_ids_and_both_skeletons_validate()
     {
         using var repo = WithSampleModel();

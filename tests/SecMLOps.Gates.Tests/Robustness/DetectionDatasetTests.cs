@@ -48,17 +48,21 @@ public sealed class DetectionDatasetTests : IDisposable
          "categories": [{"id": 1, "name": "pedestrian"}]}
         """);
 
-    private ProcessResult Evaluate() => ProcessRunner.Cli(_repo.Path, "evaluate", "policy.yaml");
+    /// <summary>Evaluates the policy: an input error (exit 2) at the dataset's line that says <paramref name="message"/>, and no detections written.</summary>
+    private void EvaluateFailsWith(string message)
+    {
+        var result = ProcessRunner.Cli(_repo.Path, "evaluate", "policy.yaml");
+        Assert.True(result.ExitCode == 2, result.All);
+        Assert.Contains("policy.yaml:8:", result.All);
+        Assert.Contains(message, result.All);
+        Assert.False(File.Exists(_repo.Full("detections.json")));
+    }
 
     [Fact]
     public void An_image_named_outside_the_images_folder_is_an_input_error_and_nothing_is_read_from_it()
     {
         Annotations("../../secret.png");
-        var result = Evaluate();
-        Assert.True(result.ExitCode == 2, result.All);
-        Assert.Contains("policy.yaml:8:", result.All);
-        Assert.Contains("image 2's file_name '../../secret.png' leads outside the images folder", result.All);
-        Assert.False(File.Exists(_repo.Full("detections.json")));
+        EvaluateFailsWith("image 2's file_name '../../secret.png' leads outside the images folder");
     }
 
     [Fact]
@@ -68,11 +72,7 @@ public sealed class DetectionDatasetTests : IDisposable
         using (var png = bitmap.Encode(SKEncodedImageFormat.Png, 100))
             File.WriteAllBytes(_repo.Full("eval/images/0002.png"), png.ToArray());
         Annotations("0002.png");
-        var result = Evaluate();
-        Assert.True(result.ExitCode == 2, result.All);
-        Assert.Contains("policy.yaml:8:", result.All);
-        Assert.Contains("image 2 (0002.png) is 128x64, not 256x128 (the model's input)", result.All);
-        Assert.False(File.Exists(_repo.Full("detections.json")));
+        EvaluateFailsWith("image 2 (0002.png) is 128x64, not 256x128 (the model's input)");
     }
 
     public void Dispose() => _repo.Dispose();
