@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Robustness.Tensors;
 using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
@@ -22,11 +23,13 @@ public enum AttackLoss
 /// </summary>
 public sealed class AttackTarget(Func<Tensor, Tensor> logits, double low, double high, Generator generator, int gradientSamples = 1)
 {
+    private readonly InputRange _inputs = new(low, high);
+
     public double Low => low;
     public double High => high;
 
     /// <summary>The size of the valid input range; attack budgets are fractions of it.</summary>
-    public double Range => high - low;
+    public double Range => _inputs.Range;
 
     /// <summary>One generator per rule: each batch draws fresh noise, and the same seed gives the same run.</summary>
     public Generator Generator => generator;
@@ -42,10 +45,10 @@ public sealed class AttackTarget(Func<Tensor, Tensor> logits, double low, double
         return logits(x).argmax(1);
     }
 
-    public Tensor Clip(Tensor x) => x.clamp(Held(low), Held(high));
+    public Tensor Clip(Tensor x) => _inputs.Clip(x);
 
     /// <summary>Keeps x inside the eps-ball (L-inf, raw units) around the clean point and inside the valid range.</summary>
-    public Tensor Project(Tensor x, Tensor clean, double radius) => Clip(clean.Plus((x - clean).clamp(Held(-radius), Held(radius))));
+    public Tensor Project(Tensor x, Tensor clean, double radius) => _inputs.Project(x, clean, radius);
 
     /// <summary>Per-sample loss to maximise, shape [N]; <paramref name="targets"/> only for the targeted DLR loss.</summary>
     public static Tensor Loss(Tensor z, Tensor y, AttackLoss loss, Tensor? targets = null)

@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Robustness.Tensors;
 using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
@@ -9,22 +10,17 @@ namespace SecMLOps.Gates.Robustness.Detection;
 /// (normalization lives in the function), the valid input range, the score loss's input gradient, and the rule's
 /// random generator.
 /// </summary>
-public sealed class DetectionTarget(Func<Tensor, Tensor> scoreLogits, double low, double high, double thresholdLogit, Generator generator)
+public sealed class DetectionTarget(Func<Tensor, Tensor> scoreLogits, InputRange inputs, double thresholdLogit, Generator generator)
 {
-    public double Low => low;
-    public double High => high;
-    public double Range => high - low;
+    /// <summary>The valid input range: attacks clip and project into it, and their budgets are fractions of its size.</summary>
+    public InputRange Inputs => inputs;
+
     public Generator Generator => generator;
 
-    /// <summary>The logit above which a cell gives a box.</summary>
+    /// <summary>The logit above which a candidate gives a box.</summary>
     public double ThresholdLogit => thresholdLogit;
 
     public Tensor ScoreLogits(Tensor x) => scoreLogits(x);
-
-    public Tensor Clip(Tensor x) => x.clamp(Held(low), Held(high));
-
-    /// <summary>Keeps x inside the eps-ball (L-inf, raw units) around the clean point and inside the valid range.</summary>
-    public Tensor Project(Tensor x, Tensor clean, double radius) => Clip(clean.Plus((x - clean).clamp(Held(-radius), Held(radius))));
 
     /// <summary>The score loss per image and its input gradient (images do not interact).</summary>
     public (Tensor Gradient, Tensor Loss) LossGradient(Tensor x, CandidateTargets targets)
@@ -53,7 +49,7 @@ public sealed class DetectionFgsm(double eps) : DetectionAttack
     {
         var (gradient, _) = target.LossGradient(x, targets);
         using var _ = no_grad();
-        return target.Clip(x.Plus(gradient.sign().mul(Held(eps * target.Range))));
+        return target.Inputs.Clip(x.Plus(gradient.sign().mul(Held(eps * target.Inputs.Range))));
     }
 }
 
@@ -63,10 +59,10 @@ public sealed class DetectionPgd(double eps, int steps, double stepFraction) : D
     public override Tensor Run(DetectionTarget target, Tensor x, CandidateTargets targets)
     {
         using var scope = NewDisposeScope();
-        var radius = eps * target.Range;
+        var radius = eps * target.Inputs.Range;
         Tensor adversarial;
         using (no_grad())
-            adversarial = target.Clip(x.Plus(rand(x.shape, generator: target.Generator, device: x.device).mul(Held(2)).sub(Held(1)).mul(Held(radius))));
+            adversarial = target.Inputs.Clip(x.Plus(rand(x.shape, generator: target.Generator, device: x.device).mul(Held(2)).sub(Held(1)).mul(Held(radius))));
         var best = adversarial.clone();
         var bestLoss = full(x.shape[0], Held(double.NegativeInfinity), device: x.device);
         for (var step = 0; step <= steps; step++)
@@ -78,7 +74,7 @@ public sealed class DetectionPgd(double eps, int steps, double stepFraction) : D
             bestLoss.copy_(where(better, loss, bestLoss));
             if (step == steps)
                 break;
-            adversarial = target.Project(adversarial.Plus(gradient.sign().mul(Held(stepFraction * radius))), x, radius);
+            adversarial = target.Inputs.Project(adversarial.Plus(gradient.sign().mul(Held(stepFraction * radius))), x, radius);
             scope.DisposeEverythingBut(adversarial, best, bestLoss);
         }
         return best.MoveToOuterDisposeScope();
@@ -105,7 +101,7 @@ public sealed class DetectionDeepFool(double overshoot, int maxIterations) : Det
     public override Tensor WithinBudget(DetectionTarget target, Tensor x, Tensor adversarial, double eps)
     {
         using var _ = no_grad();
-        return target.Project(adversarial, x, eps * target.Range);
+        return target.Inputs.Project(adversarial, x, eps * target.Inputs.Range);
     }
 
     public override Tensor Run(DetectionTarget target, Tensor x, CandidateTargets targets) => From(target, x, x, targets);
@@ -134,15 +130,15 @@ public sealed class DetectionDeepFool(double overshoot, int maxIterations) : Det
                 break;
             using var _ = no_grad();
             // Lowering f follows -gradient; components that would leave the valid range are blocked.
-            var blocked = point.le(Held(target.Low)).logical_and(gradient.gt(Held(0)))
-                .logical_or(point.ge(Held(target.High)).logical_and(gradient.lt(Held(0))));
+            var blocked = point.le(Held(target.Inputs.Low)).logical_and(gradient.gt(Held(0)))
+                .logical_or(point.ge(Held(target.Inputs.High)).logical_and(gradient.lt(Held(0))));
             gradient = gradient.masked_fill(blocked, Held(0));
             var dual = gradient.abs().flatten(1).sum([1]);
             var size = f.add(Held(Slack)) / dual.add(Held(Tiny));
             var step = gradient.sign().neg() * size.reshape(shape);
             var moved = total.index_select(0, index).Plus(where(still.reshape(shape), step, zeros_like(step)));
             total.index_copy_(0, index, moved);
-            adversarial.index_copy_(0, index, target.Clip(start.index_select(0, index).Plus(moved.mul(Held(1 + overshoot)))));
+            adversarial.index_copy_(0, index, target.Inputs.Clip(start.index_select(0, index).Plus(moved.mul(Held(1 + overshoot)))));
             scope.DisposeEverythingBut(total, adversarial, active);
         }
         return adversarial.MoveToOuterDisposeScope();

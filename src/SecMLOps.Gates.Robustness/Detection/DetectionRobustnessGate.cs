@@ -6,6 +6,7 @@ using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Gate;
 using SecMLOps.Gates.Robustness.Models;
+using SecMLOps.Gates.Robustness.Tensors;
 using static System.FormattableString;
 using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
@@ -80,7 +81,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
             throw new GateInputException(EngineRules.InputMalformed,
                 $"dataset {settings.Dataset.Name} has no pedestrian the {setting.Name} setting counts, so its miss rate is not a figure; gate another setting or annotate such pedestrians", settings.Dataset.Location);
 
-        var target = new DetectionTarget(x => head.ScoreLogits(model.Forward(x)), low, high, head.ThresholdLogit, new Generator((ulong)settings.Seed, device));
+        var target = new DetectionTarget(x => head.ScoreLogits(model.Forward(x)), new InputRange(low, high), head.ThresholdLogit, new Generator((ulong)settings.Seed, device));
         var batches = Batches(model, images, settings.BatchSize, head);
         masking.Zero(ZeroGradientImages(target, images, batches, device));
 

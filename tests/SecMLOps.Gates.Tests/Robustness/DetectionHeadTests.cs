@@ -109,7 +109,7 @@ public sealed class DetectionHeadTests
     /// threshold; FGSM and PGD at eps must darken the center by eps and no more.
     /// </summary>
     private static DetectionTarget BrightnessDetector() =>
-        new(x => nn.functional.avg_pool2d(x.mean([1], keepdim: true), 4).squeeze(1) * 40 - 10, 0, 1, Head.ThresholdLogit, new Generator(3));
+        new(x => nn.functional.avg_pool2d(x.mean([1], keepdim: true), 4).squeeze(1) * 40 - 10, new(0, 1), Head.ThresholdLogit, new Generator(3));
 
     private static (Tensor Image, CandidateTargets Targets) BrightPedestrian()
     {
