@@ -211,7 +211,7 @@ internal static class InitCommand
                 text.AppendLine("  datasets:")
                     .AppendLine(evaluation.Images is null
                         ? "    # Labelled samples the robustness rule attacks, pinned by digest: a changed file is an error, not a silent pass."
-                        : "    # Annotated images the detection rule attacks; the annotations are pinned by digest: a changed file is an error, not a silent pass.")
+                        : "    # Annotated images the detection rule attacks, pinned by digest (annotations, and the images folder): a changed file is an error, not a silent pass.")
                     .AppendLine("    evaluation:")
                     .AppendLine($"      path: {Quoted(FromPolicy(evaluation.Path))}");
                 if (evaluation.Labels is { } labels)
@@ -222,6 +222,8 @@ internal static class InitCommand
                     .AppendLine($"      sha256: {FileDigest.Sha256(evaluation.Path)}");
                 if (evaluation.Labels is { } pinned)
                     text.AppendLine($"      labelsSha256: {FileDigest.Sha256(pinned)}");
+                if (evaluation.Images is { } folder)
+                    text.AppendLine($"      imagesSha256: {FileDigest.Sha256(folder)}");
             }
             text.AppendLine("  rules:")
                 .AppendLine("    # Advisory until the threat model is assessed, so that the first verdicts lead with robustness;")

@@ -27,7 +27,7 @@ public static class DatasetFormats
         new("image-folder", "a folder with one subfolder a class (in name order) of PNG or JPEG images of one size", ["channels"], LabelsFile: false, Folder: true,
             d => new ImageFolderDatasetReader(d.Path, d.Channels)),
         new(PedestrianAnnotations, "pedestrian boxes in the CityPersons form of COCO JSON (images with id and file_name; annotations with bbox, height, vis_ratio and ignore) in `path`, " +
-            "the images they name (PNG or JPEG, one size) in the folder `images`; read by the detection gates, never as labelled samples", ["images"], LabelsFile: false, Folder: false, Open: null),
+            "the images they name (PNG or JPEG, one size) in the folder `images`, pinned as a folder by `imagesSha256`; read by the detection gates, never as labelled samples", ["images", "imagesSha256"], LabelsFile: false, Folder: false, Open: null),
     ];
 
     /// <summary>The format of annotated pedestrian images, which the detection gates read.</summary>

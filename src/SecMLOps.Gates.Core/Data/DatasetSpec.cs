@@ -19,7 +19,8 @@ public sealed record DatasetSpec(
     SourceLocation Location,
     IReadOnlyList<int>? CategoricalColumns = null,
     int? IdColumn = null,
-    string? ImagesPath = null)
+    string? ImagesPath = null,
+    string? ImagesSha256 = null)
 {
     /// <summary>The dataset's files (features, and labels when separate).</summary>
     public IEnumerable<string> Files => LabelsPath is null ? [Path] : [Path, LabelsPath];

@@ -114,7 +114,8 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
             document.LocationOf(dataset),
             dataset["categoricalColumns"] is JArray categorical ? categorical.Select(c => (int)c).ToList() : null,
             (int?)dataset["idColumn"],
-            dataset["images"] is { } images ? ExistingPath(images, $"dataset {name}: images", folder: true) : null);
+            dataset["images"] is { } images ? ExistingPath(images, $"dataset {name}: images", folder: true) : null,
+            (string?)dataset["imagesSha256"]);
         if (format.Name == DatasetFormats.PedestrianAnnotations && dataset["images"] is null)
             Error(EngineRules.SchemaViolation, $"dataset {name}: the {format.Name} format needs 'images', the folder holding the annotated images", dataset);
         if (Errors.Count == errorsBefore && format.Open is not null)

@@ -17,8 +17,9 @@ public sealed record AnnotationPoisoningSettings(DatasetSpec Training, DatasetSp
     {
         var training = Annotations(binder, "training");
         var golden = Annotations(binder, "golden");
-        if (golden is { Sha256: null })
-            binder.Error(EngineRules.PolicyInconsistent, $"the golden dataset {golden.Name} is the reference every box is judged by: pin its annotations with sha256", binder["golden"]);
+        if (golden is { Sha256: null } or { ImagesSha256: null })
+            binder.Error(EngineRules.PolicyInconsistent,
+                $"the golden dataset {golden.Name} is the reference every box is judged by: pin its annotations with sha256 and its images with imagesSha256", binder["golden"]);
         var quarantine = binder.OutputFile("quarantine", "quarantine file");
         if (training is null || golden is null || binder.HasErrors)
             return null;

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Robustness;
@@ -119,10 +120,14 @@ public sealed class DetectionPolicyTests : IDisposable
         Assert.Contains("'stride' describes a center-scale head; this head is boxes", result.All);
     }
 
-    [Fact]
-    public void An_annotation_check_against_a_golden_set_that_is_not_pinned_is_an_error()
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void An_annotation_check_against_a_golden_set_whose_annotations_or_images_are_not_pinned_is_an_error(bool annotationsPinned, bool imagesPinned)
     {
-        Policy(Annotations, """
+        var pins = (annotationsPinned ? $"\n      sha256: {FileDigest.Sha256(_repo.Full("data/eval/annotations.json"))}" : "")
+            + (imagesPinned ? $"\n      imagesSha256: {FileDigest.Sha256(_repo.Full("data/eval/images"))}" : "");
+        Policy(Annotations.TrimEnd() + pins, """
                 - id: BOXES-1
                   kind: annotation-poisoning
                   enforcement: hard-mandatory
@@ -133,7 +138,27 @@ public sealed class DetectionPolicyTests : IDisposable
             """);
         var result = Validate();
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("the golden dataset evaluation is the reference every box is judged by: pin its annotations with sha256", result.All);
+        Assert.Contains("the golden dataset evaluation is the reference every box is judged by: pin its annotations with sha256 and its images with imagesSha256", result.All);
+    }
+
+    [Fact]
+    public void An_image_changed_added_or_removed_after_the_images_were_pinned_is_an_integrity_error()
+    {
+        _repo.Write("data/eval/images/0001.png", "the verified image");
+        Policy(Annotations.TrimEnd() + $"\n      imagesSha256: {FileDigest.Sha256(_repo.Full("data/eval/images"))}", DetectionRule);
+        Assert.Equal(0, Validate().ExitCode);
+        foreach (var change in new Action[]
+                 {
+                     () => _repo.Write("data/eval/images/0001.png", "another image"),
+                     () => _repo.Write("data/eval/images/0002.png", "one more"),
+                     () => File.Delete(_repo.Full("data/eval/images/README")),
+                 })
+        {
+            change();
+            var result = Validate();
+            Assert.True(result.ExitCode == 2, result.All);
+            Assert.Contains("dataset evaluation: images does not match its pinned imagesSha256", result.All);
+        }
     }
 
     public void Dispose() => _repo.Dispose();
