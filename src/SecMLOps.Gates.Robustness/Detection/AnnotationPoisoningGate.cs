@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using SecMLOps.Gates.Data;
@@ -51,6 +52,13 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
     private const int BackgroundPerImage = 4;
     private const int Epochs = 300;
 
+    /// <summary>
+    /// The golden pedestrians' held-out scores (five trainings) by golden set and seed, so that rules checking
+    /// several training sets against one golden set train the folds once. The key is the golden set's pinned
+    /// digests, which every rule verifies before it reads the set.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, double[]> HeldOutByGolden = new(StringComparer.Ordinal);
+
     public override GateDescriptor Descriptor { get; } = new(
         Kind,
         "A detector's training annotations hold pedestrians, not boxes put on clutter; suspicious boxes are quarantined by image and box.",
@@ -82,7 +90,8 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
                 $"the golden dataset {settings.Golden.Name} holds {positives} pedestrians not marked ignore; the check needs at least {2 * Folds} to learn from and to set its threshold", settings.Golden.Location);
         context.Progress(Invariant($"golden: {positives} pedestrians, {labels.shape[0] - positives} background crops"));
 
-        var heldOut = HeldOutScores(crops, labels, imageOf, settings.Seed);
+        var goldenKey = string.Join('\n', settings.Golden.Sha256, settings.Golden.ImagesSha256, settings.Golden.ValueRange?.ToString() ?? "", settings.Seed.ToString(CultureInfo.InvariantCulture));
+        var heldOut = HeldOutByGolden.GetOrAdd(goldenKey, _ => HeldOutScores(crops, labels, imageOf, settings.Seed));
         var threshold = Quantile(heldOut, settings.MaxGoldenFlagRate);
         var model = Train(crops, labels, settings.Seed);
         var boxes = training.ImageIds.SelectMany((id, n) => training.Truth.Of(id).Where(b => !b.Ignore).Select(b => (Image: n, Box: b))).ToList();
