@@ -37,7 +37,9 @@ public sealed record BoxListHead(BoxFormat Format, double ScoreThreshold, double
         output.Length == 3 && output[0] == batch && output[1] > 0 && output[2] == Values ? null
             : $"the model's output has shape [{string.Join(", ", output)}]; a box-list head gives [{batch}, candidates, 5] (four numbers of a box in {Format.ToString().ToLowerInvariant()} form, then its pedestrian score)";
 
-    public override Tensor ScoreLogits(Tensor output) => AsLogits(output.select(2, 4));
+    protected override Tensor Scores(Tensor output) => output.select(2, 4);
+
+    protected override string ScoreSetting => "score";
 
     public override IReadOnlyList<DetectedBox> Decode(Tensor output)
     {

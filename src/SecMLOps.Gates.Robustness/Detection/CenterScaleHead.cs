@@ -14,8 +14,10 @@ public sealed record CenterScaleHead(int Stride, double AspectRatio, double Scor
 {
     private const int Channels = 4;
 
-    /// <summary>The center channel as logits, [N, h, w].</summary>
-    public override Tensor ScoreLogits(Tensor output) => AsLogits(output.select(1, 0));
+    /// <summary>The center channel, [N, h, w].</summary>
+    protected override Tensor Scores(Tensor output) => output.select(1, 0);
+
+    protected override string ScoreSetting => "center";
 
     /// <summary>An error message when the output is not [batch, 4, h, w] on the grid an input of this size gives; null when it is.</summary>
     public override string? ShapeProblem(long[] output, long batch, long height, long width)

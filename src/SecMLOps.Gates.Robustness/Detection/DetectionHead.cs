@@ -38,8 +38,31 @@ public abstract record DetectionHead(double ScoreThreshold, double NmsThreshold,
     /// <summary>One image's boxes ([x, y, w, h] in pixels, the score a probability), best first.</summary>
     public abstract IReadOnlyList<DetectedBox> Decode(Tensor output);
 
+    /// <summary>Every candidate's score as the model writes it, for a batch of outputs (the first dimension the image).</summary>
+    protected abstract Tensor Scores(Tensor output);
+
+    /// <summary>The setting that says whether the scores are probabilities or logits, as the policy names it.</summary>
+    protected abstract string ScoreSetting { get; }
+
     /// <summary>Every candidate's score as a logit, for a batch of outputs (the first dimension the image).</summary>
-    public abstract Tensor ScoreLogits(Tensor output);
+    public Tensor ScoreLogits(Tensor output) => AsLogits(Scores(output));
+
+    /// <summary>
+    /// An error message when a batch's scores cannot be what the policy says: probabilities outside [0, 1], or
+    /// logits that all lie in [0, 1] (probabilities read as logits would put a box on every candidate, and a
+    /// detector that finds everything keeps its miss rate under attack); null when they can.
+    /// </summary>
+    public string? ScoreProblem(Tensor output)
+    {
+        using var scope = NewDisposeScope();
+        var scores = Scores(output);
+        var (low, high) = (scores.min().item<float>(), scores.max().item<float>());
+        if (ScoreIsProbability && (low < 0 || high > 1))
+            return FormattableString.Invariant($"the model's scores run from {low:G4} to {high:G4}, outside [0, 1]: they are not probabilities (head.{ScoreSetting}: probabilities); if they are logits, say {ScoreSetting}: logits");
+        if (!ScoreIsProbability && low >= 0 && high <= 1)
+            return FormattableString.Invariant($"every score of the model lies in [0, 1] ({low:G4} to {high:G4}): they look like probabilities, and read as logits (head.{ScoreSetting}: logits) every candidate would pass the threshold; if they are probabilities, say {ScoreSetting}: probabilities");
+        return null;
+    }
 
     /// <summary>The targets of a batch of annotated images, given the head's clean output on them.</summary>
     public abstract CandidateTargets Targets(IReadOnlyList<IReadOnlyList<AnnotatedBox>> images, Tensor output, Device device);

@@ -139,6 +139,8 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
                 throw new GateInputException(EngineRules.UnsupportedModelFeature, problem, at);
             if (!reference.isfinite().all().item<bool>())
                 throw new GateInputException(EngineRules.InputMalformed, $"the detector's outputs on the clean images from image {images.ImageIds[start]} on are not all finite", at);
+            if (settings.Head.ScoreProblem(reference) is { } scores)
+                throw new GateInputException(EngineRules.UnsupportedModelFeature, $"{scores} (clean images from image {images.ImageIds[start]} on)", at);
             Decode(settings.Head, reference, images, start, detections);
             if (!model.HasSeparateReference)
                 continue;

@@ -4,10 +4,10 @@ using SkiaSharp;
 namespace SecMLOps.Gates.Tests.Robustness;
 
 /// <summary>
-/// Annotated images that cannot be read as the detector's inputs, through `secmlops-gate evaluate` on the
-/// sample's ONNX detector: an image named outside the images folder, and an image of another size than
-/// the model takes. Each is an input error (exit 2) naming the image, at the dataset's line, and no
-/// detections file is written.
+/// Annotated images that cannot be read as the detector's inputs, and outputs that cannot be what the policy
+/// says, through `secmlops-gate evaluate` on the sample's ONNX detector: an image named outside the images
+/// folder, an image of another size than the model takes, center logits declared as probabilities. Each is
+/// an input error (exit 2) at the dataset's or the model's line, and no detections file is written.
 /// </summary>
 public sealed class DetectionDatasetTests : IDisposable
 {
@@ -48,12 +48,12 @@ public sealed class DetectionDatasetTests : IDisposable
          "categories": [{"id": 1, "name": "pedestrian"}]}
         """);
 
-    /// <summary>Evaluates the policy: an input error (exit 2) at the dataset's line that says <paramref name="message"/>, and no detections written.</summary>
-    private void EvaluateFailsWith(string message)
+    /// <summary>Evaluates the policy: an input error (exit 2) at <paramref name="atLine"/> (the dataset's) that says <paramref name="message"/>, and no detections written.</summary>
+    private void EvaluateFailsWith(string message, string atLine = "policy.yaml:8:")
     {
         var result = ProcessRunner.Cli(_repo.Path, "evaluate", "policy.yaml");
         Assert.True(result.ExitCode == 2, result.All);
-        Assert.Contains("policy.yaml:8:", result.All);
+        Assert.Contains(atLine, result.All);
         Assert.Contains(message, result.All);
         Assert.False(File.Exists(_repo.Full("detections.json")));
     }
@@ -73,6 +73,14 @@ public sealed class DetectionDatasetTests : IDisposable
             File.WriteAllBytes(_repo.Full("eval/images/0002.png"), png.ToArray());
         Annotations("0002.png");
         EvaluateFailsWith("image 2 (0002.png) is 128x64, not 256x128 (the model's input)");
+    }
+
+    [Fact]
+    public void Logits_declared_as_probabilities_are_an_error_never_a_verdict()
+    {
+        Annotations("0001.png");
+        _repo.Write("policy.yaml", File.ReadAllText(_repo.Full("policy.yaml")).Replace("attacks:", "head: {center: probabilities}\n        attacks:"));
+        EvaluateFailsWith("the model's scores run from", atLine: "policy.yaml:5:");
     }
 
     public void Dispose() => _repo.Dispose();

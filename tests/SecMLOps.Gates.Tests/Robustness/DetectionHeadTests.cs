@@ -218,6 +218,22 @@ public sealed class DetectionHeadTests
         Assert.False(Boxes.Targets([[crowd]], output, CPU).HasPedestrians[0].item<bool>());
     }
 
+    [Fact]
+    public void Scores_that_cannot_be_what_the_head_says_are_named()
+    {
+        var logits = Output((3, 5, 3.0, 40, 0.2, -0.1)).unsqueeze(0);
+        Assert.Null(Head.ScoreProblem(logits));
+        Assert.Contains("outside [0, 1]: they are not probabilities", (Head with { ScoreIsProbability = true }).ScoreProblem(logits));
+        var probabilities = logits.clone();
+        probabilities[.., 0] = logits[.., 0].sigmoid();
+        Assert.Null((Head with { ScoreIsProbability = true }).ScoreProblem(probabilities));
+        Assert.Contains("they look like probabilities", Head.ScoreProblem(probabilities));
+
+        var boxes = tensor(new[] { 10f, 20, 26, 60, 0.9f, 50, 20, 66, 60, 0.01f }, [1, 2, 5]);
+        Assert.Null(Boxes.ScoreProblem(boxes));
+        Assert.Contains("head.score: logits", (Boxes with { ScoreIsProbability = false }).ScoreProblem(boxes));
+    }
+
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
