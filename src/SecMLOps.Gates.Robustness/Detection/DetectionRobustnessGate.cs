@@ -36,7 +36,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         "FGSM, PGD, DeepFool (overshoot xi, its perturbation projected onto the budget) and FGSM followed by DeepFool attack the detector's pedestrian-center classification " +
         "on annotated images; its outputs are decoded into boxes (center-scale head: threshold, aspect ratio, non-maximum suppression) and scored by the CityPersons protocol " +
         "(log-average miss rate over nine FPPI points from 0.01 to 1, on the reasonable, small, heavy and all settings). At each strength the worst attack at that strength or below " +
-        "must keep (100 - laMR) at least minRatioOfBaseline times the clean (100 - laMR) on every gated setting. " +
+        "must keep (100 - laMR) at least minRatioOfBaseline times the clean (100 - laMR) on every gated setting; below 1,000 pedestrians in a setting the lower end of the margin's 95 % bootstrap interval over images decides (decideOn). " +
         "Operators that block gradients, vanishing gradients, a randomised model, or a detector that PGD cannot blind at a very large strength fail the rule unless the policy accepts them.",
         Schema)
     {
@@ -101,7 +101,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
 
         findings.Add(new Finding(context.Rule.Id, Outcome.Informational, "clean", $"clean: {Describe(clean)} ({images.Count} images)", at, MissRateProperties(clean)));
         foreach (var eps in settings.Strengths)
-            findings.AddRange(WorstCase(context.Rule.Id, settings, clean, runs.Where(r => r.Eps <= eps).ToList(), eps, at));
+            findings.AddRange(WorstCase(context.Rule.Id, settings, images.Truth, clean, runs.Where(r => r.Eps <= eps).ToList(), eps, at));
         findings.AddRange(runs.Select(r => new Finding(context.Rule.Id, Outcome.Informational, $"attack/{r.Name}",
             Invariant($"{r.Name}: {Describe(r)} in {r.Seconds:0.0} s"), at, MissRateProperties(r))));
         findings.AddRange(masking.Findings);
@@ -229,28 +229,45 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         return properties;
     }
 
-    /// <summary>At one strength, on each gated setting, the worst attack at that strength or below against the clean figure.</summary>
-    private static IEnumerable<Finding> WorstCase(string ruleId, DetectionRobustnessSettings settings, DetectionRun clean, IReadOnlyList<DetectionRun> runs, double eps, SourceLocation[] at)
+    /// <summary>
+    /// At one strength, on each gated setting, the worst attack at that strength or below against the clean
+    /// figure. The margin (100 - attacked) - ratio x (100 - clean) must reach 0: its point estimate, or the
+    /// lower end of its 95 % bootstrap interval over images, which decides by default when the setting counts
+    /// fewer than 1,000 pedestrians (a few images can pass a detector by chance).
+    /// </summary>
+    private static IEnumerable<Finding> WorstCase(string ruleId, DetectionRobustnessSettings settings, PedestrianAnnotations truth, DetectionRun clean, IReadOnlyList<DetectionRun> runs, double eps, SourceLocation[] at)
     {
         foreach (var setting in settings.Gated)
         {
             var index = MissRateSetting.Standard.ToList().IndexOf(setting);
-            var cleanRate = 100 * clean.MissRates[index]!.LogAverage;
+            var cleanResult = clean.MissRates[index]!;
+            var cleanRate = 100 * cleanResult.LogAverage;
             var worst = runs.MaxBy(r => r.MissRates[index]!.LogAverage)!;
             var attacked = 100 * worst.MissRates[index]!.LogAverage;
             var required = settings.MinRatioOfBaseline * (100 - cleanRate);
+            var margin = 100 - attacked - required;
+            var (low, high) = MissRateBootstrap.MarginInterval(MissRate.PerImage(truth, clean.Detections, setting),
+                runs.Select(r => MissRate.PerImage(truth, r.Detections, setting)).ToList(), setting, settings.MinRatioOfBaseline, settings.Seed);
+            var onLowerBound = settings.DecideOn == DecisionRule.LowerBound || (settings.DecideOn == DecisionRule.Auto && cleanResult.Pedestrians < LowerBoundBelowPedestrians);
+            var decisive = onLowerBound ? low : margin;
             var properties = new Dictionary<string, object>
             {
                 ["eps"] = eps, ["setting"] = setting.Name, ["cleanLaMR"] = Math.Round(cleanRate, 4), ["attackedLaMR"] = Math.Round(attacked, 4),
-                ["worstAttack"] = worst.Name, ["minRatioOfBaseline"] = settings.MinRatioOfBaseline,
+                ["worstAttack"] = worst.Name, ["minRatioOfBaseline"] = settings.MinRatioOfBaseline, ["margin"] = Math.Round(margin, 4),
+                ["marginCi95Low"] = Math.Round(low, 4), ["marginCi95High"] = Math.Round(high, 4), ["pedestrians"] = cleanResult.Pedestrians, ["images"] = cleanResult.Images,
+                ["decidedOn"] = onLowerBound ? "lower-bound" : "point",
             };
-            yield return new Finding(ruleId, 100 - attacked >= required ? Outcome.Passed : Outcome.Failed,
+            yield return new Finding(ruleId, decisive >= 0 ? Outcome.Passed : Outcome.Failed,
                 Invariant($"worst-case/{setting.Name}/eps={eps}"),
                 Invariant($"{setting.Name}, eps {eps}: under {worst.Name} the log-average miss rate is {attacked:0.00} % against {cleanRate:0.00} % clean; ") +
-                Invariant($"100 - {attacked:0.00} = {100 - attacked:0.00} (at least {settings.MinRatioOfBaseline} x (100 - {cleanRate:0.00}) = {required:0.00} required)"),
+                Invariant($"100 - {attacked:0.00} = {100 - attacked:0.00} (at least {settings.MinRatioOfBaseline} x (100 - {cleanRate:0.00}) = {required:0.00} required): margin {margin:0.00} points, ") +
+                Invariant($"95 % bootstrap interval {low:0.00} to {high:0.00} over {cleanResult.Images} images with {cleanResult.Pedestrians} pedestrians; decided on the {(onLowerBound ? "lower bound" : "point estimate")} {decisive:0.00}"),
                 at, properties);
         }
     }
+
+    /// <summary>Below this many pedestrians in a gated setting, decideOn: auto takes the bootstrap's lower bound.</summary>
+    private const int LowerBoundBelowPedestrians = 1000;
 
     private static Finding Agreement(string ruleId, DetectionRobustnessSettings settings, (double Relative, long Image)? disagreement, SourceLocation[] at)
     {

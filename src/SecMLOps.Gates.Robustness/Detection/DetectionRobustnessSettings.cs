@@ -3,6 +3,7 @@ using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
+using SecMLOps.Gates.Robustness.Gate;
 
 namespace SecMLOps.Gates.Robustness.Detection;
 
@@ -27,6 +28,7 @@ public sealed record DetectionRobustnessSettings(
     DetectionHead Head,
     IReadOnlyList<MissRateSetting> Gated,
     double MinRatioOfBaseline,
+    DecisionRule DecideOn,
     IReadOnlyList<PlannedDetectionAttack> Attacks,
     string Device,
     int BatchSize,
@@ -61,7 +63,7 @@ public sealed record DetectionRobustnessSettings(
         return new DetectionRobustnessSettings(
             dataset, model,
             head,
-            gated, binder.Number("minRatioOfBaseline"), attacks,
+            gated, binder.Number("minRatioOfBaseline"), DecisionRules.Words.Parse(binder.Text("decideOn")), attacks,
             binder.Text("device"), binder.Integer("batchSize"), binder.Integer("seed"), binder.Number("executorTolerance"),
             new DetectionMaskingSettings(masking.Number("maxZeroGradientFraction"), masking.Texts("accept").ToHashSet()),
             new DetectionSanitySettings(sanity.Integer("images"), sanity.Number("largeEps"), sanity.Number("minLargeEpsMissRate")),

@@ -34,6 +34,9 @@ public sealed record MissRateSetting(string Name, double MinHeight, double MaxHe
 /// <param name="Pedestrians">Pedestrians the setting counts.</param>
 public sealed record MissRateResult(MissRateSetting Setting, double LogAverage, IReadOnlyList<double> MissRates, int Pedestrians, int Images);
 
+/// <summary>One image's part of the miss-rate curve: its kept detections' scores and whether each found a counted pedestrian, and how many it counts.</summary>
+public sealed record ImageOutcome(IReadOnlyList<(double Score, bool Hit)> Outcomes, int Pedestrians);
+
 /// <summary>
 /// The log-average miss rate of a pedestrian detector, by the CityPersons protocol. Per image,
 /// detections are taken by score (at most 1,000), those outside the setting's height slack are
@@ -56,15 +59,18 @@ public static class MissRate
     public static IReadOnlyList<double> ReferenceFppi { get; } = [0.0100, 0.0178, 0.0316, 0.0562, 0.1000, 0.1778, 0.3162, 0.5623, 1.0000];
 
     /// <returns>Null when the setting counts no pedestrian in these images: a miss rate of nothing is not a figure.</returns>
-    public static MissRateResult? Evaluate(PedestrianAnnotations truth, IReadOnlyDictionary<long, IReadOnlyList<DetectedBox>> detections, MissRateSetting setting)
+    public static MissRateResult? Evaluate(PedestrianAnnotations truth, IReadOnlyDictionary<long, IReadOnlyList<DetectedBox>> detections, MissRateSetting setting) =>
+        FromImages(PerImage(truth, detections, setting), setting);
+
+    /// <summary>Each image's matched detections (score, and whether it found a counted pedestrian; neutral ones left out) and counted pedestrians, in image id order.</summary>
+    public static IReadOnlyList<ImageOutcome> PerImage(PedestrianAnnotations truth, IReadOnlyDictionary<long, IReadOnlyList<DetectedBox>> detections, MissRateSetting setting)
     {
-        var outcomes = new List<(double Score, bool Hit)>();
-        var pedestrians = 0;
+        var images = new List<ImageOutcome>();
         foreach (var image in truth.ImageIds.Order())
         {
+            var outcomes = new List<(double Score, bool Hit)>();
             // Counted pedestrians first, then ignored boxes, each in file order.
             var boxes = truth.Of(image).Select(b => (Box: b, Counted: setting.Counts(b))).OrderBy(b => b.Counted ? 0 : 1).ToList();
-            pedestrians += boxes.Count(b => b.Counted);
             var found = new bool[boxes.Count];
             var ranked = (detections.GetValueOrDefault(image) ?? []).OrderByDescending(d => d.Score).Take(MaxDetectionsPerImage).Where(setting.Keeps);
             foreach (var detection in ranked)
@@ -89,24 +95,31 @@ public static class MissRate
                     outcomes.Add((detection.Score, true));
                 }
             }
+            images.Add(new ImageOutcome(outcomes, boxes.Count(b => b.Counted)));
         }
+        return images;
+    }
+
+    /// <summary>The figure over these images' outcomes (an image may appear more than once, as in a bootstrap resample); null when they count no pedestrian.</summary>
+    public static MissRateResult? FromImages(IReadOnlyList<ImageOutcome> images, MissRateSetting setting)
+    {
+        var pedestrians = images.Sum(i => i.Pedestrians);
         if (pedestrians == 0)
             return null;
-
-        var curve = outcomes.OrderByDescending(o => o.Score).ToList();
+        var curve = images.SelectMany(i => i.Outcomes).OrderByDescending(o => o.Score).ToList();
         var (hits, falsePositives) = (new int[curve.Count], new int[curve.Count]);
         for (var i = 0; i < curve.Count; i++)
         {
             hits[i] = (i > 0 ? hits[i - 1] : 0) + (curve[i].Hit ? 1 : 0);
             falsePositives[i] = (i > 0 ? falsePositives[i - 1] : 0) + (curve[i].Hit ? 0 : 1);
         }
-        var images = truth.ImageIds.Count;
+        var count = images.Count;
         var missRates = ReferenceFppi.Select(rate =>
         {
-            var last = Array.FindLastIndex(falsePositives, fp => (double)fp / images <= rate);
+            var last = Array.FindLastIndex(falsePositives, fp => (double)fp / count <= rate);
             return last < 0 ? 1.0 : 1 - (double)hits[last] / pedestrians;
         }).ToList();
-        return new MissRateResult(setting, Math.Exp(missRates.Average(Math.Log)), missRates, pedestrians, images);
+        return new MissRateResult(setting, Math.Exp(missRates.Average(Math.Log)), missRates, pedestrians, count);
     }
 
     /// <summary>Intersection over union with a counted pedestrian; over the detection's own area with an ignored box (a region may hold many people).</summary>
