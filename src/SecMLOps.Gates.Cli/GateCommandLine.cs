@@ -14,6 +14,7 @@ public static class GateCommandLine
         {
             ValidateCommand.Create(output),
             EvaluateCommand.Create(output, error, worker),
+            MergeCommand.Create(output, error, worker),
             DiffCommand.Create(output),
             MatrixCommand.Create(output),
             MissRateCommand.Create(output, error),

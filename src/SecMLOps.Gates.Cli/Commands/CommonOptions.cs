@@ -43,6 +43,12 @@ internal static class CommonOptions
         Description = "A baseline file (kind GateBaseline) of accepted findings: each accepted failure of a soft-mandatory rule stops failing the run until its entry expires.",
     };
 
+    /// <summary>The report options of an evaluation (evaluate, merge): SARIF, Markdown summary, JSON summary.</summary>
+    public static (Option<string?> Sarif, Option<string?> Summary, Option<string?> Json) Reports() => (
+        new Option<string?>("--sarif") { Description = "Write SARIF 2.1.0 results to this file." },
+        new Option<string?>("--summary") { Description = "Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to this file." },
+        new Option<string?>("--json") { Description = "Write a JSON summary (verdict, every finding, input files) to this file." });
+
     public static RepositoryRoot ResolveRoot(DirectoryInfo? option) =>
         option is null ? Inputs.RepositoryRoot.Discover(Directory.GetCurrentDirectory()) : Inputs.RepositoryRoot.At(option.FullName);
 

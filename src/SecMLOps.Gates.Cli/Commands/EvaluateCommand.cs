@@ -15,6 +15,7 @@ internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRo
     public string? Baseline { get; init; }
     public string? Cache { get; init; }
     public IRuleWorker? Worker { get; init; }
+    public ShardedEvaluation? Merging { get; init; }
 
     public EvaluationRequest Request(TextWriter progress, IReadOnlyList<string> reports) => new(Paths, Root, Today, progress)
     {
@@ -24,6 +25,7 @@ internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRo
         Baseline = Baseline,
         Cache = Cache is null ? null : new VerdictCache(Cache),
         Worker = Worker,
+        Merging = Merging,
     };
 }
 
@@ -37,20 +39,24 @@ internal static class EvaluateCommand
             Description = "Policy files, or folders to search for them.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var sarif = new Option<string?>("--sarif") { Description = "Write SARIF 2.1.0 results to this file." };
-        var summary = new Option<string?>("--summary") { Description = "Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to this file." };
-        var json = new Option<string?>("--json") { Description = "Write a JSON summary (verdict, every finding, input files) to this file." };
+        var (sarif, summary, json) = CommonOptions.Reports();
         var cache = new Option<string?>("--cache")
         {
             Description = "Keep each rule's result in this folder, keyed on the tool, the policy and the sha256 of every input it reads; " +
                 "a rule whose inputs are unchanged is not run again (robustness and poisoning rules).",
         };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Evaluate one part of a split evaluation, I/N (1 <= I <= N): robustness rules attack their I-th share of the samples, " +
+                "other rules run whole in shard 1; write it with --partial and combine the N files with `merge`.",
+        };
+        var partial = new Option<string?>("--partial") { Description = "With --shard: the file to write this shard's part to (merge reads it)." };
         var repoRoot = CommonOptions.RepositoryRoot();
         var asOf = CommonOptions.AsOf();
         var (failOn, rule, baseline) = (CommonOptions.FailOn(), CommonOptions.Rule(), CommonOptions.Baseline());
         var command = new Command("evaluate", "Run every rule of the given policies against the model and its data; exit 0 pass, 1 violation, 2 input error, 3 internal error.")
         {
-            paths, sarif, summary, json, cache, repoRoot, asOf, failOn, rule, baseline,
+            paths, sarif, summary, json, cache, shard, partial, repoRoot, asOf, failOn, rule, baseline,
         };
         command.SetAction(parsed =>
         {
@@ -68,12 +74,49 @@ internal static class EvaluateCommand
                 Cache = parsed.GetValue(cache),
                 Worker = worker,
             };
-            return Run(options, output, error);
+            if (parsed.GetValue(shard) is null && parsed.GetValue(partial) is null)
+                return Run(options, output, error);
+            if (parsed.GetValue(shard) is not { } part || Shard.Parse(part) is not { } share || parsed.GetValue(partial) is not { } file)
+            {
+                error.WriteLine(parsed.GetValue(shard) is { } given && Shard.Parse(given) is null
+                    ? $"secmlops-gate: --shard '{given}' is not I/N with 1 <= I <= N <= {Shard.MaxCount}"
+                    : "secmlops-gate: --shard and --partial go together");
+                return ExitCodes.InputError;
+            }
+            var merged = new[] { ("--sarif", options.Sarif), ("--json", options.Json), ("--summary", options.Summary), ("--cache", options.Cache), ("--baseline", options.Baseline) }
+                .Where(o => o.Item2 is not null).Select(o => o.Item1).ToList();
+            if (merged.Count > 0)
+            {
+                error.WriteLine($"secmlops-gate: a shard writes only its --partial file ({string.Join(", ", merged)} given); `merge` writes the reports and applies --baseline and --fail-on");
+                return ExitCodes.InputError;
+            }
+            return RunShard(options, share, file, output, error);
         });
         return command;
     }
 
-    private static int Run(EvaluateOptions options, TextWriter output, TextWriter progress)
+    /// <summary>
+    /// One shard: its errors are shown and fail it (exit 2 or 3, nothing written); otherwise every
+    /// rule's part goes to the partial file whole, and the shard exits 0 (the verdict is the merge's).
+    /// </summary>
+    private static int RunShard(EvaluateOptions options, Shard shard, string file, TextWriter output, TextWriter progress)
+    {
+        var report = new GateEngine(BuiltInGates.Registry).Evaluate(options.Request(progress, [file]) with { Shard = shard });
+        foreach (var finding in report.Findings.Where(f => f.Outcome == Outcome.Error))
+            FindingPrinter.Print(output, finding.Level, finding.Finding);
+        if (report.Verdict is not (Verdict.Passed or Verdict.Failed))
+        {
+            output.WriteLine($"secmlops-gate: shard {shard}: {report.Verdict.Word()}; no partial file written");
+            return report.ExitCode;
+        }
+        var partial = new PartialEvaluation(shard, ToolInfo.Version, options.Today,
+            options.Paths.Select(p => options.Root.Relative(Path.GetFullPath(p))).ToList(), options.RuleIds?.Order(StringComparer.Ordinal).ToList(), report.Parts);
+        AtomicFile.WriteAllText(file, partial.ToJson());
+        output.WriteLine($"secmlops-gate: shard {shard}: {report.Parts.Count} rule part(s) written to {file}; combine every shard's file with `secmlops-gate merge`");
+        return ExitCodes.Passed;
+    }
+
+    internal static int Run(EvaluateOptions options, TextWriter output, TextWriter progress)
     {
         var reports = new[] { options.Sarif, options.Json, options.Summary }.OfType<string>().ToList();
         var report = new GateEngine(BuiltInGates.Registry).Evaluate(options.Request(progress, reports));

@@ -41,7 +41,8 @@ internal sealed class ConfinedRuleWorker(string host, IReadOnlyList<string> host
             var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var argument in hostArguments.Concat([
                          WorkerCommand.Name, request.PolicyPath, "--rule", request.RuleId, "--repo-root", request.Root.FullPath,
-                         "--as-of", request.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--scratch", scratch.FullName, "--position", request.Position]))
+                         "--as-of", request.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--scratch", scratch.FullName, "--position", request.Position,
+                         .. request.Shard is { } shard ? new[] { "--shard", shard.ToString() } : []]))
                 start.ArgumentList.Add(argument);
             // The runtime's diagnostics channel would create a socket under /tmp, which the child may not.
             start.Environment["DOTNET_EnableDiagnostics"] = "0";

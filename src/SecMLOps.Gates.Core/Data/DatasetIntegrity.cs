@@ -29,8 +29,9 @@ public sealed class DatasetIntegrity
         return verified;
     }
 
-    public string Digest(string file) => _digests.GetOrAdd(file, FileDigest.Sha256);
+    /// <summary>A file's or folder's digest, computed once; a folder's files are digested through the same cache, so an image pinned in a folder and read by a gate is hashed once.</summary>
+    public string Digest(string file) => _digests.GetOrAdd(file, path => FileDigest.Sha256(path, Digest));
 
     /// <summary>The cached digest, or one computed now; null for a path that is missing or cannot be read (not cached: it may appear).</summary>
-    public string? TryDigest(string file) => _digests.TryGetValue(file, out var known) ? known : FileDigest.TryDigest(file) is { } digest ? _digests.GetOrAdd(file, digest) : null;
+    public string? TryDigest(string file) => _digests.TryGetValue(file, out var known) ? known : FileDigest.TryDigest(file, Digest);
 }

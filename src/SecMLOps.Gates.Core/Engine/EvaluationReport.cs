@@ -25,6 +25,9 @@ public sealed record EvaluationReport(
     /// <summary>Report files the engine refused to let the front end write (they would overwrite an input).</summary>
     public IReadOnlySet<string> RefusedOutputs { get; init; } = new HashSet<string>();
 
+    /// <summary>Under <c>--shard</c>: each rule's part, for the partial file <c>merge</c> reads.</summary>
+    public IReadOnlyList<RulePart> Parts { get; init; } = [];
+
     public Verdict Verdict =>
         Findings.Any(f => f.Outcome == Outcome.Error && f.Rule.Id == EngineRules.GateCrashed.Id) ? Verdict.InternalError
         : Findings.Any(f => f.Outcome == Outcome.Error) ? Verdict.Error

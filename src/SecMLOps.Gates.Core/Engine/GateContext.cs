@@ -62,6 +62,12 @@ public sealed class GateContext(GatePolicy policy, PolicyRule rule, RepositoryRo
     /// <summary>Reports progress of a long check (stderr for the CLI, messages in MSBuild).</summary>
     public void Progress(string message) => progress.WriteLine($"{Rule.Id} ({position}): {message}");
 
+    /// <summary>
+    /// Under <c>--shard</c>, the share of a shardable gate's samples to evaluate: the gate returns its
+    /// part (<see cref="GateResult.Part"/>) instead of a verdict. Null when the rule runs whole.
+    /// </summary>
+    public Shard? Shard { get; init; }
+
     /// <summary>Where findings about the rule itself point.</summary>
     public SourceLocation RuleLocation => Rule.Location;
 

@@ -26,6 +26,16 @@ public sealed record EvaluationRequest(IReadOnlyList<string> Paths, RepositoryRo
 
     /// <summary>Runs the rules of gates that run model code in a separate, confined process; null runs them here.</summary>
     public IRuleWorker? Worker { get; init; }
+
+    /// <summary>
+    /// Evaluate one shard (<c>--shard I/N</c>): shardable rules run on their share of the samples, other
+    /// rules whole in shard 1 (rules that judge other rules wait for the merge); the report holds
+    /// each rule's part and only the errors, and no rule's file is written.
+    /// </summary>
+    public Shard? Shard { get; init; }
+
+    /// <summary>Merge the shards' parts instead of running the rules they ran (<c>merge</c>).</summary>
+    public ShardedEvaluation? Merging { get; init; }
 }
 
 /// <summary>
@@ -60,9 +70,11 @@ public sealed class GateEngine(GateRegistry gates)
             Sections = run.Sections,
             RefusedOutputs = refusedReports,
             ValidUntil = run.ValidUntil,
+            Parts = run.Parts,
         };
-        // What the rules wrote is kept only when the verdict stands: an error leaves no half-made files.
-        if (report.Verdict is not (Verdict.Passed or Verdict.Failed))
+        // What the rules wrote is kept only when the verdict stands (an error leaves no half-made
+        // files), and never by a shard: the merge writes them.
+        if (report.Verdict is not (Verdict.Passed or Verdict.Failed) || request.Shard is not null)
         {
             run.Staged.Discard();
             return report;
@@ -115,7 +127,7 @@ public sealed class GateEngine(GateRegistry gates)
 
     /// <summary>What running the rules left besides their findings: the rules run, what they read, the files they staged, their report sections and how long the result holds.</summary>
     private sealed record RulesRun(IReadOnlyDictionary<string, RuleDescriptor> Rules, EvaluationInputs Inputs, DatasetIntegrity Integrity, StagedOutputs Staged,
-        IReadOnlyList<RuleReportSection> Sections, DateOnly? ValidUntil);
+        IReadOnlyList<RuleReportSection> Sections, DateOnly? ValidUntil, IReadOnlyList<RulePart> Parts);
 
     /// <summary>
     /// Runs the selected rules in order, rules that judge other rules last (every standing they read is
@@ -128,6 +140,7 @@ public sealed class GateEngine(GateRegistry gates)
         var staged = new StagedOutputs();
         var rules = new Dictionary<string, RuleDescriptor>(StringComparer.Ordinal);
         var sections = new List<RuleReportSection>();
+        var parts = new List<RulePart>();
         var validUntil = loaded.Policies.SelectMany(p => p.Waivers).Concat(baseline?.Entries ?? [])
             .Select(w => (DateOnly?)w.Expires).DefaultIfEmpty(null).Min();
         if (baseline is not null)
@@ -150,7 +163,7 @@ public sealed class GateEngine(GateRegistry gates)
                     $"{request.Root.Relative(p.o.FullPath)} {p.Item2}; rule {rule.Id} was not run and wrote nothing", p.o.Location))));
                 continue;
             }
-            var (produced, section, until) = EvaluateRule(policy, rule, request, inputs, integrity, staged, rules, id => standings.GetValueOrDefault(id, RuleStanding.NotRun), position);
+            var (produced, section, until) = EvaluateRule(policy, rule, request, inputs, integrity, staged, rules, id => standings.GetValueOrDefault(id, RuleStanding.NotRun), position, parts);
             var reported = produced.Select(f => Accept(f, baseline) with { FailOn = request.FailOn }).ToList();
             findings.AddRange(reported);
             if (standings[rule.Id] != RuleStanding.JudgesRules)
@@ -160,7 +173,7 @@ public sealed class GateEngine(GateRegistry gates)
             if (until is { } day && (validUntil is null || day < validUntil))
                 validUntil = day;
         }
-        return new RulesRun(rules, inputs, integrity, staged, sections.OrderBy(s => ruleOrder.IndexOf(s.RuleId)).ToList(), validUntil);
+        return new RulesRun(rules, inputs, integrity, staged, sections.OrderBy(s => ruleOrder.IndexOf(s.RuleId)).ToList(), validUntil, parts);
     }
 
     private sealed record LoadedPolicies(List<GatePolicy> Policies, List<EvaluatedPolicy> Summaries, IReadOnlyList<DiscoveredDocument> Documents);
@@ -263,7 +276,8 @@ public sealed class GateEngine(GateRegistry gates)
             .Concat(policy.Datasets.Values.SelectMany(d => d.Files.Select(f => (f, $"dataset {d.Name}"))));
 
     private (IReadOnlyList<ReportedFinding> Findings, string? Section, DateOnly? ValidUntil) EvaluateRule(GatePolicy policy, PolicyRule rule, EvaluationRequest request,
-        EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs staged, Dictionary<string, RuleDescriptor> rules, Func<string, RuleStanding> standings, string position)
+        EvaluationInputs inputs, DatasetIntegrity integrity, StagedOutputs staged, Dictionary<string, RuleDescriptor> rules, Func<string, RuleStanding> standings, string position,
+        List<RulePart> parts)
     {
         var gate = gates.Find(rule.Kind)!;
         var descriptor = Describe(policy, rule, gate.Descriptor);
@@ -276,8 +290,30 @@ public sealed class GateEngine(GateRegistry gates)
             inputs.Add(request.Root.Relative(path), role);
         var waiver = policy.Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
         var progress = request.Progress ?? TextWriter.Null;
+        var declared = rule.Inputs.Concat(DeclaredFiles(policy).Select(d => d.Path)).ToList();
+        if (request.Shard is { } shard)
+        {
+            if (!gate.Descriptor.Shardable && (!shard.IsFirst || gate.Descriptor.JudgesOtherRules))
+                return ([], null, null);
+            var share = gate.Descriptor.Shardable ? shard : null;
+            var key = VerdictCache.Key(policy, rule, gate, request.Root, declared, integrity);
+            progress.WriteLine($"{rule.Id} ({position}): {(share is null ? "whole, in shard 1 (its gate does not split its samples)" : $"shard {share} of its samples")}");
+            var part = gate.Descriptor.RunsModelCode && request.Worker is { } shardWorker
+                ? RunInWorker(shardWorker, policy, rule, request, position, share)
+                : RunInProcess(gate, policy, rule, request, integrity, staged, standings, position, captureOutputs: true, share);
+            parts.Add(new RulePart(rule.Id, key, part));
+            // A shard reports only its errors: the verdict is the merge's.
+            return (Accept(part with { Findings = part.Findings.Where(f => f.Outcome == Outcome.Error).ToList() }, stage: false).Item1, null, null);
+        }
+        if (request.Merging is { } merging && !gate.Descriptor.JudgesOtherRules)
+        {
+            var (merged, stage) = ShardMerge.Rule(merging, gate, rule, VerdictCache.Key(policy, rule, gate, request.Root, declared, integrity), request.Root, integrity,
+                runs => RunInProcess(gate, policy, rule, request, integrity, staged, standings, position, captureOutputs: false, null,
+                    context => gate.Merge(context, rule.Settings, runs)));
+            return Accept(merged, stage);
+        }
         var cacheKey = request.Cache is not null && gate.Descriptor.Cacheable
-            ? VerdictCache.Key(policy, rule, gate, request.Root, rule.Inputs.Concat(DeclaredFiles(policy).Select(d => d.Path)), integrity)
+            ? VerdictCache.Key(policy, rule, gate, request.Root, declared, integrity)
             : null;
         if (cacheKey is not null)
         {
@@ -296,11 +332,11 @@ public sealed class GateEngine(GateRegistry gates)
         if (worker is not null)
         {
             progress.WriteLine($"{rule.Id} ({position}): the model runs in a separate process, {worker.Confinement}");
-            run = RunInWorker(worker, policy, rule, request, position);
+            run = RunInWorker(worker, policy, rule, request, position, null);
         }
         else
         {
-            run = RunInProcess(gate, policy, rule, request, integrity, staged, standings, position, captureOutputs: cacheKey is not null);
+            run = RunInProcess(gate, policy, rule, request, integrity, staged, standings, position, captureOutputs: cacheKey is not null, null);
         }
         if (cacheKey is not null && run.Findings.All(f => f.Outcome != Outcome.Error) && run.Inputs.All(i => i.Sha256 is not null)
             && request.Cache!.Store(cacheKey, run) is { } problem)
@@ -324,22 +360,29 @@ public sealed class GateEngine(GateRegistry gates)
     /// Runs one rule here: its findings (an exception becomes an error finding, so nothing fails open),
     /// the files it recorded with their digests and, when asked, the bytes of the files it staged.
     /// </summary>
+    /// <param name="evaluate">What to run in place of the gate's evaluation (the merge of shards' parts); null evaluates the rule.</param>
     private static RuleRun RunInProcess(IGate gate, GatePolicy policy, PolicyRule rule, EvaluationRequest request, DatasetIntegrity integrity, StagedOutputs staged,
-        Func<string, RuleStanding> standings, string position, bool captureOutputs)
+        Func<string, RuleStanding> standings, string position, bool captureOutputs, Shard? shard, Func<GateContext, GateResult>? evaluate = null)
     {
         var recorded = new EvaluationInputs();
         var stagedBefore = staged.Count;
-        var context = new GateContext(policy, rule, request.Root, request.Today, recorded, integrity, staged, request.Progress ?? TextWriter.Null, standings, position);
+        var context = new GateContext(policy, rule, request.Root, request.Today, recorded, integrity, staged, request.Progress ?? TextWriter.Null, standings, position)
+        {
+            Shard = shard,
+        };
         List<Finding> produced;
         string? section = null;
         DateOnly? validUntil = null;
+        string? part = null;
         try
         {
-            var result = gate.Evaluate(context, rule.Settings);
-            (produced, section, validUntil) = (result.Findings.ToList(), result.ReportSection, result.ValidUntil);
-            if (produced.Count == 0)
+            var result = evaluate is null ? gate.Evaluate(context, rule.Settings) : evaluate(context);
+            (produced, section, validUntil, part) = (result.Findings.ToList(), result.ReportSection, result.ValidUntil, result.Part);
+            if (shard is not null && part is null)
+                produced.Add(Finding.Error(EngineRules.GateCrashed.Id, rule.Id, $"the {rule.Kind} gate returned no part of shard {shard} for rule {rule.Id}", rule.Location));
+            else if (part is null && produced.Count == 0)
                 produced.Add(Finding.Error(EngineRules.GateCrashed.Id, rule.Id, $"the {rule.Kind} gate checked nothing for rule {rule.Id}", rule.Location));
-            else if (produced.All(f => f.Outcome is Outcome.Skipped or Outcome.Informational))
+            else if (part is null && produced.All(f => f.Outcome is Outcome.Skipped or Outcome.Informational))
                 produced.Add(Finding.Error(EngineRules.InputMissing.Id, rule.Id, $"rule {rule.Id} decided nothing: every one of its checks was skipped or informational", rule.Location));
         }
         catch (GateInputException e)
@@ -354,15 +397,15 @@ public sealed class GateEngine(GateRegistry gates)
         var outputs = captureOutputs
             ? staged.Since(stagedBefore).Select(s => (request.Root.Relative(s.Target), File.ReadAllBytes(s.Temporary))).ToList()
             : [];
-        return new RuleRun(produced, section, validUntil, recorded.Digest(request.Root, integrity), outputs);
+        return new RuleRun(produced, section, validUntil, recorded.Digest(request.Root, integrity), outputs) { Part = part };
     }
 
     /// <summary>A worker that fails to answer is an error of the rule, never a pass.</summary>
-    private static RuleRun RunInWorker(IRuleWorker worker, GatePolicy policy, PolicyRule rule, EvaluationRequest request, string position)
+    private static RuleRun RunInWorker(IRuleWorker worker, GatePolicy policy, PolicyRule rule, EvaluationRequest request, string position, Shard? shard)
     {
         try
         {
-            return worker.Run(new RuleWorkerRequest(policy.FullPath, rule.Id, request.Root, request.Today, position), request.Progress ?? TextWriter.Null);
+            return worker.Run(new RuleWorkerRequest(policy.FullPath, rule.Id, request.Root, request.Today, position) { Shard = shard }, request.Progress ?? TextWriter.Null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -375,7 +418,7 @@ public sealed class GateEngine(GateRegistry gates)
     /// The worker's side of <see cref="IRuleWorker"/>: loads the policy the parent named and runs that
     /// one rule here, with its outputs staged under <paramref name="scratch"/> and returned as bytes.
     /// </summary>
-    public RuleRun RunOneRule(EvaluationRequest request, string ruleId, string scratch, string position)
+    public RuleRun RunOneRule(EvaluationRequest request, string ruleId, string scratch, string position, Shard? shard)
     {
         var errors = new List<ReportedFinding>();
         var loaded = LoadPolicies(request, errors);
@@ -385,7 +428,7 @@ public sealed class GateEngine(GateRegistry gates)
         if (rule is null)
             throw new InvalidOperationException($"the policy no longer holds rule {ruleId}");
         var staged = new StagedOutputs(scratch);
-        return RunInProcess(gates.Find(rule.Kind)!, policy, rule, request, new DatasetIntegrity(), staged, _ => RuleStanding.NotRun, position, captureOutputs: true);
+        return RunInProcess(gates.Find(rule.Kind)!, policy, rule, request, new DatasetIntegrity(), staged, _ => RuleStanding.NotRun, position, captureOutputs: true, shard);
     }
 
     private static RuleDescriptor Describe(GatePolicy policy, PolicyRule rule, GateDescriptor gate) => new(

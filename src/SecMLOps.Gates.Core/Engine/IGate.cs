@@ -21,6 +21,13 @@ public interface IGate
     GateResult Evaluate(GateContext context, object settings);
 
     /// <summary>
+    /// A <see cref="GateDescriptor.Shardable"/> gate: the result one run over every sample gives, from
+    /// what each shard's run returned (in shard order, each with its <see cref="RuleRun.Part"/>).
+    /// </summary>
+    GateResult Merge(GateContext context, object settings, IReadOnlyList<RuleRun> shards) =>
+        throw new NotSupportedException($"the {Descriptor.Kind} gate does not split its samples");
+
+    /// <summary>
     /// The assemblies whose code decides the gate's results (its own, and those of the runtimes it was
     /// given): the verdict cache keys on their builds, so a rebuilt runtime of the same version is not
     /// answered with what the old one found.
@@ -41,7 +48,12 @@ public abstract class Gate<TSettings> : IGate where TSettings : class
 
     object? IGate.Bind(SettingsBinder binder) => Bind(binder);
 
+    public virtual GateResult Merge(GateContext context, TSettings settings, IReadOnlyList<RuleRun> shards) =>
+        throw new NotSupportedException($"the {Descriptor.Kind} gate does not split its samples");
+
     GateResult IGate.Evaluate(GateContext context, object settings) => Evaluate(context, (TSettings)settings);
+
+    GateResult IGate.Merge(GateContext context, object settings, IReadOnlyList<RuleRun> shards) => Merge(context, (TSettings)settings, shards);
 }
 
 /// <summary>What a gate concluded about one rule, and its own section of the Markdown report (null when it has none).</summary>
@@ -49,4 +61,7 @@ public sealed record GateResult(IReadOnlyList<Finding> Findings, string? ReportS
 {
     /// <summary>The last day the result holds when nothing else changes (an assessment ages out, an acceptance expires); null when it does not date.</summary>
     public DateOnly? ValidUntil { get; init; }
+
+    /// <summary>Under <c>--shard</c>, what a shardable gate evaluated of its share (JSON for its <see cref="IGate.Merge"/>); null otherwise.</summary>
+    public string? Part { get; init; }
 }

@@ -14,6 +14,9 @@ namespace SecMLOps.Gates.Engine;
 /// </summary>
 public sealed record RuleRun(IReadOnlyList<Finding> Findings, string? Section, DateOnly? ValidUntil, IReadOnlyList<InputFile> Inputs, IReadOnlyList<(string Path, byte[] Bytes)> Outputs)
 {
+    /// <summary>A shard's part of a shardable gate's evaluation (<see cref="GateResult.Part"/>), or null.</summary>
+    public string? Part { get; init; }
+
     private static readonly JsonSerializerOptions Options = new(FindingJson.Options)
     {
         WriteIndented = false,
@@ -26,7 +29,7 @@ public sealed record RuleRun(IReadOnlyList<Finding> Findings, string? Section, D
             f.Properties?.ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value, Options)), f.Enforcement)).ToList(),
         Section, ValidUntil,
         Inputs.Select(i => new StoredInput(i.Path, i.Sha256, i.Role)).ToList(),
-        Outputs.Select(o => new StoredOutput(o.Path, Convert.ToBase64String(o.Bytes))).ToList()), Options);
+        Outputs.Select(o => new StoredOutput(o.Path, Convert.ToBase64String(o.Bytes))).ToList(), Part), Options);
 
     /// <exception cref="JsonException">The text is not a rule run.</exception>
     /// <exception cref="FormatException">An output's bytes are not base64.</exception>
@@ -39,7 +42,10 @@ public sealed record RuleRun(IReadOnlyList<Finding> Findings, string? Section, D
                 f.Properties?.ToDictionary(p => p.Key, p => Plain(p.Value)!)) { Enforcement = f.Enforcement }).ToList(),
             stored.Section, stored.ValidUntil,
             stored.Inputs.Select(i => new InputFile(i.Path, i.Sha256, i.Role)).ToList(),
-            stored.Outputs.Select(o => (o.Path, Convert.FromBase64String(o.Base64))).ToList());
+            stored.Outputs.Select(o => (o.Path, Convert.FromBase64String(o.Base64))).ToList())
+        {
+            Part = stored.Part,
+        };
     }
 
     /// <summary>A property value as the gate made it (numbers, strings, booleans, lists and maps), so the reports write it as a fresh run does.</summary>
@@ -55,7 +61,7 @@ public sealed record RuleRun(IReadOnlyList<Finding> Findings, string? Section, D
         _ => null,
     };
 
-    private sealed record StoredRun(List<StoredFinding> Findings, string? Section, DateOnly? ValidUntil, List<StoredInput> Inputs, List<StoredOutput> Outputs);
+    private sealed record StoredRun(List<StoredFinding> Findings, string? Section, DateOnly? ValidUntil, List<StoredInput> Inputs, List<StoredOutput> Outputs, string? Part);
 
     private sealed record StoredFinding(string RuleId, Outcome Outcome, string Subject, string Message, List<StoredLocation> Locations,
         Dictionary<string, JsonElement>? Properties, Enforcement? Enforcement);
@@ -78,4 +84,8 @@ public interface IRuleWorker
 }
 
 /// <summary>The rule a worker runs: the policy file, the rule id, the repository and the date, and where the rule stands in the evaluation.</summary>
-public sealed record RuleWorkerRequest(string PolicyPath, string RuleId, RepositoryRoot Root, DateOnly Today, string Position);
+public sealed record RuleWorkerRequest(string PolicyPath, string RuleId, RepositoryRoot Root, DateOnly Today, string Position)
+{
+    /// <summary>The share of a shardable gate's samples to evaluate, or null for the whole rule.</summary>
+    public Shard? Shard { get; init; }
+}

@@ -58,6 +58,10 @@ public static class EngineRules
         "The model file holds more than a forward pass needs, so no runtime opens it.",
         "Loading a model runs what it holds. Before libtorch reads a TorchScript archive, the gate checks its members, every pickle's opcodes and globals, and every operator its code calls against allow-lists; a pickle global, an operator (such as one that reads or maps a file) or a member outside them is refused by name. Before ONNX Runtime opens an ONNX model, tensors whose data lives in other files, model-local functions, non-standard operator domains and sparse tensors (at any depth of subgraphs) and fields of the format the gate does not read are refused the same way.");
 
+    public static readonly RuleDescriptor PartialMismatch = Diagnostic("SMG0015", "partial-mismatch",
+        "A shard's partial evaluation does not belong to the evaluation being merged.",
+        "merge combines the parts of a sharded evaluation only when each was made by the same tool build from the same policy and inputs the merge sees, and every shard that should hold a rule's part holds it; otherwise the rule is an error, never a pass.");
+
     public static readonly RuleDescriptor PolicyWeakened = Diagnostic("SMG0101", "policy-weakened",
         "A change weakens a policy or threat model.",
         "secmlops-gate diff found a change that lets more through: a threshold lowered, an attack or strength removed, a rule removed or downgraded, a waiver added or extended, a STRIDE pair downgraded, a control removed. Reviewers should confirm it is intended.");
@@ -70,7 +74,7 @@ public static class EngineRules
     [
         DocumentSyntax, SchemaViolation, PolicyInconsistent, PathRefused, InputMissing, GateUnavailable, GateCrashed,
         WaiverExpired, InputMalformed, UnsupportedModelFeature, OutputRefused, InputIntegrity, ModelContentRefused,
-        PolicyWeakened, WeakeningWithoutVersionBump,
+        PartialMismatch, PolicyWeakened, WeakeningWithoutVersionBump,
     ];
 
     public static RuleDescriptor ById(string id) =>

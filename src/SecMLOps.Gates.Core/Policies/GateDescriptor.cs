@@ -33,6 +33,14 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
     /// </summary>
     public bool RunsModelCode { get; init; }
 
+    /// <summary>
+    /// The gate can split its samples (<c>evaluate --shard I/N</c>): each shard evaluates its part and
+    /// returns it (<see cref="GateResult.Part"/>), and <see cref="IGate.Merge"/> combines the parts into
+    /// exactly what one run gives. Other gates run whole in shard 1, or at the merge when they judge
+    /// other rules.
+    /// </summary>
+    public bool Shardable { get; init; }
+
     /// <summary>The definition the settings schema gets in the policy schema, e.g. strideCoverageSettings.</summary>
     public string SettingsDefinition => string.Concat(Kind.Split('-').Select((part, i) => i == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..])) + "Settings";
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Diagnostics;
 using SecMLOps.Gates.Robustness.Attacks;
 using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
@@ -7,19 +9,33 @@ namespace SecMLOps.Gates.Robustness.Gate;
 
 /// <summary>What one attack at one strength did: which samples it broke, of those it attacked.</summary>
 /// <param name="Broken">Per sample of the evaluation set: broken by this attack (a sample misclassified clean is never counted).</param>
+/// <param name="FlippedLinf">Minimal-perturbation attacks: the size of each perturbation that changed the prediction (L-inf, in units of the range).</param>
+/// <param name="FlippedL2">The same perturbations' L2 sizes.</param>
 /// <param name="Seconds">Wall time of the attack and of judging its results.</param>
-/// <param name="ProbedFrom">For a masking probe run on a sample: how many samples it was drawn from.</param>
-public sealed record AttackResult(PlannedAttack Attack, bool[] Broken, int Attacked, double? MedianLinf, double? MedianL2, double Seconds, int? ProbedFrom = null)
+/// <param name="ProbeSurvivors">For the masking probe: how many survivors its sample was drawn from.</param>
+public sealed record AttackResult(PlannedAttack Attack, bool[] Broken, int Attacked, float[] FlippedLinf, float[] FlippedL2, double Seconds, int? ProbeSurvivors = null)
 {
     public int BrokenCount => Broken.Count(b => b);
+
+    public double? MedianLinf => Median(FlippedLinf);
+
+    public double? MedianL2 => Median(FlippedL2);
+
+    /// <summary>For a masking probe that ran on fewer than all survivors: how many it was drawn from.</summary>
+    public int? ProbedFrom => ProbeSurvivors is { } survivors && Attacked < survivors ? survivors : null;
+
+    private static double? Median(float[] values) => values.Length == 0 ? null : values.Order().ElementAt(values.Length / 2);
 }
 
 /// <summary>
 /// The evaluation set, the model's clean predictions and the attack targets, shared by every check
-/// of one rule: runs an attack over a set of samples in batches (with progress) and decides, on the
-/// model's reference runtime, which samples it broke. One generator serves the whole rule.
+/// of one rule: runs an attack over the samples of its share in batches, one atom a batch (with
+/// progress), and decides, on the model's reference runtime, which samples it broke. Before each
+/// batch the generator and libtorch's own (a randomised model's) are seeded from the rule's seed,
+/// the atom and the attack, so a sample's fate depends on its atom alone (<see cref="SampleAtoms"/>).
 /// </summary>
-internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, bool[] cleanCorrect, double low, double high, int batchSize, Generator generator, int gradientSamples, Action<string> progress)
+internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, bool[] cleanCorrect, double low, double high, int batchSize, Generator generator, int gradientSamples,
+    Action<string> progress, SampleAtoms atoms, IReadOnlySet<int> share, int seed)
 {
     public ModelUnderTest Model => model;
     public int Count => cleanCorrect.Length;
@@ -27,6 +43,11 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
     public double Low => low;
     public double High => high;
     public int BatchSize => batchSize;
+
+    public SampleAtoms Atoms => atoms;
+
+    /// <summary>Whether the sample's atom is in this run's share.</summary>
+    public bool InShare(int sample) => share.Contains(atoms.AtomOf(sample));
 
     /// <summary>A line of progress (standard error, the MSBuild log), beside the attacks' own.</summary>
     public void Progress(string message) => progress(message);
@@ -46,7 +67,7 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
         var broken = new bool[Count];
         var (linf, l2) = (new List<float>(), new List<float>());
         var label = position is null ? planned.Subject : $"{position}, {planned.Subject}";
-        foreach (var (indices, x, y) in Batches(samples, label))
+        foreach (var (indices, x, y) in Batches(samples, planned.Subject, label))
         {
             var adversarial = Finite(attack.Run(target, x, y), planned.Subject);
             var judged = Finite(attack.WithinBudget(target, x, adversarial, planned.Eps), planned.Subject);
@@ -60,7 +81,7 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
             linf.AddRange(delta.abs().amax([1])[flipped].data<float>().ToArray());
             l2.AddRange(delta.norm(1, keepdim: false)[flipped].data<float>().ToArray());
         }
-        var result = new AttackResult(planned, broken, samples.Count, Median(linf), Median(l2), watch.Elapsed.TotalSeconds);
+        var result = new AttackResult(planned, broken, samples.Count, linf.ToArray(), l2.ToArray(), watch.Elapsed.TotalSeconds);
         progress($"{label}: broke {result.BrokenCount} of {samples.Count} in {result.Seconds:0.0} s");
         return result;
     }
@@ -70,23 +91,34 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
         adversarial.isfinite().all().item<bool>() ? adversarial
         : throw new InvalidOperationException($"the attack {attack} produced non-finite inputs; its results cannot be trusted");
 
-    private static double? Median(List<float> values) => values.Count == 0 ? null : values.Order().ElementAt(values.Count / 2);
-
-    /// <summary>The given samples in batches on the model's device, each batch's temporaries freed when it is done.</summary>
-    public IEnumerable<(int[] Indices, Tensor X, Tensor Y)> Batches(IReadOnlyList<int> samples, string label, bool report = true)
+    /// <summary>
+    /// The given samples in batches on the model's device, one atom a batch, each batch's temporaries
+    /// freed when it is done; <paramref name="stream"/> names the check, so that each draws its own noise.
+    /// </summary>
+    public IEnumerable<(int[] Indices, Tensor X, Tensor Y)> Batches(IReadOnlyList<int> samples, string stream, string label, bool report = true)
     {
         var watch = Stopwatch.StartNew();
-        var total = (samples.Count + batchSize - 1) / batchSize;
+        var batches = samples.GroupBy(atoms.AtomOf).OrderBy(g => g.Key).ToList();
+        var total = batches.Count;
+        var done = 0;
         for (var index = 0; index < total; index++)
         {
-            var indices = samples.Skip(index * batchSize).Take(batchSize).ToArray();
+            var indices = batches[index].Order().ToArray();
+            Seed(batches[index].Key, stream);
             using var scope = NewDisposeScope();
             var rows = tensor(indices.Select(i => (long)i).ToArray());
             yield return (indices, set.Inputs.index_select(0, rows).to(model.Device), set.Labels.index_select(0, rows).to(model.Device));
+            done += indices.Length;
             if (!report) continue;
-            var done = Math.Min((index + 1) * batchSize, samples.Count);
             var rate = done / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
             progress($"{label}: batch {index + 1}/{total}, {rate:0.0} samples/s, ETA {(samples.Count - done) / rate:0} s");
         }
+    }
+
+    private void Seed(int atom, string stream)
+    {
+        var value = BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"{seed}/{atom}/{stream}"))) & long.MaxValue;
+        generator.manual_seed(value);
+        manual_seed(value);
     }
 }

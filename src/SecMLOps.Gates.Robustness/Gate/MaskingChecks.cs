@@ -106,11 +106,11 @@ internal sealed class MaskingChecks(string ruleId, RobustnessSettings settings, 
     }
 
     /// <summary>On the sanity sample, PGD alone at every strength and at a very large one: accuracy must not rise with eps and must vanish at the large one.</summary>
-    public void Strengths(IReadOnlyList<(double Eps, AttackResult Result)> runs, IReadOnlyList<int> sample)
+    public void Strengths(IReadOnlyList<(double Eps, bool[] Broken)> runs, IReadOnlyList<int> sample)
     {
         var rising = 0;
         for (var k = 1; k < runs.Count; k++)
-            rising += sample.Count(i => runs[k - 1].Result.Broken[i] && !runs[k].Result.Broken[i]);
+            rising += sample.Count(i => runs[k - 1].Broken[i] && !runs[k].Broken[i]);
         var share = sample.Count == 0 ? 0 : (double)rising / sample.Count;
         Add(Sanity, "sanity/monotone-in-eps", share > settings.Sanity.Tolerance,
             Invariant($"PGD alone on {sample.Count} correctly classified samples, at eps {string.Join(", ", runs.Select(r => r.Eps))}: {rising} times a sample broken at one strength survived the next ({share:P1}; at most {settings.Sanity.Tolerance:P1} allowed)") +
@@ -118,7 +118,7 @@ internal sealed class MaskingChecks(string ruleId, RobustnessSettings settings, 
             new Dictionary<string, object> { ["samples"] = sample.Count, ["rises"] = rising, ["tolerance"] = settings.Sanity.Tolerance });
 
         var (largeEps, large) = runs.First(r => r.Eps == settings.Sanity.LargeEps);
-        var survived = sample.Count(i => !large.Broken[i]);
+        var survived = sample.Count(i => !large[i]);
         var accuracy = sample.Count == 0 ? 0 : (double)survived / sample.Count;
         Add(Sanity, "sanity/large-eps", accuracy > settings.Sanity.MaxLargeEpsAccuracy,
             Invariant($"at eps={largeEps}, where any input can be changed beyond recognition, PGD left {survived} of {sample.Count} samples robust ({accuracy:P1}; at most {settings.Sanity.MaxLargeEpsAccuracy:P1} allowed)") +

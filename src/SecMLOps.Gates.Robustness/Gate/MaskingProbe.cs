@@ -9,6 +9,7 @@ namespace SecMLOps.Gates.Robustness.Gate;
 /// P(Poisson(12) > 6) = 0.954 (drawing without replacement only narrows the spread), while a gap of
 /// half the threshold is flagged with probability about 3 %. At the default maxBlackBoxGap of 0.02
 /// that is 300 x (survivors / samples), at most 300 samples; a threshold of 0 probes every survivor.
+/// Drawn atom by atom (each atom's share rounded up), the sample is at most one a batch larger.
 /// </summary>
 internal sealed class MaskingProbe(long[] labels, double maxBlackBoxGap, int seed)
 {
@@ -18,14 +19,17 @@ internal sealed class MaskingProbe(long[] labels, double maxBlackBoxGap, int see
         ? survivors
         : (int)Math.Min(survivors, Math.Ceiling(HitsExpectedAtThreshold * survivors / (maxBlackBoxGap * labels.Length)));
 
-    /// <summary>The survivors to probe at one strength, in index order; every label keeps its share (largest remainders round up).</summary>
-    public IReadOnlyList<int> Select(IReadOnlyList<int> survivors, int strength)
+    /// <summary>
+    /// The survivors of one atom to probe at one strength, in index order; every label keeps its share
+    /// (largest remainders round up). Drawn per atom, so that a shard draws what one run draws.
+    /// </summary>
+    public IReadOnlyList<int> Select(IReadOnlyList<int> survivors, int strength, int atom = 0)
     {
         var size = Size(survivors.Count);
         if (size >= survivors.Count)
             return survivors;
         // Not HashCode.Combine: it is salted per process, and the same policy must probe the same samples.
-        var random = new Random(unchecked(seed * 1_000_003 + strength));
+        var random = new Random(unchecked(seed * 1_000_003 + strength + atom * 7_919));
         var strata = survivors.GroupBy(i => labels[i]).OrderBy(g => g.Key).Select(g =>
         {
             var members = g.ToArray();

@@ -37,6 +37,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
     {
         Cacheable = true,
         RunsModelCode = true,
+        Shardable = true,
         Diagnostics = [ModelExecutorsDisagree],
     };
 
@@ -48,17 +49,26 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         var device = SelectDevice(settings.Device, context.RuleLocation);
         context.Progress($"device {device.type}, model {Path.GetFileName(spec.Path)} ({spec.Format}); {ModelConfinement.Status}");
         // The model is loaded and attacked confined; the plot is written here, outside.
-        var (findings, strengths, evaluated, cleanAccuracy, baseline) = ModelConfinement.Run(() => Attack(context, settings, device));
-        if (settings.Plot is { } plot)
-            context.WriteOutput(plot, temporary => RobustnessPlot.Save(temporary, $"{context.Rule.Id}: {Path.GetFileName(spec.Path)}", strengths, evaluated, settings, cleanAccuracy, baseline));
-        return new GateResult(findings, RobustnessReport.ToMarkdown(context.Rule.Id, settings, strengths, cleanAccuracy, baseline, evaluated));
+        var (whole, part) = ModelConfinement.Run(() => Attack(context, settings, device, context.Shard ?? Shard.Whole));
+        return context.Shard is null ? Conclude(context, settings, whole, part) : new GateResult(whole) { Part = part.ToJson() };
     }
 
-    private static (List<Finding> Findings, IReadOnlyList<StrengthResult> Strengths, int Evaluated, double CleanAccuracy, double Baseline) Attack(
-        GateContext context, RobustnessSettings settings, Device device)
+    /// <summary>The shards' parts as one part: the findings, report and plot one run over every atom gives.</summary>
+    public override GateResult Merge(GateContext context, RobustnessSettings settings, IReadOnlyList<RuleRun> shards) =>
+        Conclude(context, settings, shards[0].Findings, RobustnessPart.Combine(shards.Select(s => RobustnessPart.FromJson(s.Part!)).ToList(), context.RuleLocation));
+
+    private static SourceLocation[] Locations(GateContext context, RobustnessSettings settings) =>
+        [context.RuleLocation, new SourceLocation(context.Root.Relative(settings.Model.Path), 0, 0)];
+
+    /// <summary>
+    /// Measures the rule on a share of the evaluation set's atoms: the whole-set checks (clean pass,
+    /// executors' agreement, randomness, operators, accuracies) as findings, and per sample what the
+    /// gradient check, the attacks and the sanity attack found in the share.
+    /// </summary>
+    private static (List<Finding> Whole, RobustnessPart Part) Attack(GateContext context, RobustnessSettings settings, Device device, Shard shard)
     {
         var spec = settings.Model;
-        var at = new[] { context.RuleLocation, new SourceLocation(context.Root.Relative(spec.Path), 0, 0) };
+        var at = Locations(context, settings);
         manual_seed(settings.Seed);
         // Every tensor the rule makes is held by a scope until it is no longer read (see ModelScorer).
         using var scope = NewDisposeScope();
@@ -84,29 +94,51 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         var cleanAccuracy = (double)cleanCorrect.Count(c => c) / cleanCorrect.Length;
         masking.AboveChance(cleanAccuracy, labels.GroupBy(l => l).Max(g => g.Count()) / (double)labels.Length);
         var baseline = settings.BaselineModel ? BaselineAccuracy(context, settings, set, device) : cleanAccuracy;
-        context.Progress(Invariant($"clean accuracy {cleanAccuracy:P2} on {set.Count} samples; baseline {baseline:P2}"));
+        findings.AddRange(masking.Findings);
+
+        var atoms = new SampleAtoms(labels, settings.BatchSize);
+        var share = atoms.Of(shard);
+        context.Progress(Invariant($"clean accuracy {cleanAccuracy:P2} on {set.Count} samples; baseline {baseline:P2}") +
+            (shard == Shard.Whole ? "" : Invariant($"; shard {shard}: {share.Count} of {atoms.Count} batches of samples")));
 
         var (low, high) = spec.ValueRange ?? (0, 1);
         var generator = new Generator((ulong)settings.Seed, device);
         var session = new AttackSession(model, set, cleanCorrect, low, high, settings.BatchSize, generator,
-            randomised ? settings.Masking.EotSamples : 1, context.Progress);
+            randomised ? settings.Masking.EotSamples : 1, context.Progress, atoms, share, settings.Seed);
 
-        var (fraction, zero, counted, loss) = ZeroGradients(session, settings, clean.Classes);
-        masking.Zero(fraction, zero, counted, loss);
-
+        var zero = ZeroGradients(session, settings, clean.Classes);
         var strengths = EnsembleRunner.Run(session, settings.Attacks, settings.Ensemble, new MaskingProbe(labels, settings.Masking.MaxBlackBoxGap, settings.Seed));
+        var (sample, sanity) = Sanity(session, settings);
+        return (findings, new RobustnessPart(atoms.Count, [.. share.Order()], cleanCorrect, cleanAccuracy, baseline, zero,
+            strengths.Select(s => RobustnessPart.Of(s.Eps, s.Attacks)).ToList(), sample, sanity));
+    }
+
+    /// <summary>The verdicts from a part holding every atom (one run's, or the shards' combined): the same findings, report and plot either way.</summary>
+    private static GateResult Conclude(GateContext context, RobustnessSettings settings, IReadOnlyList<Finding> whole, RobustnessPart part)
+    {
+        var at = Locations(context, settings);
+        var masking = new MaskingChecks(context.Rule.Id, settings, at);
+        var samples = part.CleanCorrect.Length;
+        var worst = part.ZeroGradients.Aggregate((Fraction: 0.0, Zero: 0, Counted: part.CleanCorrect.Count(c => c), Loss: settings.Loss), (w, z) =>
+            z.Counted > 0 && (double)z.Zero / z.Counted > w.Fraction ? ((double)z.Zero / z.Counted, z.Zero, z.Counted, z.Loss) : w);
+        masking.Zero(worst.Fraction, worst.Zero, worst.Counted, worst.Loss);
+
+        var planned = settings.Attacks.ToDictionary(a => a.Subject);
+        var strengths = StrengthResult.Tally(part.CleanCorrect, part.Strengths.Select(s => (s.Eps, (IReadOnlyList<AttackResult>)s.Attacks.Select(a =>
+            new AttackResult(planned[a.Subject], part.Flags(a.Broken), a.Attacked, a.FlippedLinf, a.FlippedL2, a.Seconds, a.ProbeSurvivors)).ToList())));
         foreach (var strength in strengths)
         {
-            masking.BlackBox(strength, session.Count);
-            masking.SingleStep(strength, session.Count);
+            masking.BlackBox(strength, samples);
+            masking.SingleStep(strength, samples);
         }
-        Sanity(session, settings, masking);
+        if (part.SanitySample.Length > 0)
+            masking.Strengths(part.Sanity.Select(s => (s.Eps, part.Flags(s.Broken))).ToList(), part.SanitySample);
 
-        var verdicts = new RobustnessVerdicts(context.Rule.Id, settings, cleanAccuracy, baseline, session.Count, at);
-        findings.AddRange(strengths.Select(verdicts.WorstCase));
-        findings.AddRange(strengths.SelectMany(s => s.Attacks.Select(a => verdicts.Attack(a))));
-        findings.AddRange(masking.Findings);
-        return (findings, strengths, session.Count, cleanAccuracy, baseline);
+        var verdicts = new RobustnessVerdicts(context.Rule.Id, settings, part.CleanAccuracy, part.Baseline, samples, at);
+        var findings = whole.Concat(strengths.Select(verdicts.WorstCase)).Concat(strengths.SelectMany(s => s.Attacks.Select(a => verdicts.Attack(a)))).Concat(masking.Findings).ToList();
+        if (settings.Plot is { } plot)
+            context.WriteOutput(plot, temporary => RobustnessPlot.Save(temporary, $"{context.Rule.Id}: {Path.GetFileName(settings.Model.Path)}", strengths, samples, settings, part.CleanAccuracy, part.Baseline));
+        return new GateResult(findings, RobustnessReport.ToMarkdown(context.Rule.Id, settings, strengths, part.CleanAccuracy, part.Baseline, samples));
     }
 
     /// <summary>The settings schema, with the attack and suite names filled in from the catalogue.</summary>
@@ -181,40 +213,38 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         return model.Predict(set.Inputs, settings.BatchSize).eq(set.Labels).to_type(ScalarType.Float32).mean().item<float>();
     }
 
-    /// <summary>The largest share of correctly classified samples whose input gradient is all zero, over the losses the white-box attacks use.</summary>
-    private static (double Fraction, int Zero, int Counted, AttackLoss Loss) ZeroGradients(AttackSession session, RobustnessSettings settings, int classes)
+    /// <summary>Per loss the white-box attacks use, the correctly classified samples of the share whose input gradient is all zero.</summary>
+    private static List<ZeroGradientCount> ZeroGradients(AttackSession session, RobustnessSettings settings, int classes)
     {
         var losses = settings.Attacks.Where(a => a.Definition.WhiteBox)
             .Select(a => a.Options.Loss)
             .Append(settings.Loss).Where(l => l != AttackLoss.Dlr || classes >= 3).Distinct().ToList();
-        var correct = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i]).ToList();
-        var worst = (Fraction: 0.0, Zero: 0, Counted: correct.Count, Loss: settings.Loss);
-        foreach (var loss in losses)
+        var correct = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i] && session.InShare(i)).ToList();
+        return losses.Select(loss =>
         {
             var zero = 0;
-            foreach (var (_, x, y) in session.Batches(correct, $"gradient check ({loss})", report: false))
+            foreach (var (_, x, y) in session.Batches(correct, $"gradient-check/{loss}", $"gradient check ({loss})", report: false))
                 zero += (int)session.WhiteBox.InputGradient(x, y, loss).abs().flatten(1).amax([1]).eq(HeldScalars.Held(0)).sum().item<long>();
-            var fraction = correct.Count == 0 ? 0 : (double)zero / correct.Count;
-            if (fraction > worst.Fraction)
-                worst = (fraction, zero, correct.Count, loss);
-        }
-        return worst;
+            return new ZeroGradientCount(loss, zero, correct.Count);
+        }).ToList();
     }
 
     /// <summary>The sanity attack is stronger than its default, as a reference run on few samples can afford.</summary>
     private static readonly JObject SanityOptions = new() { ["steps"] = 20 };
 
-    /// <summary>The sanity attack (PGD) alone on a sample of correctly classified inputs, at every gated strength and at a very large one.</summary>
-    private static void Sanity(AttackSession session, RobustnessSettings settings, MaskingChecks masking)
+    /// <summary>
+    /// The sanity attack (PGD) alone on the first correctly classified samples, at every gated strength
+    /// and at a very large one: the share's part of that sample and what it broke at each strength.
+    /// </summary>
+    private static (int[] Sample, List<SanityPart> Runs) Sanity(AttackSession session, RobustnessSettings settings)
     {
-        var sample = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i]).Take(settings.Sanity.Samples).ToList();
-        if (sample.Count == 0)
-            return;
+        var sample = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i]).Take(settings.Sanity.Samples).Where(session.InShare).ToArray();
         var attack = AttackCatalogue.SanityCheckAttack;
         var runs = settings.Strengths.Append(settings.Sanity.LargeEps).Distinct().Order()
-            .Select(eps => (eps, session.Run(new PlannedAttack(attack, attack.Options(SanityOptions, eps, null, settings.Loss),
-                PlannedAttack.SubjectOf($"sanity-{attack.Name}", eps, null), PlannedAttack.GateOrigin, new SourceLocation("", 0, 0)), sample)))
+            .Select(eps => session.Run(new PlannedAttack(attack, attack.Options(SanityOptions, eps, null, settings.Loss),
+                PlannedAttack.SubjectOf($"sanity-{attack.Name}", eps, null), PlannedAttack.GateOrigin, new SourceLocation("", 0, 0)), sample))
+            .Select(run => new SanityPart(run.Attack.Eps, [.. Enumerable.Range(0, session.Count).Where(i => run.Broken[i])]))
             .ToList();
-        masking.Strengths(runs, sample);
+        return (sample, runs);
     }
 }

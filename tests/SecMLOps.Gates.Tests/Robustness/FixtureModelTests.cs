@@ -143,7 +143,9 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         var pgd = RobustnessScenario.Property(report, "pgd/eps=0.03137255", "robustAccuracy");
         var apgd = RobustnessScenario.Property(report, "apgd-ce/eps=0.03137255", "robustAccuracy");
         output.WriteLine($"cifar at eps 8/255: clean {RobustnessScenario.Property(report, "worst-case/eps=0.03137255", "cleanAccuracy"):P1}, PGD-20 {pgd:P1}, APGD-CE (100 iterations) {apgd:P1}");
-        Assert.True(apgd <= pgd, $"APGD-CE {apgd:P1} above PGD-20 {pgd:P1}");
+        // Both draw random starts: with another draw either breaks an image more or less of these 100.
+        // APGD-CE may leave at most that one image more robust than PGD-20.
+        Assert.True(apgd <= pgd + 0.01 + 1e-9, $"APGD-CE {apgd:P1} above PGD-20 {pgd:P1} by more than one image");
     }
 
     [FixtureTheory]

@@ -125,7 +125,8 @@ public sealed class ModelsBuiltToDefeatAttacksTests
         Assert.Equal(Verdict.Failed, probed.Verdict);
         var (attacked, survivors) = (RobustnessScenario.Property(probed, "square/eps=0.2", "attackedSamples"), RobustnessScenario.Property(probed, "square/eps=0.2", "probedFrom"));
         Assert.True(attacked < survivors, $"{attacked} of {survivors}");
-        Assert.Equal(Math.Ceiling(6 * survivors / (0.02 * 1_500)), attacked);
+        // Drawn atom by atom (12 batches of 128), each atom's share rounded up: at most one more a batch.
+        Assert.InRange(attacked, Math.Ceiling(6 * survivors / (0.02 * 1_500)), Math.Ceiling(6 * survivors / (0.02 * 1_500)) + 12);
         var gap = Failed(probed, "gradient-masking/black-box-gap/eps=0.2");
         Assert.Contains("gradient masking suspected", gap.Finding.Message);
         Assert.Contains($"of the {attacked} samples it probed", gap.Finding.Message);

@@ -12,7 +12,7 @@ public sealed class RobustnessPlotTests
         var definition = AttackCatalogue.Find(attack)!;
         var planned = new PlannedAttack(definition, definition.Options([], eps, definition.Overshoots([])[0], AttackLoss.CrossEntropy),
             PlannedAttack.SubjectOf(attack, eps, null), "policy", new SourceLocation("policy.yaml", 1, 1));
-        return new AttackResult(planned, [.. Enumerable.Range(0, 10).Select(i => i < broken)], attacked, null, null, 1);
+        return new AttackResult(planned, [.. Enumerable.Range(0, 10).Select(i => i < broken)], attacked, [], [], 1);
     }
 
     [Fact]
