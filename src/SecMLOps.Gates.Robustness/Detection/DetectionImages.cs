@@ -11,14 +11,23 @@ public sealed record DetectionImages(Tensor Inputs, IReadOnlyList<long> ImageIds
 {
     public int Count => ImageIds.Count;
 
-    /// <summary>The first <paramref name="count"/> images that hold a pedestrian not marked ignore, with their annotations alone.</summary>
-    public DetectionImages WithPedestrians(int count)
+    /// <summary>The <paramref name="count"/> images from position <paramref name="start"/> on (a view, not a copy), with their annotations alone.</summary>
+    public DetectionImages Slice(int start, int count)
     {
-        var chosen = Enumerable.Range(0, Count).Where(i => Truth.Of(ImageIds[i]).Any(b => !b.Ignore)).Take(count).ToList();
-        var ids = chosen.Select(i => ImageIds[i]).ToList();
-        var truth = new PedestrianAnnotations(ids, ids.ToDictionary(id => id, Truth.Of), Truth.FileNames);
-        return new DetectionImages(Inputs.index_select(0, tensor(chosen.Select(i => (long)i).ToArray())), ids, truth);
+        var ids = ImageIds.Skip(start).Take(count).ToList();
+        return new DetectionImages(Inputs.narrow(0, start, count), ids, Truth.Subset(ids));
     }
+
+    /// <summary>The images at the given positions, with their annotations alone.</summary>
+    public DetectionImages Subset(IReadOnlyList<int> rows)
+    {
+        var ids = rows.Select(i => ImageIds[i]).ToList();
+        return new DetectionImages(Inputs.index_select(0, tensor(rows.Select(i => (long)i).ToArray())), ids, Truth.Subset(ids));
+    }
+
+    /// <summary>The positions of the first <paramref name="count"/> images that hold a pedestrian not marked ignore.</summary>
+    public static IReadOnlyList<int> WithPedestrians(PedestrianAnnotations truth, int count) =>
+        Enumerable.Range(0, truth.ImageIds.Count).Where(i => truth.Of(truth.ImageIds[i]).Any(b => !b.Ignore)).Take(count).ToList();
 
     /// <summary>
     /// Reads the annotations, then every image they list (each named by its file_name inside the images

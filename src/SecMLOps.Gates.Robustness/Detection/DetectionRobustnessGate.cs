@@ -13,8 +13,9 @@ using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Detection;
 
-/// <summary>What one attack at one strength did to the detector: its detections and their miss rates.</summary>
-public sealed record DetectionRun(string Name, double Eps, IReadOnlyDictionary<long, IReadOnlyList<DetectedBox>> Detections, IReadOnlyList<MissRateResult?> MissRates, double Seconds);
+/// <summary>What one attack at one strength did to the detector: its detections, their miss rates and, per setting, each image's matched detections (for the bootstrap).</summary>
+public sealed record DetectionRun(string Name, double Eps, IReadOnlyDictionary<long, IReadOnlyList<DetectedBox>> Detections, IReadOnlyList<MissRateResult?> MissRates,
+    IReadOnlyList<IReadOnlyList<ImageOutcome>> Images, double Seconds);
 
 /// <summary>
 /// Attacks a pedestrian detector on annotated images and requires, at every strength and on every gated
@@ -42,6 +43,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
     {
         Cacheable = true,
         RunsModelCode = true,
+        Shardable = true,
     };
 
     public override DetectionRobustnessSettings? Bind(SettingsBinder binder) =>
@@ -51,16 +53,31 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
     {
         var device = RobustnessGate.SelectDevice(settings.Device, context.RuleLocation);
         context.Progress($"device {device.type}, detector {Path.GetFileName(settings.Model.Path)} ({settings.Model.Format}); {ModelConfinement.Status}");
-        var (findings, clean, runs) = ModelConfinement.Run(() => Attack(context, settings, device));
-        if (settings.Detections is { } output)
-            context.WriteOutput(output, temporary => File.WriteAllText(temporary, DetectionsJson(clean, runs)));
-        return new GateResult(findings, Report(context.Rule.Id, settings, clean, runs));
+        var (whole, part, truth) = ModelConfinement.Run(() => Attack(context, settings, device, context.Shard ?? Shard.Whole));
+        return context.Shard is null ? Conclude(context, settings, whole, part, truth) : new GateResult(whole) { Part = part.ToJson() };
     }
 
-    private static (List<Finding> Findings, DetectionRun Clean, IReadOnlyList<DetectionRun> Runs) Attack(GateContext context, DetectionRobustnessSettings settings, Device device)
+    /// <summary>The shards' parts as one part: the findings, report and detections file one run over every image gives.</summary>
+    public override GateResult Merge(GateContext context, DetectionRobustnessSettings settings, IReadOnlyList<RuleRun> shards)
+    {
+        var truth = PedestrianBoxes.ReadAnnotations(settings.Dataset.Path, context.Root.Relative(settings.Dataset.Path));
+        var part = DetectionPart.Combine(shards.Select(s => DetectionPart.FromJson(s.Part!)).ToList(), context.RuleLocation);
+        return Conclude(context, settings, shards[0].Findings, part, truth);
+    }
+
+    private static SourceLocation[] Locations(GateContext context, DetectionRobustnessSettings settings) =>
+        [context.RuleLocation, new SourceLocation(context.Root.Relative(settings.Model.Path), 0, 0)];
+
+    /// <summary>
+    /// Measures the rule on a share of its batches of images (atoms): the whole-set checks (clean
+    /// detections, executors' agreement, operators, randomness) as findings, and what the gradient
+    /// check, the attacks and the sanity attack found on the share. Each batch is one atom, seeded by
+    /// the rule's seed, the atom and the attack, so a shard finds what one run finds there.
+    /// </summary>
+    private static (List<Finding> Whole, DetectionPart Part, PedestrianAnnotations Truth) Attack(GateContext context, DetectionRobustnessSettings settings, Device device, Shard shard)
     {
         var spec = settings.Model;
-        var at = new[] { context.RuleLocation, new SourceLocation(context.Root.Relative(spec.Path), 0, 0) };
+        var at = Locations(context, settings);
         manual_seed(settings.Seed);
         using var scope = NewDisposeScope();
         using var model = ModelUnderTest.Load(spec.Path, spec.Format, spec, device, spec.Location);
@@ -80,46 +97,73 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         foreach (var setting in settings.Gated.Where((s, i) => clean.MissRates[MissRateSetting.Standard.ToList().IndexOf(s)] is null))
             throw new GateInputException(EngineRules.InputMalformed,
                 $"dataset {settings.Dataset.Name} has no pedestrian the {setting.Name} setting counts, so its miss rate is not a figure; gate another setting or annotate such pedestrians", settings.Dataset.Location);
+        findings.AddRange(masking.Findings);
 
-        var target = new DetectionTarget(x => head.ScoreLogits(model.Forward(x)), new InputRange(low, high), head.ThresholdLogit, new Generator((ulong)settings.Seed, device));
-        var batches = Batches(model, images, settings.BatchSize, head);
-        masking.Zero(ZeroGradientImages(target, images, batches, device));
+        var generator = new Generator((ulong)settings.Seed, device);
+        var target = new DetectionTarget(x => head.ScoreLogits(model.Forward(x)), new InputRange(low, high), head.ThresholdLogit, generator);
+        var atoms = (images.Count + settings.BatchSize - 1) / settings.BatchSize;
+        var share = Enumerable.Range(0, atoms).Where(shard.Holds).ToArray();
+        if (shard != Shard.Whole)
+            context.Progress(Invariant($"shard {shard}: {share.Length} of {atoms} batches of images"));
+        var batches = Batches(model, share.Select(a => (a, images.Slice(a * settings.BatchSize, Math.Min(settings.BatchSize, images.Count - a * settings.BatchSize)))), head);
+        var (zero, counted) = ZeroGradientImages(target, batches, generator, settings.Seed, device);
 
-        var runs = new List<DetectionRun>();
+        var runs = new List<DetectionRunPart>();
         for (var index = 0; index < settings.Attacks.Count; index++)
         {
             var planned = settings.Attacks[index];
-            var run = Run(model, images, batches, target, planned.Create(), planned.Eps, planned.Subject, settings, context, $"attack {index + 1} of {settings.Attacks.Count}");
-            runs.Add(run);
+            runs.Add(Run(model, batches, target, generator, planned.Create(), planned.Eps, planned.Subject, settings, context, $"attack {index + 1} of {settings.Attacks.Count}"));
         }
+        // The sanity images of each atom in the share, a batch each.
+        var sanityRows = DetectionImages.WithPedestrians(images.Truth, settings.Sanity.Images);
+        var sample = Batches(model, share.Select(a => (a, images.Subset([.. sanityRows.Where(r => r / settings.BatchSize == a)]))).Where(b => b.Item2.Count > 0), head);
         var sanityAttack = DetectionAttackCatalogue.SanityCheckAttack;
         var sanityOptions = (JObject)Schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword]![sanityAttack.Name]!;
-        var sample = images.WithPedestrians(settings.Sanity.Images);
-        var sanity = Run(model, sample, Batches(model, sample, settings.BatchSize, head), target, sanityAttack.Create(sanityOptions, settings.Sanity.LargeEps, null),
-            settings.Sanity.LargeEps, Invariant($"sanity-{sanityAttack.Name}/eps={settings.Sanity.LargeEps}"), settings, context, Invariant($"sanity check on {sample.Count} images"));
+        var sanity = Run(model, sample, target, generator, sanityAttack.Create(sanityOptions, settings.Sanity.LargeEps, null),
+            settings.Sanity.LargeEps, Invariant($"sanity-{sanityAttack.Name}/eps={settings.Sanity.LargeEps}"), settings, context, Invariant($"sanity check on {sanityRows.Count} images"));
+        var part = new DetectionPart(atoms, share, cleanDetections.ToDictionary(d => d.Key, d => d.Value.ToList()), clean.Seconds, zero, counted, runs, sanity);
+        return (findings, part, images.Truth);
+    }
+
+    /// <summary>The verdicts from a part holding every atom (one run's, or the shards' combined): the same findings, report and detections file either way.</summary>
+    private static GateResult Conclude(GateContext context, DetectionRobustnessSettings settings, IReadOnlyList<Finding> whole, DetectionPart part, PedestrianAnnotations truth)
+    {
+        var at = Locations(context, settings);
+        var masking = new DetectionMasking(context.Rule.Id, settings, at);
+        masking.Zero((part.ZeroGradientImages, part.CountedImages));
+        var clean = Scored("clean", 0, truth, InImageOrder(truth, part.Clean), part.CleanSeconds);
+        var runs = part.Runs.Select(r => Scored(r.Name, r.Eps, truth, InImageOrder(truth, r.Detections), r.Seconds)).ToList();
+        var sampleTruth = truth.Subset([.. DetectionImages.WithPedestrians(truth, settings.Sanity.Images).Select(i => truth.ImageIds[i])]);
+        var sanity = Scored(part.Sanity.Name, part.Sanity.Eps, sampleTruth, InImageOrder(sampleTruth, part.Sanity.Detections), part.Sanity.Seconds);
         masking.Sanity(clean, sanity, settings.Gated[0]);
 
-        findings.Add(new Finding(context.Rule.Id, Outcome.Informational, "clean", $"clean: {Describe(clean)} ({images.Count} images)", at, MissRateProperties(clean)));
+        var findings = whole.ToList();
+        findings.Add(new Finding(context.Rule.Id, Outcome.Informational, "clean", $"clean: {Describe(clean)} ({truth.ImageIds.Count} images)", at, MissRateProperties(clean)));
         foreach (var eps in settings.Strengths)
-            findings.AddRange(WorstCase(context.Rule.Id, settings, images.Truth, clean, runs.Where(r => r.Eps <= eps).ToList(), eps, at));
+            findings.AddRange(WorstCase(context.Rule.Id, settings, clean, runs.Where(r => r.Eps <= eps).ToList(), eps, at));
         findings.AddRange(runs.Select(r => new Finding(context.Rule.Id, Outcome.Informational, $"attack/{r.Name}",
             Invariant($"{r.Name}: {Describe(r)} in {r.Seconds:0.0} s"), at, MissRateProperties(r))));
         findings.AddRange(masking.Findings);
-        return (findings, clean, runs);
+        if (settings.Detections is { } output)
+            context.WriteOutput(output, temporary => File.WriteAllText(temporary, DetectionsJson(clean, runs)));
+        return new GateResult(findings, Report(context.Rule.Id, settings, clean, runs));
     }
 
-    /// <summary>Each image's targets, made once for every attack from its annotations and the detector's clean output.</summary>
-    private static List<(int Start, int Count, CandidateTargets Targets)> Batches(ModelUnderTest model, DetectionImages images, int batchSize, DetectionHead head)
+    /// <summary>Detections keyed in the annotations' image order, whichever shard found them.</summary>
+    private static Dictionary<long, IReadOnlyList<DetectedBox>> InImageOrder(PedestrianAnnotations truth, Dictionary<long, List<DetectedBox>> detections) =>
+        truth.ImageIds.Where(detections.ContainsKey).ToDictionary(id => id, id => (IReadOnlyList<DetectedBox>)detections[id]);
+
+    /// <summary>Each atom's images with their targets, made once for every attack from their annotations and the detector's clean output.</summary>
+    private static List<(int Atom, DetectionImages Images, CandidateTargets Targets)> Batches(ModelUnderTest model, IEnumerable<(int Atom, DetectionImages Images)> atoms, DetectionHead head)
     {
-        var batches = new List<(int, int, CandidateTargets)>();
-        for (var start = 0; start < images.Count; start += batchSize)
+        var batches = new List<(int, DetectionImages, CandidateTargets)>();
+        foreach (var (atom, images) in atoms)
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var count = Math.Min(batchSize, images.Count - start);
-            var boxes = images.ImageIds.Skip(start).Take(count).Select(images.Truth.Of).ToList();
-            var output = model.Forward(images.Inputs.narrow(0, start, count).to(model.Device));
-            batches.Add((start, count, head.Targets(boxes, output, model.Device).Detached()));
+            var output = model.Forward(images.Inputs.to(model.Device));
+            var targets = head.Targets(images.ImageIds.Select(images.Truth.Of).ToList(), output, model.Device).Detached();
+            batches.Add((atom, images, targets));
         }
         return batches;
     }
@@ -174,14 +218,16 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
             || (differentiable is not null && !model.DifferentiableOutputs(batch).eq(differentiable).all().item<bool>()));
     }
 
-    /// <summary>Of the images with a pedestrian, those whose center-loss gradient is all zero, and how many there are.</summary>
-    private static (int Zero, int Counted) ZeroGradientImages(DetectionTarget target, DetectionImages images, IReadOnlyList<(int Start, int Count, CandidateTargets Targets)> batches, Device device)
+    /// <summary>Of the share's images with a pedestrian, those whose center-loss gradient is all zero, and how many there are.</summary>
+    private static (int Zero, int Counted) ZeroGradientImages(DetectionTarget target, IReadOnlyList<(int Atom, DetectionImages Images, CandidateTargets Targets)> batches,
+        Generator generator, int seed, Device device)
     {
         var (zero, counted) = (0, 0);
-        foreach (var (start, count, targets) in batches)
+        foreach (var (atom, images, targets) in batches)
         {
             using var scope = NewDisposeScope();
-            var (gradient, _) = target.LossGradient(images.Inputs.narrow(0, start, count).to(device), targets);
+            SampleAtoms.Seed(generator, seed, atom, "gradient-check");
+            var (gradient, _) = target.LossGradient(images.Inputs.to(device), targets);
             var withPedestrians = targets.HasPedestrians;
             counted += (int)withPedestrians.sum().item<long>();
             zero += (int)gradient.abs().flatten(1).amax([1]).eq(Held(0)).logical_and(withPedestrians).sum().item<long>();
@@ -189,31 +235,35 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         return (zero, counted);
     }
 
-    private static DetectionRun Run(ModelUnderTest model, DetectionImages images, IReadOnlyList<(int Start, int Count, CandidateTargets Targets)> batches, DetectionTarget target,
+    private static DetectionRunPart Run(ModelUnderTest model, IReadOnlyList<(int Atom, DetectionImages Images, CandidateTargets Targets)> batches, DetectionTarget target, Generator generator,
         DetectionAttack attack, double eps, string name, DetectionRobustnessSettings settings, GateContext context, string position)
     {
         var watch = Stopwatch.StartNew();
         var detections = new Dictionary<long, IReadOnlyList<DetectedBox>>();
+        var (done, total) = (0, batches.Sum(b => b.Images.Count));
         for (var b = 0; b < batches.Count; b++)
         {
             using var scope = NewDisposeScope();
-            var (start, count, targets) = batches[b];
-            var x = images.Inputs.narrow(0, start, count).to(model.Device);
+            var (atom, images, targets) = batches[b];
+            SampleAtoms.Seed(generator, settings.Seed, atom, name);
+            var x = images.Inputs.to(model.Device);
             var adversarial = attack.WithinBudget(target, x, attack.Run(target, x, targets), eps);
             if (!adversarial.isfinite().all().item<bool>())
                 throw new InvalidOperationException($"the attack {name} produced non-finite inputs; its results cannot be trusted");
-            Decode(settings.Head, model.ReferenceOutputs(adversarial), images, start, detections);
-            var done = start + count;
+            Decode(settings.Head, model.ReferenceOutputs(adversarial), images, 0, detections);
+            done += images.Count;
             var rate = done / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
-            context.Progress(Invariant($"{position}, {name}: batch {b + 1}/{batches.Count}, {rate:0.0} images/s, ETA {(images.Count - done) / rate:0} s"));
+            context.Progress(Invariant($"{position}, {name}: batch {b + 1}/{batches.Count}, {rate:0.0} images/s, ETA {(total - done) / rate:0} s"));
         }
-        var run = Scored(name, eps, images.Truth, detections, watch.Elapsed.TotalSeconds);
-        context.Progress(Invariant($"{position}, {name}: {Describe(run)} in {run.Seconds:0.0} s"));
-        return run;
+        context.Progress(Invariant($"{position}, {name}: {done} images in {watch.Elapsed.TotalSeconds:0.0} s"));
+        return new DetectionRunPart(name, eps, detections.ToDictionary(d => d.Key, d => d.Value.ToList()), watch.Elapsed.TotalSeconds);
     }
 
     private static DetectionRun Scored(string name, double eps, PedestrianAnnotations truth, Dictionary<long, IReadOnlyList<DetectedBox>> detections, double seconds) =>
-        new(name, eps, detections, MissRateSetting.Standard.Select(s => MissRate.Evaluate(truth, detections, s)).ToList(), seconds);
+        Scored(name, eps, MissRateSetting.Standard.Select(s => MissRate.PerImage(truth, detections, s)).ToList(), detections, seconds);
+
+    private static DetectionRun Scored(string name, double eps, IReadOnlyList<IReadOnlyList<ImageOutcome>> images, Dictionary<long, IReadOnlyList<DetectedBox>> detections, double seconds) =>
+        new(name, eps, detections, images.Select((outcomes, i) => MissRate.FromImages(outcomes, MissRateSetting.Standard[i])).ToList(), images, seconds);
 
     private static string Describe(DetectionRun run) =>
         "laMR " + string.Join(", ", run.MissRates.Select((r, i) => $"{MissRateSetting.Standard[i].Name} {Percent(r)}"));
@@ -235,7 +285,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
     /// lower end of its 95 % bootstrap interval over images, which decides by default when the setting counts
     /// fewer than 1,000 pedestrians (a few images can pass a detector by chance).
     /// </summary>
-    private static IEnumerable<Finding> WorstCase(string ruleId, DetectionRobustnessSettings settings, PedestrianAnnotations truth, DetectionRun clean, IReadOnlyList<DetectionRun> runs, double eps, SourceLocation[] at)
+    private static IEnumerable<Finding> WorstCase(string ruleId, DetectionRobustnessSettings settings, DetectionRun clean, IReadOnlyList<DetectionRun> runs, double eps, SourceLocation[] at)
     {
         foreach (var setting in settings.Gated)
         {
@@ -246,8 +296,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
             var attacked = 100 * worst.MissRates[index]!.LogAverage;
             var required = settings.MinRatioOfBaseline * (100 - cleanRate);
             var margin = 100 - attacked - required;
-            var (low, high) = MissRateBootstrap.MarginInterval(MissRate.PerImage(truth, clean.Detections, setting),
-                runs.Select(r => MissRate.PerImage(truth, r.Detections, setting)).ToList(), setting, settings.MinRatioOfBaseline, settings.Seed);
+            var (low, high) = MissRateBootstrap.MarginInterval(clean.Images[index], runs.Select(r => r.Images[index]).ToList(), setting, settings.MinRatioOfBaseline, settings.Seed);
             var onLowerBound = settings.DecideOn == DecisionRule.LowerBound || (settings.DecideOn == DecisionRule.Auto && cleanResult.Pedestrians < LowerBoundBelowPedestrians);
             var decisive = onLowerBound ? low : margin;
             var properties = new Dictionary<string, object>

@@ -16,6 +16,9 @@ public sealed record DetectedBox(double X, double Y, double Width, double Height
 public sealed record PedestrianAnnotations(IReadOnlyList<long> ImageIds, IReadOnlyDictionary<long, IReadOnlyList<AnnotatedBox>> Boxes, IReadOnlyDictionary<long, string>? FileNames = null)
 {
     public IReadOnlyList<AnnotatedBox> Of(long image) => Boxes.GetValueOrDefault(image) ?? [];
+
+    /// <summary>These images alone, in the given order.</summary>
+    public PedestrianAnnotations Subset(IReadOnlyList<long> ids) => new(ids, ids.ToDictionary(id => id, Of), FileNames);
 }
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Diagnostics;
 using SecMLOps.Gates.Robustness.Attacks;
 using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
@@ -104,7 +102,7 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
         for (var index = 0; index < total; index++)
         {
             var indices = batches[index].Order().ToArray();
-            Seed(batches[index].Key, stream);
+            SampleAtoms.Seed(generator, seed, batches[index].Key, stream);
             using var scope = NewDisposeScope();
             var rows = tensor(indices.Select(i => (long)i).ToArray());
             yield return (indices, set.Inputs.index_select(0, rows).to(model.Device), set.Labels.index_select(0, rows).to(model.Device));
@@ -113,12 +111,5 @@ internal sealed class AttackSession(ModelUnderTest model, EvaluationSet set, boo
             var rate = done / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
             progress($"{label}: batch {index + 1}/{total}, {rate:0.0} samples/s, ETA {(samples.Count - done) / rate:0} s");
         }
-    }
-
-    private void Seed(int atom, string stream)
-    {
-        var value = BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"{seed}/{atom}/{stream}"))) & long.MaxValue;
-        generator.manual_seed(value);
-        manual_seed(value);
     }
 }

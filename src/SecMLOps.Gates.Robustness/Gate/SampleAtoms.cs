@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using SecMLOps.Gates.Engine;
+using static TorchSharp.torch;
 
 namespace SecMLOps.Gates.Robustness.Gate;
 
@@ -38,4 +41,15 @@ internal sealed class SampleAtoms
 
     /// <summary>The atoms a shard evaluates: every Count-th from its index.</summary>
     public IReadOnlySet<int> Of(Shard shard) => Enumerable.Range(0, Count).Where(shard.Holds).ToHashSet();
+
+    /// <summary>
+    /// Seeds the attack's generator, and libtorch's own (a randomised model's), for one batch of one
+    /// atom: from the rule's seed, the atom and the check (<paramref name="stream"/>), whatever ran before.
+    /// </summary>
+    public static void Seed(Generator generator, int seed, int atom, string stream)
+    {
+        var value = BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"{seed}/{atom}/{stream}"))) & long.MaxValue;
+        generator.manual_seed(value);
+        manual_seed(value);
+    }
 }

@@ -164,3 +164,73 @@ public sealed class ShardedEvaluationTests(ShardedEvaluationTests.Runs runs)
         Assert.False(Directory.Exists(Repo.Full("bad")));
     }
 }
+
+/// <summary>
+/// The same for the sample's pedestrian detector (its box-list ONNX form): three shards of its 120
+/// annotated images merged give the reports and the detections file one run gives, the laMR and
+/// its bootstrap interval scored over every image.
+/// </summary>
+[Trait("Layer", "slow")]
+[Collection(LibTorchCollection.Name)]
+public sealed class ShardedDetectionTests : IDisposable
+{
+    private readonly ScratchRepository _repo = new();
+
+    private const string Policy = """
+        apiVersion: secmlops.gates/v1
+        kind: GatePolicy
+        metadata: {name: sharded-detector, version: 1.0.0, owners: [perception-team]}
+        spec:
+          model: {path: models/detector-undefended-boxes.onnx, format: onnx, inputShape: [3, 128, 256], valueRange: [0, 1]}
+          datasets:
+            evaluation: {path: data/eval/annotations.json, format: pedestrian-annotations, images: data/eval/images}
+          rules:
+            - id: DET-1
+              kind: detection-robustness
+              enforcement: hard-mandatory
+              severity: critical
+              settings:
+                dataset: evaluation
+                head: {kind: boxes, boxFormat: xyxy, score: probabilities, scoreThreshold: 0.1, nmsThreshold: 0.5}
+                missRateSettings: [reasonable]
+                batchSize: 16
+                attacks:
+                  - {name: fgsm, eps: [0.01]}
+                  - {name: pgd, eps: [0.01], steps: 3}
+                detections: detections.json
+        """;
+
+    private ProcessResult Cli(params string[] arguments) => ProcessRunner.Run("dotnet", [RepositoryLayout.CliDll, .. arguments], _repo.Path, timeoutSeconds: 600);
+
+    private static string WithoutTimings(string report) =>
+        Regex.Replace(Regex.Replace(report, "\"seconds\": [0-9.]+", "\"seconds\": 0"), @"(?<= in )[0-9]+\.[0-9] s|\| [0-9]+\.[0-9] \|", "0.0");
+
+    [Fact]
+    public void Three_shards_of_a_detectors_images_merged_give_the_reports_and_detections_one_run_gives()
+    {
+        _repo.CopyFolderFromRepository("samples/Detection");
+        _repo.Write("samples/Detection/sharded.yaml", Policy);
+        const string policy = "samples/Detection/sharded.yaml";
+
+        var single = Cli("evaluate", policy, "--as-of", "2026-12-07", "--json", "one/gate.json", "--summary", "one/gate.md", "--sarif", "one/gate.sarif");
+        Assert.True(single.ExitCode is 0 or 1, single.All);
+        var singleDetections = File.ReadAllBytes(_repo.Full("samples/Detection/detections.json"));
+        File.Delete(_repo.Full("samples/Detection/detections.json"));
+        foreach (var i in new[] { 1, 2, 3 })
+        {
+            var shard = Cli("evaluate", policy, "--as-of", "2026-12-07", "--shard", $"{i}/3", "--partial", $"parts/{i}.json");
+            Assert.True(shard.ExitCode == 0, shard.All);
+            Assert.Contains($"shard {i}/3: {(i == 3 ? 2 : 3)} of 8 batches of images", shard.All);
+        }
+
+        var merged = Cli("merge", "parts/1.json", "parts/2.json", "parts/3.json", "--json", "merged/gate.json", "--summary", "merged/gate.md", "--sarif", "merged/gate.sarif");
+
+        Assert.Equal(single.ExitCode, merged.ExitCode);
+        foreach (var report in new[] { "gate.sarif", "gate.json", "gate.md" })
+            Assert.Equal(WithoutTimings(File.ReadAllText(_repo.Full($"one/{report}"))), WithoutTimings(File.ReadAllText(_repo.Full($"merged/{report}"))));
+        Assert.True(singleDetections.AsSpan().SequenceEqual(File.ReadAllBytes(_repo.Full("samples/Detection/detections.json"))), "the merged detections differ from the single run's");
+        Assert.Contains("\"images\": 120", File.ReadAllText(_repo.Full("merged/gate.sarif")));
+    }
+
+    public void Dispose() => _repo.Dispose();
+}
