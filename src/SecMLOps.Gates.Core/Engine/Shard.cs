@@ -19,6 +19,16 @@ public sealed record Shard(int Index, int Count)
     /// <summary>Whether the part numbered <paramref name="part"/> (from 0) of a gate's deterministic partition falls to this shard.</summary>
     public bool Holds(int part) => part % Count == Index - 1;
 
+    /// <summary>The parts (from 0) of a partition into <paramref name="parts"/> that fall to this shard.</summary>
+    public IEnumerable<int> Of(int parts) => Enumerable.Range(0, parts).Where(Holds);
+
+    /// <summary>Whether the shards' shares together hold each of the partition's <paramref name="parts"/> exactly once.</summary>
+    public static bool CoverExactlyOnce(IEnumerable<IReadOnlyCollection<int>> shares, int parts)
+    {
+        var all = shares.SelectMany(s => s).ToList();
+        return all.Count == parts && all.Distinct().Count() == parts && all.All(p => p >= 0 && p < parts);
+    }
+
     /// <summary>"I/N" with 1 &lt;= I &lt;= N &lt;= <see cref="MaxCount"/>, or null.</summary>
     public static Shard? Parse(string text)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 
 namespace SecMLOps.Gates.Robustness.Detection;
@@ -26,8 +27,7 @@ internal sealed record DetectionPart(int Atoms, int[] Share, Dictionary<long, Li
     public static DetectionPart Combine(IReadOnlyList<DetectionPart> parts, SourceLocation at)
     {
         var first = parts[0];
-        var atoms = parts.SelectMany(p => p.Share).ToList();
-        if (parts.Any(p => p.Atoms != first.Atoms) || atoms.Count != first.Atoms || atoms.Distinct().Count() != first.Atoms || atoms.Any(a => a < 0 || a >= first.Atoms))
+        if (parts.Any(p => p.Atoms != first.Atoms) || !Shard.CoverExactlyOnce(parts.Select(p => p.Share), first.Atoms))
             throw Mismatch("the shards do not cover the images' batches exactly once", at);
         var clean = JsonSerializer.Serialize(first.Clean, Options);
         if (parts.Any(p => JsonSerializer.Serialize(p.Clean, Options) != clean))
@@ -36,7 +36,7 @@ internal sealed record DetectionPart(int Atoms, int[] Share, Dictionary<long, Li
             throw Mismatch("the shards ran different attacks", at);
         return first with
         {
-            Share = [.. atoms.Order()],
+            Share = [.. parts.SelectMany(p => p.Share).Order()],
             ZeroGradientImages = parts.Sum(p => p.ZeroGradientImages),
             CountedImages = parts.Sum(p => p.CountedImages),
             Runs = first.Runs.Select((r, k) => Union(parts.Select(p => p.Runs[k]).ToList())).ToList(),

@@ -102,7 +102,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         var generator = new Generator((ulong)settings.Seed, device);
         var target = new DetectionTarget(x => head.ScoreLogits(model.Forward(x)), new InputRange(low, high), head.ThresholdLogit, generator);
         var atoms = (images.Count + settings.BatchSize - 1) / settings.BatchSize;
-        var share = Enumerable.Range(0, atoms).Where(shard.Holds).ToArray();
+        var share = shard.Of(atoms).ToArray();
         if (shard != Shard.Whole)
             context.Progress(Invariant($"shard {shard}: {share.Length} of {atoms} batches of images"));
         var batches = Batches(model, share.Select(a => (a, images.Slice(a * settings.BatchSize, Math.Min(settings.BatchSize, images.Count - a * settings.BatchSize)))), head);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Robustness.Attacks;
 
@@ -39,8 +40,7 @@ internal sealed record RobustnessPart(int Atoms, int[] Share, bool[] CleanCorrec
     public static RobustnessPart Combine(IReadOnlyList<RobustnessPart> parts, SourceLocation at)
     {
         var first = parts[0];
-        var atoms = parts.SelectMany(p => p.Share).ToList();
-        if (parts.Any(p => p.Atoms != first.Atoms) || atoms.Count != first.Atoms || atoms.Distinct().Count() != first.Atoms || atoms.Any(a => a < 0 || a >= first.Atoms))
+        if (parts.Any(p => p.Atoms != first.Atoms) || !Shard.CoverExactlyOnce(parts.Select(p => p.Share), first.Atoms))
             throw Mismatch("the shards do not cover the evaluation set's atoms exactly once", at);
         if (parts.Any(p => !p.CleanCorrect.SequenceEqual(first.CleanCorrect) || p.CleanAccuracy != first.CleanAccuracy || p.Baseline != first.Baseline))
             throw Mismatch("the shards' clean predictions differ (a randomised model cannot be split into shards)", at);
@@ -50,7 +50,7 @@ internal sealed record RobustnessPart(int Atoms, int[] Share, bool[] CleanCorrec
             throw Mismatch("the shards ran different checks", at);
         return first with
         {
-            Share = [.. atoms.Order()],
+            Share = [.. parts.SelectMany(p => p.Share).Order()],
             ZeroGradients = first.ZeroGradients.Select((z, k) => z with { Zero = parts.Sum(p => p.ZeroGradients[k].Zero), Counted = parts.Sum(p => p.ZeroGradients[k].Counted) }).ToList(),
             Strengths = first.Strengths.Select((s, k) => s with
             {

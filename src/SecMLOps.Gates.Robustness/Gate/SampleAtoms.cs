@@ -40,7 +40,7 @@ internal sealed class SampleAtoms
     public int AtomOf(int sample) => _atomOf[sample];
 
     /// <summary>The atoms a shard evaluates: every Count-th from its index.</summary>
-    public IReadOnlySet<int> Of(Shard shard) => Enumerable.Range(0, Count).Where(shard.Holds).ToHashSet();
+    public IReadOnlySet<int> Of(Shard shard) => shard.Of(Count).ToHashSet();
 
     /// <summary>
     /// Seeds the attack's generator, and libtorch's own (a randomised model's), for one batch of one
