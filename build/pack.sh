@@ -4,11 +4,15 @@
 #   SecMLOps.Gates.Cli.linux-x64 with that platform's native libraries) and SecMLOps.Gates.MSBuild
 #   (the build task with the CLI under tools/cli/). Fails when a package is over nuget.org's 250 MB.
 #   bash build/pack.sh [OUTPUT-FOLDER] [VERSION]
+# Builds in a folder of its own: a pack with another version never rewrites the assemblies in src/*/bin
+# that a build or a test run beside it is using (and whose version keys their verdict cache).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=$(mkdir -p "${1:-artifacts/packages}" && cd "${1:-artifacts/packages}" && pwd)
 version=${2:-}
-args=(-c Release -o "$out" -nologo -v:quiet)
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT
+args=(-c Release -o "$out" --artifacts-path "$build" -nologo -v:quiet)
 [ -n "$version" ] && args+=("-p:Version=$version")
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet pack src/SecMLOps.Gates.Cli "${args[@]}"

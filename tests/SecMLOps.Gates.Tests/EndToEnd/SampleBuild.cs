@@ -24,6 +24,24 @@ internal static class SampleBuild
     public static ProcessResult Evaluate(string repositoryRelativePolicy, params string[] options) =>
         ProcessRunner.Cli(RepositoryLayout.Root, ["evaluate", repositoryRelativePolicy, "--cache", VerdictCache, .. options]);
 
+    /// <summary>
+    /// A policy holding one rule of a sample policy, written beside the sample project (under obj/, inside
+    /// the repository the gate confines paths to) with its paths rewritten to stay the same files.
+    /// Returns its path relative to the repository root.
+    /// </summary>
+    public static string OnlyRule(string repositoryRelativePolicy, string ruleId)
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryLayout.Root, repositoryRelativePolicy));
+        const string rules = "\n  rules:\n", rule = "\n    - id: ";
+        var start = text.IndexOf(rules, StringComparison.Ordinal) + rules.Length;
+        var kept = text[(start - 1)..].Split(rule).Skip(1).Single(r => r.StartsWith(ruleId + "\n", StringComparison.Ordinal));
+        var policy = Path.Combine("samples", "ModelService", "obj", $"{ruleId}.policy.yaml");
+        Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, Path.GetDirectoryName(policy)!));
+        File.WriteAllText(Path.Combine(RepositoryLayout.Root, policy),
+            (text[..start] + rule[1..] + kept).Replace("../../samples/ModelService/", "../", StringComparison.Ordinal));
+        return policy;
+    }
+
     public static ProcessResult Build(string repositoryRelativePolicy, string? sarifOutput = null, params string[] extra)
     {
         string[] arguments =

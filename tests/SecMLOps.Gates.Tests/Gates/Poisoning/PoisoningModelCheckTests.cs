@@ -41,6 +41,8 @@ public sealed class PoisoningModelCheckTests
                   severity: high
                   settings:
                     model: {{modelSettings}}
+                    # The label check is not under test here: two folds on twenty components cost a third of the default.
+                    labelConsistency: {folds: 2, components: 20}
             """);
         return new global::SecMLOps.Gates.Engine.GateEngine(global::SecMLOps.Gates.Cli.BuiltInGates.Registry).Evaluate(new global::SecMLOps.Gates.Engine.EvaluationRequest([path], repo.Root, Support.Policies.Today));
     }
