@@ -9,6 +9,7 @@ A weak need lets it load. Hosts whose libstdc++ has the version are left untouch
     weaken-elf-version-need.py LIBRARY VERSION
 Exit codes: 0 patched or already weak, 1 the library has no such need, 2 not a 64-bit little-endian ELF.
 """
+import os
 import struct
 import sys
 
@@ -39,8 +40,14 @@ def main(path, version):
                     if data[strings + name_offset:end].decode() == version:
                         if not flag & VER_FLG_WEAK:
                             struct.pack_into("<H", data, entry + 4, flag | VER_FLG_WEAK)
+                            before = os.fstat(f.fileno())
                             f.seek(0)
                             f.write(data)
+                            f.flush()
+                            # The copy keeps the time of the file it was copied from, so the next build's
+                            # copy sees it unchanged (same size, same time) and does not write over it again,
+                            # under processes that have it loaded.
+                            os.utime(f.fileno(), ns=(before.st_atime_ns, before.st_mtime_ns))
                             print(f"{path}: the need for {version} is now weak")
                         return 0
                     entry += next_aux

@@ -31,9 +31,11 @@ public sealed record PartialEvaluation(Shard Shard, string Tool, DateOnly Today,
         StoredPartial? stored;
         try
         {
-            stored = JsonSerializer.Deserialize<StoredPartial>(File.ReadAllText(path), Web);
+            // A part holds a few numbers per sample: bounded as the dataset it came from is, and refused by its size before it is read.
+            using var stream = InputFiles.OpenRead(path, InputLimits.DatasetMemoryBytes);
+            stored = JsonSerializer.Deserialize<StoredPartial>(stream, Web);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
             throw new GateInputException(EngineRules.InputMalformed, $"{named} cannot be read as a partial evaluation ({e.Message})", at);
         }

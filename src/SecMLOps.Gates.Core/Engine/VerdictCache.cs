@@ -42,7 +42,7 @@ public sealed class VerdictCache(string directory)
                 return null;
             text.AppendLine($"input {root.Relative(input)} {digest}");
         }
-        foreach (var variable in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(v => v.StartsWith("SECMLOPS_", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        foreach (var variable in InputLimits.Variables)
             text.AppendLine($"env {variable}={Environment.GetEnvironmentVariable(variable)}");
         return Sha256(text.ToString());
     }

@@ -19,6 +19,12 @@ public static class InputLimits
     public const string DatasetMemoryVariable = "SECMLOPS_MAX_DATASET_MEMORY";
 
     /// <summary>
+    /// Every environment variable the tool reads: a verdict depends on them besides its inputs. Others
+    /// that share the prefix (the action's SECMLOPS_GATE, which only says where the tool is) do not.
+    /// </summary>
+    public static IReadOnlyList<string> Variables { get; } = [DatasetMemoryVariable];
+
+    /// <summary>
     /// The memory one dataset's values may take as 32-bit floats (default 1 GiB). A reader whose header
     /// declares more is refused before anything is read, and a dataset that turns out larger as it is
     /// streamed (CSV) is refused when it passes the limit, so a forged header or an oversized file costs

@@ -39,22 +39,22 @@ public sealed class MSBuildTaskTests
     [Fact]
     public void Changing_one_byte_of_the_signed_sample_model_fails_the_build_with_the_provenance_finding()
     {
-        var model = Path.Combine(SampleBuild.ProjectDirectory, "models", "classifier-pgd.onnx");
-        var original = File.ReadAllBytes(model);
-        try
-        {
-            var changed = (byte[])original.Clone();
-            changed[^100] ^= 1; // a weight byte: the model still loads, its digest no longer matches the lineage
-            File.WriteAllBytes(model, changed);
-            // The passing policy's provenance rule alone: its other rules would attack and check the changed model afresh, which is not under test here.
-            var build = SampleBuild.Build(SampleBuild.OnlyRule(SampleBuild.PassingPolicy, "SAMPLE-PROV-1"));
-            Assert.NotEqual(0, build.ExitCode);
-            Assert.Contains("error SAMPLE-PROV-1: the lineage does not describe the artifacts on disk: classifier-pgd.onnx", build.Output);
-        }
-        finally
-        {
-            File.WriteAllBytes(model, original);
-        }
+        // The passing policy's provenance rule alone (its other rules would attack and check the changed model
+        // afresh, which is not under test here), on a copy of the signed model with one weight byte changed: the
+        // model still loads, its digest no longer matches the lineage. The sample's own model stays as it is for
+        // the tests that run beside this one.
+        var policy = SampleBuild.OnlyRule(SampleBuild.PassingPolicy, "SAMPLE-PROV-1");
+        var changed = File.ReadAllBytes(Path.Combine(SampleBuild.ProjectDirectory, "models", "classifier-pgd.onnx"));
+        changed[^100] ^= 1;
+        var copy = Path.Combine(SampleBuild.ProjectDirectory, "obj", "changed-model", "classifier-pgd.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.WriteAllBytes(copy, changed);
+        var policyPath = Path.Combine(RepositoryLayout.Root, policy);
+        File.WriteAllText(policyPath, File.ReadAllText(policyPath).Replace("../models/classifier-pgd.onnx", "changed-model/classifier-pgd.onnx", StringComparison.Ordinal));
+
+        var build = SampleBuild.Build(policy);
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("error SAMPLE-PROV-1: the lineage does not describe the artifacts on disk: classifier-pgd.onnx", build.Output);
     }
 
     [Fact]

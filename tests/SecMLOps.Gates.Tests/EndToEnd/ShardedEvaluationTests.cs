@@ -109,6 +109,21 @@ public sealed class ShardedEvaluationTests(ShardedEvaluationTests.Runs runs)
     }
 
     [Fact]
+    public void A_partial_file_larger_than_a_dataset_may_be_is_refused_before_it_is_read()
+    {
+        // Sparse: a gigabyte on paper, nothing on disk; the merge must refuse it by its size, not hold it.
+        Directory.CreateDirectory(Repo.Full("huge"));
+        using (var huge = File.Create(Repo.Full("huge/2.json")))
+            huge.SetLength(global::SecMLOps.Gates.Inputs.InputLimits.DatasetMemoryBytes + 1);
+
+        var merged = runs.Merge("refused", "parts/1.json", "huge/2.json", "parts/3.json");
+
+        Assert.True(merged.ExitCode == 2, merged.All);
+        Assert.Contains("huge/2.json cannot be read as a partial evaluation (2.json is larger than", merged.All);
+        Assert.False(Directory.Exists(Repo.Full("refused")));
+    }
+
+    [Fact]
     public void Parts_of_another_split_are_refused()
     {
         var other = ProcessRunner.Cli(Repo.Path, "evaluate", "policy.yaml", "--as-of", "2026-12-07", "--shard", "2/2", "--partial", "other/2.json");

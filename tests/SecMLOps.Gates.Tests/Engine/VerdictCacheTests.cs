@@ -123,6 +123,22 @@ public sealed class VerdictCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_variable_the_tool_does_not_read_hits()
+    {
+        Evaluate();
+        // The action names the tool it runs in SECMLOPS_GATE: the CLI, the build and the action must share entries.
+        Environment.SetEnvironmentVariable("SECMLOPS_GATE", "/opt/secmlops-gate/secmlops-gate");
+        try
+        {
+            Assert.Contains("result from the verdict cache", Evaluate().Progress);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SECMLOPS_GATE", null);
+        }
+    }
+
+    [Fact]
     public void An_entry_edited_to_pass_is_ignored_and_the_rule_fails_again()
     {
         var fresh = Evaluate();
