@@ -107,36 +107,29 @@ public sealed class VerdictCacheTests : IDisposable
         Assert.Contains("not in the verdict cache", again.Progress);
     }
 
-    [Fact]
-    public void A_changed_input_limit_misses()
+    /// <summary>The progress of a second evaluation run with one environment variable set (the first ran without it).</summary>
+    private string EvaluateAgainWith(string variable, string value)
     {
         Evaluate();
-        Environment.SetEnvironmentVariable("SECMLOPS_MAX_DATASET_MEMORY", "1073741823");
+        Environment.SetEnvironmentVariable(variable, value);
         try
         {
-            Assert.Contains("not in the verdict cache (no entry)", Evaluate().Progress);
+            return Evaluate().Progress;
         }
         finally
         {
-            Environment.SetEnvironmentVariable("SECMLOPS_MAX_DATASET_MEMORY", null);
+            Environment.SetEnvironmentVariable(variable, null);
         }
     }
 
     [Fact]
-    public void A_variable_the_tool_does_not_read_hits()
-    {
-        Evaluate();
-        // The action names the tool it runs in SECMLOPS_GATE: the CLI, the build and the action must share entries.
-        Environment.SetEnvironmentVariable("SECMLOPS_GATE", "/opt/secmlops-gate/secmlops-gate");
-        try
-        {
-            Assert.Contains("result from the verdict cache", Evaluate().Progress);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("SECMLOPS_GATE", null);
-        }
-    }
+    public void A_changed_input_limit_misses() =>
+        Assert.Contains("not in the verdict cache (no entry)", EvaluateAgainWith("SECMLOPS_MAX_DATASET_MEMORY", "1073741823"));
+
+    // The action names the tool it runs in SECMLOPS_GATE: the CLI, the build and the action must share entries.
+    [Fact]
+    public void A_variable_the_tool_does_not_read_hits() =>
+        Assert.Contains("result from the verdict cache", EvaluateAgainWith("SECMLOPS_GATE", "/opt/secmlops-gate/secmlops-gate"));
 
     [Fact]
     public void An_entry_edited_to_pass_is_ignored_and_the_rule_fails_again()
