@@ -178,10 +178,7 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
     {
         try
         {
-            var full = root.Resolve(_directory, (string)path!, document.LocationOf(path));
-            var problem = folder
-                ? Directory.Exists(full) ? null : File.Exists(full) ? "is a file, not a folder" : "does not exist"
-                : File.Exists(full) ? GitLfsPointer.Problem(full) : Directory.Exists(full) ? "is a folder, not a file" : "does not exist";
+            var (full, problem) = root.ResolveInput(_directory, (string)path!, document.LocationOf(path), folder);
             if (problem is not null)
                 Error(EngineRules.InputMissing, $"{what} '{path}' {problem}", path);
             return full;

@@ -20,7 +20,7 @@ public static class EngineRules
 
     public static readonly RuleDescriptor PathRefused = Diagnostic("SMG0004", "path-refused",
         "A path is absolute, leaves the repository, loops or holds a NUL character.",
-        "Every path a policy names is resolved relative to the policy file and must stay inside the repository root, symbolic links included.");
+        "Every path a policy names is resolved relative to the policy file and must stay inside the repository root, symbolic links included; so must every file a folder input holds, and a folder input holds no link to a folder.");
 
     public static readonly RuleDescriptor InputMissing = Diagnostic("SMG0005", "input-missing",
         "A file the policy names does not exist, or is a folder where a file is expected.",

@@ -62,6 +62,64 @@ public sealed class RepositoryRoot
     }
 
     /// <summary>
+    /// Resolves an input a policy declares (see <see cref="Resolve"/>) and says what is wrong with it, if anything:
+    /// a file must exist and be no Git LFS pointer; a folder must exist and hold only what a folder input may.
+    /// </summary>
+    public (string Full, string? Problem) ResolveInput(string baseDirectory, string relativePath, SourceLocation declaredAt, bool folder)
+    {
+        var full = Resolve(baseDirectory, relativePath, declaredAt);
+        var problem = folder
+            ? Directory.Exists(full) ? null : File.Exists(full) ? "is a file, not a folder" : "does not exist"
+            : File.Exists(full) ? GitLfsPointer.Problem(full) : Directory.Exists(full) ? "is a folder, not a file" : "does not exist";
+        if (folder && problem is null)
+            RequireOrdinaryContents(full, relativePath, declaredAt);
+        return (full, problem);
+    }
+
+    /// <summary>
+    /// A folder input (images, a model directory) is read and hashed file by file, so what it holds obeys
+    /// the rule its own path does: a link to a file must stay inside the repository, a link to a folder is
+    /// refused (listings follow it, over and over where it points back up), and so is a FIFO, device or socket.
+    /// </summary>
+    private void RequireOrdinaryContents(string folder, string relativePath, SourceLocation declaredAt)
+    {
+        var listing = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
+        var pending = new Stack<DirectoryInfo>([new DirectoryInfo(folder)]);
+        while (pending.TryPop(out var directory))
+        {
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = directory.EnumerateFileSystemInfos("*", listing).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new GateInputException(EngineRules.InputMissing, $"'{relativePath}' cannot be listed: {e.Message}", declaredAt);
+            }
+            foreach (var entry in entries)
+            {
+                var name = $"'{relativePath.TrimEnd('/')}/{Path.GetRelativePath(folder, entry.FullName).Replace(Path.DirectorySeparatorChar, '/')}'";
+                if (entry.LinkTarget is not null)
+                {
+                    if (RealPath(entry.FullName) is not { } target)
+                        throw new GateInputException(EngineRules.PathRefused, $"{name} goes through a symbolic-link loop", declaredAt);
+                    if (Directory.Exists(target))
+                        throw new GateInputException(EngineRules.PathRefused, $"{name} is a symbolic link to a folder; a folder input holds files and folders, and links to files only", declaredAt);
+                    if (!Contains(target))
+                        throw new GateInputException(EngineRules.PathRefused, $"{name} is a symbolic link that resolves outside the repository root {FullPath}", declaredAt);
+                }
+                else if (entry is DirectoryInfo child)
+                {
+                    pending.Push(child);
+                    continue;
+                }
+                if (Inputs.SpecialFiles.NotRegular(entry.FullName) is { } what)
+                    throw new GateInputException(EngineRules.InputMissing, $"{name} is {what}, not a file; the gate reads regular files only", declaredAt);
+            }
+        }
+    }
+
+    /// <summary>
     /// Follows symbolic links component by component, like realpath(3), for the parts that exist;
     /// null when a link loops (the kernel's own limit of 40 links decides).
     /// </summary>

@@ -126,8 +126,7 @@ public sealed class SettingsBinder
         if (_node[key] is not { } token)
             return null;
         var at = At(token);
-        var full = Resolve(token, (string)token!);
-        if (full is null)
+        if (!Resolved(() => _scope.Root.Resolve(_scope.Directory, (string)token!, at), out var full))
             return null;
         if (Directory.Exists(full))
         {
@@ -229,27 +228,27 @@ public sealed class SettingsBinder
         _schema["properties"]?[key] is JObject property ? _scope.Schema.Resolve(property)
         : throw new InvalidOperationException($"setting {key} is not in the gate's settings schema");
 
-    private string? Resolve(JToken token, string relativePath)
+    /// <summary>Runs a path's resolution; a refused path becomes an error of the rule.</summary>
+    private bool Resolved<T>(Func<T> resolve, out T value)
     {
         try
         {
-            return _scope.Root.Resolve(_scope.Directory, relativePath, At(token));
+            value = resolve();
+            return true;
         }
         catch (GateInputException e)
         {
             _scope.Errors.Add(e.ToFinding(_ruleId));
-            return null;
+            value = default!;
+            return false;
         }
     }
 
     private string? InputPath(JToken token, string relativePath, string what, bool folder)
     {
-        var full = Resolve(token, relativePath);
-        if (full is null)
+        if (!Resolved(() => _scope.Root.ResolveInput(_scope.Directory, relativePath, At(token), folder), out var input))
             return null;
-        var problem = folder
-            ? Directory.Exists(full) ? null : File.Exists(full) ? "is a file, not a folder" : "does not exist"
-            : File.Exists(full) ? GitLfsPointer.Problem(full) : Directory.Exists(full) ? "is a folder, not a file" : "does not exist";
+        var (full, problem) = input;
         if (problem is not null)
         {
             Error(EngineRules.InputMissing, $"{what} '{relativePath}' {problem}", token);
