@@ -38,8 +38,10 @@ public sealed record AnnotationPoisoningSettings(DatasetSpec Training, DatasetSp
 
 /// <summary>
 /// Boxes that do not show a pedestrian in a detector's training annotations, the data poisoning of the
-/// SecMLOps paper (clutter labelled as pedestrian centers). The golden set teaches a small classifier what
-/// a pedestrian box shows: its pedestrians against background crops of the same sizes that overlap no box.
+/// SecMLOps paper (clutter labelled as pedestrian centers), and boxes put on a pedestrian at the wrong size
+/// or place. The golden set teaches a small classifier what a pedestrian box shows: its pedestrians against
+/// background crops of the same sizes that overlap no box and against misplaced boxes on its pedestrians
+/// (scaled, widened, narrowed or moved until their IoU with every annotated box is below 0.5).
 /// Scored by classifiers that did not see them (5 folds by image), the golden pedestrians set the threshold:
 /// maxGoldenFlagRate of them fall below it. Every training box below it is suspicious and goes to the
 /// quarantine file by image and box; more than maxSuspiciousShare of the boxes fails the rule.
@@ -50,6 +52,7 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
 
     private const int Folds = 5;
     private const int BackgroundPerImage = 4;
+    private const int MisplacedPerPedestrian = 2;
     private const int Epochs = 300;
 
     /// <summary>
@@ -61,8 +64,9 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
 
     public override GateDescriptor Descriptor { get; } = new(
         Kind,
-        "A detector's training annotations hold pedestrians, not boxes put on clutter; suspicious boxes are quarantined by image and box.",
-        "A classifier learns from the golden set's pedestrians and background crops of their sizes (overlapping no box) what a pedestrian box shows; " +
+        "A detector's training annotations hold pedestrians, boxed where they stand, not boxes put on clutter or beside them; suspicious boxes are quarantined by image and box.",
+        "A classifier learns what a pedestrian box shows from the golden set's pedestrians, background crops of their sizes (overlapping no box) " +
+        "and misplaced boxes on its pedestrians (scaled, widened, narrowed or moved until their IoU with every annotated box is below 0.5, where the evaluation protocol stops matching); " +
         "held-out golden pedestrians (5 folds by image) set the threshold below which maxGoldenFlagRate of them would fall. Every training box not marked ignore " +
         "is scored; those below the threshold go to the quarantine file (image, box, score), and more than maxSuspiciousShare of them fails the rule.",
         GateDescriptor.EmbeddedSettingsSchema(typeof(AnnotationPoisoningGate), Kind))
@@ -118,7 +122,7 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
         return new GateResult(findings);
     }
 
-    /// <summary>The golden pedestrians (label 1) and background crops of their sizes overlapping no box (label 0), with the image of each.</summary>
+    /// <summary>The golden pedestrians (label 1), and background crops of their sizes overlapping no box and misplaced boxes on them (label 0), with the image of each.</summary>
     private static (Tensor Crops, Tensor Labels, int[] ImageOf) GoldenCrops(DetectionImages golden, Random random)
     {
         var crops = new List<Tensor>();
@@ -136,7 +140,11 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
             var image = golden.Inputs[n];
             var annotated = golden.Truth.Of(golden.ImageIds[n]);
             foreach (var box in annotated.Where(b => !b.Ignore))
+            {
                 Add(BoxCrops.Crop(image, box), 1f, n);
+                foreach (var misplaced in BoxCrops.Misplaced(image.shape[2], image.shape[1], box, annotated, MisplacedPerPedestrian, random))
+                    Add(BoxCrops.Crop(image, misplaced), 0f, n);
+            }
             if (heights.Length == 0)
                 continue;
             foreach (var box in BoxCrops.Background(image.shape[2], image.shape[1], annotated, heights, BackgroundPerImage, random))

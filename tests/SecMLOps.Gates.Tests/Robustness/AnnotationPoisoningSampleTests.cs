@@ -10,7 +10,9 @@ namespace SecMLOps.Gates.Tests.Robustness;
 /// repository of its own and `secmlops-gate evaluate samples/Detection/annotations.yaml` run once. The clean
 /// training annotations must pass; the poisoned ones (10 % of the boxes put on clutter) must fail, and their
 /// quarantine file is measured against data/train-small/poisoned-boxes.csv, which the generating script
-/// wrote: precision and recall of at least one half each, fixed before the first run.
+/// wrote: precision and recall of at least one half each, fixed before the first run. A third rule, added to the
+/// copy, checks annotations whose boxes are still on real pedestrians but shrunk off them: it must fail, and at
+/// least half of what it quarantines must be the shrunk boxes.
 /// </summary>
 [Trait("Layer", "slow")]
 [Collection(LibTorchCollection.Name)]
@@ -23,11 +25,37 @@ public sealed class AnnotationPoisoningSampleTests(AnnotationPoisoningSampleTest
         public SampleRun()
         {
             _repo.CopyFolderFromRepository("samples/Detection");
+            AddMisSizedAnnotations();
             Result = ProcessRunner.Cli(_repo.Path, "evaluate", "samples/Detection/annotations.yaml", "--json", "results.json");
             Findings = File.Exists(_repo.Full("results.json")) ? (JArray)JObject.Parse(File.ReadAllText(_repo.Full("results.json")))["findings"]! : [];
         }
 
         internal ProcessResult Result { get; }
+
+        /// <summary>
+        /// The clean annotations with every tenth box shrunk to 0.65 of its size about the top of its head, an
+        /// IoU of 0.42 with the pedestrian: below the 0.5 at which the evaluation protocol counts a box as a
+        /// pedestrian's. Their ids go to missized-boxes.csv; a third rule checks the file against the golden set.
+        /// </summary>
+        private void AddMisSizedAnnotations()
+        {
+            var annotations = JObject.Parse(File.ReadAllText(Full("samples/Detection/data/train-small/annotations.json")));
+            var pedestrians = annotations["annotations"]!.Where(b => (int)b["ignore"]! == 0).ToList();
+            var chosen = pedestrians.Where((_, i) => i % 10 == 5).ToList();
+            foreach (var box in chosen)
+            {
+                var (x, y, w, h) = ((double)box["bbox"]![0]!, (double)box["bbox"]![1]!, (double)box["bbox"]![2]!, (double)box["bbox"]![3]!);
+                box["bbox"] = new JArray(Math.Round(x + 0.175 * w, 2), y, Math.Round(0.65 * w, 2), Math.Round(0.65 * h, 2));
+                box["height"] = Math.Round(0.65 * h, 2);
+            }
+            File.WriteAllText(Full("samples/Detection/data/train-small/annotations-missized.json"), annotations.ToString());
+            File.WriteAllLines(Full("missized-boxes.csv"), ["image_id,file_name,annotation_id", .. chosen.Select(b => FormattableString.Invariant($"{b["image_id"]},,{b["id"]}"))]);
+            var policy = File.ReadAllText(Full("samples/Detection/annotations.yaml"));
+            File.WriteAllText(Full("samples/Detection/annotations.yaml"), policy
+                .Replace("  rules:\n", "    missized:\n      path: data/train-small/annotations-missized.json\n      format: pedestrian-annotations\n      images: data/train-small/images\n  rules:\n")
+                + "    - id: BOXES-MISSIZED\n      kind: annotation-poisoning\n      enforcement: hard-mandatory\n      severity: critical\n      settings:\n"
+                + "        training: missized\n        golden: golden\n        quarantine: ../../artifacts/quarantine/boxes-missized.csv\n");
+        }
 
         public JArray Findings { get; }
 
@@ -48,6 +76,17 @@ public sealed class AnnotationPoisoningSampleTests(AnnotationPoisoningSampleTest
         Assert.DoesNotContain(run.Findings, f => (string)f["outcome"]! == "error");
         Assert.DoesNotContain(run.Findings, f => (string)f["ruleId"]! == "BOXES-CLEAN" && (string)f["outcome"]! != "passed");
         Assert.Contains(run.Findings, f => (string)f["ruleId"]! == "BOXES-POISONED" && (string)f["subject"]! == "annotations/poisoned" && (string)f["outcome"]! == "failed");
+    }
+
+    [Fact]
+    public void Boxes_shrunk_off_their_pedestrians_fail_and_are_quarantined()
+    {
+        var missized = AnnotationIds(run.Full("missized-boxes.csv"));
+        var quarantined = AnnotationIds(run.Full("artifacts/quarantine/boxes-missized.csv"));
+        var hits = quarantined.Count(missized.Contains);
+        output.WriteLine(FormattableString.Invariant($"mis-sized: {quarantined.Count} boxes quarantined, {hits} of the {missized.Count} shrunk: precision {(double)hits / Math.Max(1, quarantined.Count):0.000}, recall {(double)hits / missized.Count:0.000}"));
+        Assert.Contains(run.Findings, f => (string)f["ruleId"]! == "BOXES-MISSIZED" && (string)f["subject"]! == "annotations/missized" && (string)f["outcome"]! == "failed");
+        Assert.True(hits >= quarantined.Count / 2, $"{hits} of the {quarantined.Count} quarantined boxes are shrunk ones");
     }
 
     [Fact]
