@@ -8,24 +8,28 @@ namespace SecMLOps.Gates.Cli;
 public static class GateCommandLine
 {
     /// <param name="worker">Runs the rules of gates that run model code in a separate process; null runs them in this one.</param>
-    public static int Run(string[] args, TextWriter output, TextWriter error, IRuleWorker? worker = null)
+    /// <param name="registry">The gates, whose own commands join the engine's; null: those this version ships.</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, IRuleWorker? worker = null, GateRegistry? registry = null)
     {
+        registry ??= BuiltInGates.Registry;
         var root = new RootCommand("secmlops-gate: checks machine-learning models against versioned security policies.")
         {
-            ValidateCommand.Create(output),
-            EvaluateCommand.Create(output, error, worker),
-            MergeCommand.Create(output, error, worker),
-            DiffCommand.Create(output),
-            MatrixCommand.Create(output),
-            MissRateCommand.Create(output, error),
-            AttestCommand.Create(output, error),
-            SignCommand.Create(output, error),
-            SchemaCommand.Create(output, error),
-            RulesCommand.Create(output, error),
-            BaselineCommand.Create(output, error, worker),
+            ValidateCommand.Create(output, registry),
+            EvaluateCommand.Create(output, error, worker, registry),
+            MergeCommand.Create(output, error, worker, registry),
+            DiffCommand.Create(output, registry),
+            SchemaCommand.Create(output, error, registry),
+            RulesCommand.Create(output, error, registry),
+            BaselineCommand.Create(output, error, worker, registry),
             InitCommand.Create(output, error),
             Worker.WorkerCommand.Create(error),
         };
+        foreach (var command in registry.All.SelectMany(gate => gate.Commands(output, error)))
+        {
+            if (root.Subcommands.Any(c => c.Name == command.Name))
+                throw new InvalidOperationException($"two commands are named '{command.Name}'");
+            root.Add(command);
+        }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

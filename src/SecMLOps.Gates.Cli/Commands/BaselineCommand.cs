@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
@@ -13,7 +14,7 @@ namespace SecMLOps.Gates.Cli.Commands;
 /// </summary>
 internal static class BaselineCommand
 {
-    public static Command Create(TextWriter output, TextWriter error, IRuleWorker? worker)
+    public static Command Create(TextWriter output, TextWriter error, IRuleWorker? worker, GateRegistry registry)
     {
         var paths = new Argument<string[]>("policies") { Description = "Policy files, or folders to search for them.", Arity = ArgumentArity.OneOrMore };
         var file = new Option<string>("--output", "-o") { Description = "The baseline file to write (pass it to evaluate --baseline).", Required = true };
@@ -21,7 +22,7 @@ internal static class BaselineCommand
         var reason = new Option<string>("--reason") { Description = "Why they are accepted.", Required = true };
         var expires = new Option<string>("--expires") { Description = "The last day (YYYY-MM-DD) the acceptance holds.", Required = true };
         var ticket = new Option<string?>("--ticket") { Description = "A ticket tracking the fix." };
-        var (repoRoot, asOf, rule) = (CommonOptions.RepositoryRoot(), CommonOptions.AsOf(), CommonOptions.Rule());
+        var (repoRoot, asOf, rule) = (RepositoryRootOption.Create(), CommonOptions.AsOf(), CommonOptions.Rule());
         var command = new Command("baseline", "Evaluate the policies and write a baseline file accepting their current failures (soft-mandatory rules only), with an owner and an expiry.")
         {
             paths, file, owner, reason, expires, ticket, repoRoot, asOf, rule,
@@ -34,7 +35,7 @@ internal static class BaselineCommand
                 return Refuse(error, $"--expires '{parsed.GetValue(expires)}' is not a date (YYYY-MM-DD)");
             if (until < today)
                 return Refuse(error, $"--expires {until:yyyy-MM-dd} has already passed");
-            var options = new EvaluateOptions(parsed.GetValue(paths)!, CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), today, null, null, null)
+            var options = new EvaluateOptions(registry, parsed.GetValue(paths)!, RepositoryRootOption.Resolve(parsed.GetValue(repoRoot)), today, null, null, null)
             {
                 RuleIds = parsed.GetValue(rule) is { Length: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null,
                 Worker = worker,
@@ -55,7 +56,7 @@ internal static class BaselineCommand
             return Refuse(error, "--owner and --reason must say who answers for the accepted findings and why; blank ones are refused");
         // A committed baseline may be refreshed in place; any other path gets the checks of a report
         // (no input of any rule, selected or not, no tracked file, nothing under .git).
-        var report = new GateEngine(BuiltInGates.Registry).Evaluate(options.Request(error, IsBaseline(full, options.Root) ? [] : [full]));
+        var report = new GateEngine(options.Registry).Evaluate(options.Request(error, IsBaseline(full, options.Root) ? [] : [full]));
         if (report.Verdict is Verdict.Error or Verdict.InternalError)
         {
             foreach (var finding in report.Findings.Where(f => f.Outcome == Outcome.Error))

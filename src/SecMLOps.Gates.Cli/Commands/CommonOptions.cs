@@ -9,11 +9,6 @@ namespace SecMLOps.Gates.Cli.Commands;
 /// <summary>Options every command shares.</summary>
 internal static class CommonOptions
 {
-    public static Option<DirectoryInfo?> RepositoryRoot() => new("--repo-root")
-    {
-        Description = "The folder every path must stay in. Default: the nearest folder above the current one that holds .git.",
-    };
-
     public static Option<string?> AsOf() => new("--as-of")
     {
         Description = "Judge waiver expiry and assessment age as of this date (YYYY-MM-DD). Default: today (UTC).",
@@ -48,9 +43,6 @@ internal static class CommonOptions
         new Option<string?>("--sarif") { Description = "Write SARIF 2.1.0 results to this file." },
         new Option<string?>("--summary") { Description = "Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to this file." },
         new Option<string?>("--json") { Description = "Write a JSON summary (verdict, every finding, input files) to this file." });
-
-    public static RepositoryRoot ResolveRoot(DirectoryInfo? option) =>
-        option is null ? Inputs.RepositoryRoot.Discover(Directory.GetCurrentDirectory()) : Inputs.RepositoryRoot.At(option.FullName);
 
     /// <summary>Today, or the --as-of date; null when the text is not a date.</summary>
     public static DateOnly? ResolveDate(string? asOf) =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Diff;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
@@ -12,7 +13,7 @@ namespace SecMLOps.Gates.Cli.Commands;
 /// <summary>secmlops-gate diff: classifies every policy and threat-model change between two git revisions.</summary>
 internal static class DiffCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, GateRegistry registry)
     {
         var baseRevision = new Argument<string>("base-rev") { Description = "The revision to compare from (e.g. origin/main)." };
         var headRevision = new Argument<string?>("head-rev") { Description = "The revision to compare to. Default: the working tree.", Arity = ArgumentArity.ZeroOrOne };
@@ -20,18 +21,18 @@ internal static class DiffCommand
         var sarif = new Option<string?>("--sarif") { Description = "Write weakenings as SARIF results to this file." };
         var json = new Option<string?>("--json") { Description = "Write every change as a JSON summary to this file." };
         var failOnWeakening = new Option<bool>("--fail-on-weakening") { Description = "Exit 1 on any weakening, not only on one without a version bump." };
-        var repoRoot = CommonOptions.RepositoryRoot();
+        var repoRoot = RepositoryRootOption.Create();
         var command = new Command("diff", "Compare every policy and threat model between two git revisions; classify each change as weakening, strengthening or neutral. Exit 1 when a weakening does not raise metadata.version.")
         {
             baseRevision, headRevision, markdown, sarif, json, failOnWeakening, repoRoot,
         };
         command.SetAction(parsed =>
         {
-            var root = CommonOptions.ResolveRoot(parsed.GetValue(repoRoot));
+            var root = RepositoryRootOption.Resolve(parsed.GetValue(repoRoot));
             PolicyDiffReport diff;
             try
             {
-                diff = PolicyDiff.Compare(new GitRevision(root.FullPath, parsed.GetValue(baseRevision)), new GitRevision(root.FullPath, parsed.GetValue(headRevision)), BuiltInGates.Registry);
+                diff = PolicyDiff.Compare(new GitRevision(root.FullPath, parsed.GetValue(baseRevision)), new GitRevision(root.FullPath, parsed.GetValue(headRevision)), registry);
             }
             catch (GateInputException e)
             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
@@ -8,7 +9,7 @@ using SecMLOps.Gates.Reporting.Sarif;
 namespace SecMLOps.Gates.Cli.Commands;
 
 /// <summary>Options of one evaluation, as every front end fills them.</summary>
-internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today, string? Sarif, string? Summary, string? Json)
+internal sealed record EvaluateOptions(GateRegistry Registry, IReadOnlyList<string> Paths, RepositoryRoot Root, DateOnly Today, string? Sarif, string? Summary, string? Json)
 {
     public Severity FailOn { get; init; } = Severity.Low;
     public IReadOnlySet<string>? RuleIds { get; init; }
@@ -32,7 +33,7 @@ internal sealed record EvaluateOptions(IReadOnlyList<string> Paths, RepositoryRo
 /// <summary>secmlops-gate evaluate: runs every rule of the policies and writes the reports.</summary>
 internal static class EvaluateCommand
 {
-    public static Command Create(TextWriter output, TextWriter error, IRuleWorker? worker)
+    public static Command Create(TextWriter output, TextWriter error, IRuleWorker? worker, GateRegistry registry)
     {
         var paths = new Argument<string[]>("policies")
         {
@@ -51,7 +52,7 @@ internal static class EvaluateCommand
                 "other rules run whole in shard 1; write it with --partial and combine the N files with `merge`.",
         };
         var partial = new Option<string?>("--partial") { Description = "With --shard: the file to write this shard's part to (merge reads it)." };
-        var repoRoot = CommonOptions.RepositoryRoot();
+        var repoRoot = RepositoryRootOption.Create();
         var asOf = CommonOptions.AsOf();
         var (failOn, rule, baseline) = (CommonOptions.FailOn(), CommonOptions.Rule(), CommonOptions.Baseline());
         var command = new Command("evaluate", "Run every rule of the given policies against the model and its data; exit 0 pass, 1 violation, 2 input error, 3 internal error.")
@@ -65,7 +66,7 @@ internal static class EvaluateCommand
                 error.WriteLine($"secmlops-gate: --as-of '{parsed.GetValue(asOf)}' is not a date (YYYY-MM-DD)");
                 return ExitCodes.InputError;
             }
-            var options = new EvaluateOptions(parsed.GetValue(paths)!, CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), today,
+            var options = new EvaluateOptions(registry, parsed.GetValue(paths)!, RepositoryRootOption.Resolve(parsed.GetValue(repoRoot)), today,
                 parsed.GetValue(sarif), parsed.GetValue(summary), parsed.GetValue(json))
             {
                 FailOn = CommonOptions.Severity(parsed.GetValue(failOn)!),
@@ -101,7 +102,7 @@ internal static class EvaluateCommand
     /// </summary>
     private static int RunShard(EvaluateOptions options, Shard shard, string file, TextWriter output, TextWriter progress)
     {
-        var report = new GateEngine(BuiltInGates.Registry).Evaluate(options.Request(progress, [file]) with { Shard = shard });
+        var report = new GateEngine(options.Registry).Evaluate(options.Request(progress, [file]) with { Shard = shard });
         foreach (var finding in report.Findings.Where(f => f.Outcome == Outcome.Error))
             FindingPrinter.Print(output, finding.Level, finding.Finding);
         if (report.Verdict is not (Verdict.Passed or Verdict.Failed))
@@ -119,7 +120,7 @@ internal static class EvaluateCommand
     internal static int Run(EvaluateOptions options, TextWriter output, TextWriter progress)
     {
         var reports = new[] { options.Sarif, options.Json, options.Summary }.OfType<string>().ToList();
-        var report = new GateEngine(BuiltInGates.Registry).Evaluate(options.Request(progress, reports));
+        var report = new GateEngine(options.Registry).Evaluate(options.Request(progress, reports));
 
         foreach (var finding in report.Findings.Where(f => f.Outcome is Outcome.Failed or Outcome.Error))
             FindingPrinter.Print(output, finding.IsWaived ? finding.Waiver!.Baseline is null ? "waived" : "accepted" : finding.Level, finding.Finding);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
@@ -35,14 +36,14 @@ internal static class InitCommand
         var directory = new Option<string>("--directory", "-d") { Description = "Where the policy and threat model go.", DefaultValueFactory = _ => "policies" };
         var name = new Option<string?>("--name") { Description = "The policy's name (lower case, digits and dashes). Default: the model file's name." };
         var force = new Option<bool>("--force") { Description = "Overwrite files that exist." };
-        var repoRoot = CommonOptions.RepositoryRoot();
+        var repoRoot = RepositoryRootOption.Create();
         var command = new Command("init", $"Write a commented policy (NAME{PolicySuffix}), a threat-model skeleton (NAME{ThreatModelSuffix}) and a workflow ({WorkflowFile}) for a model; a second model joins the workflow.")
         {
             model, inputShape, data, labels, images, directory, name, force, repoRoot,
         };
         command.SetAction(parsed =>
         {
-            var root = CommonOptions.ResolveRoot(parsed.GetValue(repoRoot));
+            var root = RepositoryRootOption.Resolve(parsed.GetValue(repoRoot));
             try
             {
                 var scaffold = new Scaffold(root, Path.GetFullPath(parsed.GetValue(directory)!), Path.GetFullPath(parsed.GetValue(model)!),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 
@@ -10,7 +11,7 @@ namespace SecMLOps.Gates.Cli.Commands;
 /// </summary>
 internal static class MergeCommand
 {
-    public static Command Create(TextWriter output, TextWriter error, IRuleWorker? worker)
+    public static Command Create(TextWriter output, TextWriter error, IRuleWorker? worker, GateRegistry registry)
     {
         var partials = new Argument<string[]>("partials")
         {
@@ -18,7 +19,7 @@ internal static class MergeCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var (sarif, summary, json) = CommonOptions.Reports();
-        var repoRoot = CommonOptions.RepositoryRoot();
+        var repoRoot = RepositoryRootOption.Create();
         var (failOn, baseline) = (CommonOptions.FailOn(), CommonOptions.Baseline());
         var command = new Command("merge",
             "Combine the shards' partial files into one evaluation's verdict and reports, refusing files from other inputs, settings or tool versions and a missing or repeated shard; " +
@@ -28,7 +29,7 @@ internal static class MergeCommand
         };
         command.SetAction(parsed =>
         {
-            var root = CommonOptions.ResolveRoot(parsed.GetValue(repoRoot));
+            var root = RepositoryRootOption.Resolve(parsed.GetValue(repoRoot));
             ShardedEvaluation sharded;
             try
             {
@@ -40,7 +41,7 @@ internal static class MergeCommand
                 output.WriteLine("secmlops-gate: error: the partial files do not make up one evaluation; nothing was written");
                 return ExitCodes.InputError;
             }
-            var options = new EvaluateOptions(sharded.Paths.Select(p => Path.Combine(root.FullPath, p)).ToList(), root, sharded.Today,
+            var options = new EvaluateOptions(registry, sharded.Paths.Select(p => Path.Combine(root.FullPath, p)).ToList(), root, sharded.Today,
                 parsed.GetValue(sarif), parsed.GetValue(summary), parsed.GetValue(json))
             {
                 FailOn = CommonOptions.Severity(parsed.GetValue(failOn)!),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Reporting;
 
@@ -7,7 +8,7 @@ namespace SecMLOps.Gates.Cli.Commands;
 /// <summary>secmlops-gate rules: the rule kinds this version has, or one kind's documentation (its settings, defaults and directions).</summary>
 internal static class RulesCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, GateRegistry registry)
     {
         var kind = new Argument<string?>("kind") { Description = "A rule kind: print its documentation (Markdown).", Arity = ArgumentArity.ZeroOrOne };
         var file = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
@@ -17,7 +18,6 @@ internal static class RulesCommand
         };
         command.SetAction(parsed =>
         {
-            var registry = BuiltInGates.Registry;
             if (parsed.GetValue(kind) is not { } name)
             {
                 foreach (var gate in registry.All)

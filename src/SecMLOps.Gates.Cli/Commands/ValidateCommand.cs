@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Inputs;
 
@@ -7,14 +8,14 @@ namespace SecMLOps.Gates.Cli.Commands;
 /// <summary>secmlops-gate validate: checks policies and threat models against their schemas, runs nothing.</summary>
 internal static class ValidateCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, GateRegistry registry)
     {
         var paths = new Argument<string[]>("paths")
         {
             Description = "Policy or threat-model files, or folders to search for them.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var repoRoot = CommonOptions.RepositoryRoot();
+        var repoRoot = RepositoryRootOption.Create();
         var asOf = CommonOptions.AsOf();
         var command = new Command("validate", "Check policy and threat-model files (syntax, schema, paths, waivers) without evaluating them.")
         {
@@ -27,18 +28,18 @@ internal static class ValidateCommand
                 output.WriteLine($"secmlops-gate: --as-of '{parsed.GetValue(asOf)}' is not a date (YYYY-MM-DD)");
                 return ExitCodes.InputError;
             }
-            return Run(parsed.GetValue(paths)!, CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), today, output);
+            return Run(parsed.GetValue(paths)!, RepositoryRootOption.Resolve(parsed.GetValue(repoRoot)), today, registry, output);
         });
         return command;
     }
 
-    private static int Run(string[] paths, RepositoryRoot root, DateOnly today, TextWriter output)
+    private static int Run(string[] paths, RepositoryRoot root, DateOnly today, GateRegistry registry, TextWriter output)
     {
-        var (documents, errors) = new DocumentDiscovery(BuiltInGates.Registry).Discover(paths, root);
+        var (documents, errors) = new DocumentDiscovery(registry).Discover(paths, root);
         foreach (var error in errors)
             FindingPrinter.Print(output, "error", error);
 
-        var validator = new DocumentValidator(root, BuiltInGates.Registry, today);
+        var validator = new DocumentValidator(root, registry, today);
         var failed = errors.Count;
         foreach (var document in documents)
         {

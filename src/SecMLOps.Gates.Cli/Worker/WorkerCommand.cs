@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SecMLOps.Gates.Cli.Commands;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 
 namespace SecMLOps.Gates.Cli.Worker;
@@ -19,14 +20,14 @@ internal static class WorkerCommand
         var scratch = new Option<string>("--scratch") { Required = true };
         var position = new Option<string>("--position") { Required = true };
         var shard = new Option<string?>("--shard");
-        var repoRoot = CommonOptions.RepositoryRoot();
+        var repoRoot = RepositoryRootOption.Create();
         var asOf = CommonOptions.AsOf();
         var command = new Command(Name, "Runs one rule for a parent secmlops-gate (internal).") { policy, rule, scratch, position, shard, repoRoot, asOf };
         command.Hidden = true;
         command.SetAction(parsed =>
         {
             var today = CommonOptions.ResolveDate(parsed.GetValue(asOf)) ?? throw new ArgumentException("--as-of is not a date");
-            var request = new EvaluationRequest([parsed.GetValue(policy)!], CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), today, error);
+            var request = new EvaluationRequest([parsed.GetValue(policy)!], RepositoryRootOption.Resolve(parsed.GetValue(repoRoot)), today, error);
             var run = new GateEngine(BuiltInGates.Registry).RunOneRule(request, parsed.GetValue(rule)!, parsed.GetValue(scratch)!, parsed.GetValue(position)!,
                 parsed.GetValue(shard) is { } part ? Shard.Parse(part) ?? throw new ArgumentException("--shard is not I/N") : null);
             File.WriteAllText(Path.Combine(parsed.GetValue(scratch)!, ConfinedRuleWorker.ResultFile), run.ToJson());

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using NJsonSchema;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Findings;
@@ -33,6 +34,12 @@ public interface IGate
     /// answered with what the old one found.
     /// </summary>
     IEnumerable<System.Reflection.Assembly> Implementation => [GetType().Assembly];
+
+    /// <summary>
+    /// The commands of the gate's own kind (a threat model's matrix, a lineage statement, a detector's miss rate),
+    /// which the command line lists beside its own; each writes to <paramref name="output"/> and <paramref name="error"/>.
+    /// </summary>
+    IEnumerable<Command> Commands(TextWriter output, TextWriter error) => [];
 }
 
 /// <summary>A gate with typed settings: the engine passes back what <see cref="Bind"/> returned.</summary>
@@ -45,6 +52,8 @@ public abstract class Gate<TSettings> : IGate where TSettings : class
     public abstract GateResult Evaluate(GateContext context, TSettings settings);
 
     public virtual IEnumerable<System.Reflection.Assembly> Implementation => [GetType().Assembly];
+
+    public virtual IEnumerable<Command> Commands(TextWriter output, TextWriter error) => [];
 
     object? IGate.Bind(SettingsBinder binder) => Bind(binder);
 

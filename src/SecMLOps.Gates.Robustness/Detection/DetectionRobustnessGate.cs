@@ -49,6 +49,8 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
     public override DetectionRobustnessSettings? Bind(SettingsBinder binder) =>
         DetectionRobustnessSettings.Bind(binder, (JObject)Schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword]!);
 
+    public override IEnumerable<System.CommandLine.Command> Commands(TextWriter output, TextWriter error) => [MissRateCommand.Create(output, error)];
+
     public override GateResult Evaluate(GateContext context, DetectionRobustnessSettings settings)
     {
         var device = RobustnessGate.SelectDevice(settings.Device, context.RuleLocation);

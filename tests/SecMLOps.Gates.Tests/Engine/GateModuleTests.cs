@@ -138,6 +138,40 @@ public sealed class GateModuleTests
     }
 
     [Fact]
+    public void A_new_gates_command_and_kind_reach_the_command_line_beside_its_own_commands()
+    {
+        using var repo = new ScratchRepository();
+        repo.Write("card.md", "# Model card\n## Intended use\nSorting parcels.\n");
+        repo.Write("bare.md", "no headings here\n");
+        var policy = repo.Write("policy.yaml", CardPolicy);
+        (int Exit, string Output) Cli(GateRegistry? registry, params string[] args)
+        {
+            var output = new StringWriter();
+            var exit = GateCommandLine.Run(args, output, output, registry: registry);
+            return (exit, output.ToString());
+        }
+        var registry = WithExample();
+
+        var help = Cli(registry, "--help").Output;
+        Assert.Contains("card-sections", help);
+        Assert.Contains("matrix", help);
+        Assert.Equal((ExitCodes.Passed, "Model card\nIntended use\n"), Cli(registry, "card-sections", repo.Full("card.md"), "--repo-root", repo.Path));
+        Assert.Equal((ExitCodes.InputError, "bare.md:1:1: error SMG9001: bare.md has no headings\n"), Cli(registry, "card-sections", repo.Full("bare.md"), "--repo-root", repo.Path));
+        Assert.Equal(ExitCodes.InputError, Cli(null, "card-sections", repo.Full("card.md")).Exit);
+
+        Assert.Contains("model-card", Cli(registry, "rules").Output);
+        Assert.Contains("| `requiredSections` |", Cli(registry, "rules", "model-card").Output);
+        Assert.Contains("\"model-card\"", Cli(registry, "schema").Output);
+        var validate = Cli(registry, "validate", policy, "--repo-root", repo.Path);
+        Assert.True(validate.Exit == ExitCodes.Passed, validate.Output);
+        var sarif = repo.Full("gate.sarif");
+        var evaluate = Cli(registry, "evaluate", policy, "--repo-root", repo.Path, "--sarif", sarif);
+        Assert.True(evaluate.Exit == ExitCodes.PolicyViolated, evaluate.Output);
+        Assert.Contains("CARD-1", File.ReadAllText(sarif));
+        Assert.Equal(ExitCodes.InputError, Cli(null, "validate", policy, "--repo-root", repo.Path).Exit);
+    }
+
+    [Fact]
     public void The_diff_reads_a_new_gates_directions_from_its_schema()
     {
         var before = """

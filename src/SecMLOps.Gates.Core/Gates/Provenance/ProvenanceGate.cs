@@ -35,6 +35,8 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : Gate<ProvenanceSe
 
     public override ProvenanceSettings? Bind(SettingsBinder binder) => ProvenanceSettings.Bind(binder);
 
+    public override IEnumerable<System.CommandLine.Command> Commands(TextWriter output, TextWriter error) => [AttestCommand.Create(output, error), SignCommand.Create(output, error)];
+
     public override GateResult Evaluate(GateContext context, ProvenanceSettings settings)
     {
         var findings = new List<Finding>();

@@ -30,6 +30,8 @@ public sealed class StrideCoverageGate : Gate<StrideCoverageSettings>
 
     public override StrideCoverageSettings? Bind(SettingsBinder binder) => StrideCoverageSettings.Bind(binder);
 
+    public override IEnumerable<System.CommandLine.Command> Commands(TextWriter output, TextWriter error) => [MatrixCommand.Create(output)];
+
     public override GateResult Evaluate(GateContext context, StrideCoverageSettings settings) =>
         new(new CoverageCheck(context, settings).Run().ToList(), CoverageMatrixWriter.ToMarkdown(CoverageMatrix.Of(settings.Model), heading: 3))
         {

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
@@ -13,8 +15,9 @@ internal sealed record ModelCardSettings(string Card, IReadOnlyList<string> Requ
 /// <summary>
 /// A rule kind that only a test registers: adding a gate takes this folder (the gate and its
 /// settings schema) and one line in a registry; the schema, validate, the diff, SARIF and the docs
-/// follow. It owns a diagnostic (a card with no headings at all) and a document kind of its own
-/// (a card template listing sections a team requires), which validate checks and the diff judges.
+/// follow. It owns a diagnostic (a card with no headings at all), a document kind of its own
+/// (a card template listing sections a team requires), which validate checks and the diff judges,
+/// and a command (card-sections), which the command line lists beside its own.
 /// </summary>
 internal sealed class ModelCardGate : Gate<ModelCardSettings>
 {
@@ -55,12 +58,36 @@ internal sealed class ModelCardGate : Gate<ModelCardSettings>
 
     private static List<string> Sections(SourceDocument document) => document.Root["spec"]!["sections"]!.Values<string>().Select(s => s!).ToList();
 
+    public override IEnumerable<Command> Commands(TextWriter output, TextWriter error)
+    {
+        var card = new Argument<string>("card") { Description = "The model card (Markdown)." };
+        var repoRoot = RepositoryRootOption.Create();
+        var command = new Command("card-sections", "List a model card's sections, one a line.") { card, repoRoot };
+        command.SetAction(parsed =>
+        {
+            var root = RepositoryRootOption.Resolve(parsed.GetValue(repoRoot));
+            var path = Path.GetFullPath(parsed.GetValue(card)!);
+            var headings = Headings(path);
+            if (headings.Count == 0)
+            {
+                FindingPrinter.Print(error, "error", Finding.Error(CardWithoutHeadings.Id, root.Relative(path), $"{root.Relative(path)} has no headings", new SourceLocation(root.Relative(path), 1, 1)));
+                return ExitCodes.InputError;
+            }
+            foreach (var heading in headings)
+                output.WriteLine(heading);
+            return ExitCodes.Passed;
+        });
+        return [command];
+    }
+
+    private static List<string> Headings(string card) => File.ReadAllLines(card).Where(l => l.StartsWith('#')).Select(l => l.TrimStart('#').Trim()).ToList();
+
     public override ModelCardSettings? Bind(SettingsBinder binder) =>
         binder.InputFile("card", "model card") is { } card ? new ModelCardSettings(card, binder.Texts("requiredSections")) : null;
 
     public override GateResult Evaluate(GateContext context, ModelCardSettings settings)
     {
-        var headings = File.ReadAllLines(settings.Card).Where(l => l.StartsWith('#')).Select(l => l.TrimStart('#').Trim()).ToHashSet();
+        var headings = Headings(settings.Card).ToHashSet();
         if (headings.Count == 0)
             throw new GateInputException(CardWithoutHeadings, $"{context.Root.Relative(settings.Card)} has no headings", context.RuleLocation);
         return new GateResult(settings.RequiredSections.Select(section => headings.Contains(section)

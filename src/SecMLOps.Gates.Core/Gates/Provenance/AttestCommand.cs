@@ -1,9 +1,10 @@
 using System.CommandLine;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Inputs;
 
-namespace SecMLOps.Gates.Cli.Commands;
+namespace SecMLOps.Gates.Gates.Provenance;
 
 /// <summary>secmlops-gate attest: writes a model's training lineage as an in-toto statement (to be signed).</summary>
 internal static class AttestCommand

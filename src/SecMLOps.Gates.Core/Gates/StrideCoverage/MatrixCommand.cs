@@ -1,11 +1,11 @@
 using System.CommandLine;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
 
-namespace SecMLOps.Gates.Cli.Commands;
+namespace SecMLOps.Gates.Gates.StrideCoverage;
 
 /// <summary>secmlops-gate matrix: renders a threat model's STRIDE coverage matrix for reviewers.</summary>
 internal static class MatrixCommand
@@ -18,13 +18,13 @@ internal static class MatrixCommand
         var inputFormat = new Option<string>("--input-format") { Description = "secmlops or threat-dragon-v2.", DefaultValueFactory = _ => "secmlops" };
         inputFormat.AcceptOnlyFromAmong("secmlops", "threat-dragon-v2");
         var file = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
-        var repoRoot = CommonOptions.RepositoryRoot();
+        var repoRoot = RepositoryRootOption.Create();
         var command = new Command("matrix", "Render the STRIDE coverage matrix (elements x S T R I D E) of a threat model as Markdown or HTML.")
         {
             threatModel, format, inputFormat, file, repoRoot,
         };
         command.SetAction(parsed => Run(parsed.GetValue(threatModel)!, parsed.GetValue(format)!, parsed.GetValue(inputFormat)!,
-            parsed.GetValue(file), CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), output));
+            parsed.GetValue(file), RepositoryRootOption.Resolve(parsed.GetValue(repoRoot)), output));
         return command;
     }
 

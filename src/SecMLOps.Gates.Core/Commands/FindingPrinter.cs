@@ -1,9 +1,9 @@
 using SecMLOps.Gates.Findings;
 
-namespace SecMLOps.Gates.Cli.Commands;
+namespace SecMLOps.Gates.Commands;
 
 /// <summary>Prints findings in the compiler form editors and CI logs recognise: path:line:col: level RULE: message.</summary>
-internal static class FindingPrinter
+public static class FindingPrinter
 {
     public static void Print(TextWriter output, string level, Finding finding)
     {

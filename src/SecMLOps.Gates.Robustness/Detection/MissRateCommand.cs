@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Robustness.Detection;
 using static System.FormattableString;
 
-namespace SecMLOps.Gates.Cli.Commands;
+namespace SecMLOps.Gates.Robustness.Detection;
 
 /// <summary>secmlops-gate miss-rate: a pedestrian detector's log-average miss rate on each setting, from its detections and the annotations.</summary>
 internal static class MissRateCommand
@@ -19,13 +19,13 @@ internal static class MissRateCommand
         settings.AcceptOnlyFromAmong([.. MissRateSetting.Standard.Select(s => s.Name)]);
         var run = new Option<string?>("--run") { Description = "The run to read from a detections file of several (the detection-robustness gate's output), e.g. clean or fgsm/eps=0.03." };
         var json = new Option<string?>("--json") { Description = "Also write the figures (each setting's laMR and its nine miss rates) as JSON to this file." };
-        var repoRoot = CommonOptions.RepositoryRoot();
+        var repoRoot = RepositoryRootOption.Create();
         var command = new Command("miss-rate", "Compute a pedestrian detector's log-average miss rate (CityPersons protocol) from its detections, on each setting.")
         {
             annotations, detections, run, settings, json, repoRoot,
         };
         command.SetAction(parsed => Run(parsed.GetValue(annotations)!, parsed.GetValue(detections)!, parsed.GetValue(run), parsed.GetValue(settings) ?? [], parsed.GetValue(json),
-            CommonOptions.ResolveRoot(parsed.GetValue(repoRoot)), output, error));
+            RepositoryRootOption.Resolve(parsed.GetValue(repoRoot)), output, error));
         return command;
     }
 

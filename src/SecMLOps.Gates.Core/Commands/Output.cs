@@ -1,10 +1,10 @@
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Inputs;
 
-namespace SecMLOps.Gates.Cli.Commands;
+namespace SecMLOps.Gates.Commands;
 
 /// <summary>Where a command's text goes: standard output, or a file written whole, and only where its <see cref="OutputCheck"/> allows.</summary>
-internal static class Output
+public static class Output
 {
     public static int Write(string? file, string text, TextWriter output, TextWriter error, OutputCheck check)
     {

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Inputs;
 
-namespace SecMLOps.Gates.Cli.Commands;
+namespace SecMLOps.Gates.Gates.Provenance;
 
 /// <summary>secmlops-gate sign: signs a statement into a DSSE envelope with an ECDSA P-256 private key (PEM).</summary>
 internal static class SignCommand
