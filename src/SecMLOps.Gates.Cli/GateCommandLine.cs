@@ -21,7 +21,7 @@ public static class GateCommandLine
             SchemaCommand.Create(output, error, registry),
             RulesCommand.Create(output, error, registry),
             BaselineCommand.Create(output, error, worker, registry),
-            InitCommand.Create(output, error),
+            InitCommand.Create(output, error, registry),
             Worker.WorkerCommand.Create(error),
         };
         foreach (var command in registry.All.SelectMany(gate => gate.Commands(output, error)))

@@ -26,7 +26,7 @@ internal static class InitCommand
     private const string PolicySchemaFile = "schema/gate-policy.v1.schema.json";
     private const string ThreatModelSchemaFile = "schema/" + SchemaCatalog.ThreatModel;
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, GateRegistry registry)
     {
         var model = new Option<string>("--model") { Description = "The model file (ONNX or TorchScript), relative to the current folder.", Required = true };
         var inputShape = new Option<string?>("--input-shape") { Description = "One sample's shape without the batch, e.g. 1,28,28 (read from an ONNX model when not given)." };
@@ -46,7 +46,7 @@ internal static class InitCommand
             var root = RepositoryRootOption.Resolve(parsed.GetValue(repoRoot));
             try
             {
-                var scaffold = new Scaffold(root, Path.GetFullPath(parsed.GetValue(directory)!), Path.GetFullPath(parsed.GetValue(model)!),
+                var scaffold = new Scaffold(registry, root, Path.GetFullPath(parsed.GetValue(directory)!), Path.GetFullPath(parsed.GetValue(model)!),
                     parsed.GetValue(inputShape), parsed.GetValue(data) is { } d ? Path.GetFullPath(d) : null,
                     parsed.GetValue(labels) is { } l ? Path.GetFullPath(l) : null, parsed.GetValue(images) is { } i ? Path.GetFullPath(i) : null, parsed.GetValue(name));
                 return scaffold.Write(parsed.GetValue(force), output);
@@ -64,6 +64,7 @@ internal static class InitCommand
 
     private sealed class Scaffold
     {
+        private readonly GateRegistry _registry;
         private readonly RepositoryRoot _root;
         private readonly string _directory;
         private readonly string _model;
@@ -72,8 +73,9 @@ internal static class InitCommand
         private readonly IReadOnlyList<long> _shape;
         private readonly (string Path, string? Labels, string? Images, string Format)? _evaluation;
 
-        public Scaffold(RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? images, string? name)
+        public Scaffold(GateRegistry registry, RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? images, string? name)
         {
+            _registry = registry;
             _root = root;
             _directory = Inside(directory, "--directory");
             _model = Existing(model, "--model");
@@ -101,7 +103,7 @@ internal static class InitCommand
                 [workflow] = Workflow(File.Exists(workflow) ? ModelsInWorkflow(workflow) : new WorkflowModels([], [])),
             };
             // Editors complete and check the files from these copies (`secmlops-gate schema` rewrites them after an upgrade); models share them.
-            foreach (var (schema, text) in new[] { (PolicySchemaFile, BuiltInGates.Registry.Schema.ToText()), (ThreatModelSchemaFile, SchemaCatalog.ReadText(SchemaCatalog.ThreatModel)) })
+            foreach (var (schema, text) in new[] { (PolicySchemaFile, _registry.Schema.ToText()), (ThreatModelSchemaFile, SchemaCatalog.ReadText(SchemaCatalog.ThreatModel)) })
                 if (!File.Exists(Path.Combine(_directory, schema)) || force)
                     files[Path.Combine(_directory, schema)] = text;
             // The workflow is joined, not replaced: another model's lines stay in it.
@@ -226,76 +228,12 @@ internal static class InitCommand
                 if (evaluation.Images is { } folder)
                     text.AppendLine($"      imagesSha256: {FileDigest.Sha256(folder)}");
             }
-            text.AppendLine("  rules:")
-                .AppendLine("    # Advisory until the threat model is assessed, so that the first verdicts lead with robustness;")
-                .AppendLine("    # make it hard-mandatory once every element has its threats (a major version: it strengthens the policy).")
-                .AppendLine($"    - id: {RuleIdPrefix}-STRIDE-1")
-                .AppendLine("      kind: stride-coverage")
-                .AppendLine("      enforcement: advisory")
-                .AppendLine("      severity: high")
-                .AppendLine("      description: The threat model assesses every applicable STRIDE category; serious risks name evidenced controls.")
-                .AppendLine("      settings:")
-                .AppendLine($"        threatModel: {ThreatModelFile}");
-            var robustness = _evaluation is { Images: not null } ? DetectionRule() : new[]
-            {
-                $"- id: {RuleIdPrefix}-ROB-1",
-                "  kind: robustness",
-                "  enforcement: hard-mandatory",
-                "  severity: critical",
-                "  description: The model keeps at least 80 % of its clean accuracy under the worst of FGSM, PGD and DeepFool at eps 0.03.",
-                "  settings:",
-                "    dataset: evaluation",
-                "    minRatioOfBaseline: 0.8",
-                "    attacks:",
-                "      - {name: fgsm, eps: [0.03]}",
-                "      - {name: pgd, eps: [0.03], steps: 20}",
-                "      - {name: deepfool, xi: [0.02], eps: [0.03]}",
-            };
-            if (_evaluation is null)
-                text.AppendLine("    # Robustness needs labelled evaluation data (spec.datasets.evaluation); rerun init with --evaluation-data, or")
-                    .AppendLine("    # declare the dataset and uncomment:");
-            foreach (var line in robustness)
-                text.AppendLine(_evaluation is null ? $"    # {line}" : $"    {line}");
-            text.AppendLine(_evaluation is { Images: not null }
-                    ? "    # Poisoned training boxes (a hash-pinned golden set of verified scenes) and provenance (signed model and lineage)"
-                    : "    # Poisoning (a hash-pinned golden set >= 10 % of the training data) and provenance (signed model and lineage)")
-                .AppendLine(_evaluation is { Images: not null }
-                    ? "    # rules: see docs/rules/annotation-poisoning.md and docs/rules/provenance.md."
-                    : "    # rules: see docs/rules/poisoning.md and docs/rules/provenance.md.");
+            var context = new ScaffoldContext(RuleIdPrefix, ThreatModelFile, _shape, ReadOutputShape, _evaluation?.Format);
+            var sections = _registry.All.Select(gate => gate.Scaffold(context)).OfType<ScaffoldSection>().ToList();
+            text.AppendLine("  rules:");
+            foreach (var line in sections.Where(s => s.IsRule).Concat(sections.Where(s => !s.IsRule)).SelectMany(s => s.Lines))
+                text.AppendLine($"    {line}");
             return text.ToString();
-        }
-
-        /// <summary>
-        /// A detection-robustness rule: the paper's attacks at eps 0.03 on the reasonable setting, the head
-        /// read from the model's declared output where it tells one ([batch, 4, h, w]: center-scale with the
-        /// stride the input gives; [batch, candidates, 5]: boxes), else center-scale at stride 4 with a note.
-        /// </summary>
-        private string[] DetectionRule()
-        {
-            var output = ReadOutputShape();
-            var head = output switch
-            {
-                [_, 4, > 0 and var rows, > 0] when _shape is [_, var height, _] && height % rows == 0 => $"head: {{kind: center-scale, stride: {height / rows}}}",
-                [_, _, 5] => "head: {kind: boxes, boxFormat: xyxy, score: probabilities}   # check boxFormat (xyxy, xywh, cxcywh) and score (probabilities, logits)",
-                _ => "head: {kind: center-scale, stride: 4}   # the output's shape is not declared: check the head against docs/rules/detection-robustness.md",
-            };
-            return
-            [
-                $"- id: {RuleIdPrefix}-ROB-1",
-                "  kind: detection-robustness",
-                "  enforcement: hard-mandatory",
-                "  severity: critical",
-                "  description: The detector keeps (100 - laMR) under the worst of FGSM, DeepFool and FGSM+DeepFool at eps 0.03 at least 0.8 x its clean (100 - laMR).",
-                "  settings:",
-                "    dataset: evaluation",
-                $"    {head}",
-                "    missRateSettings: [reasonable]",
-                "    minRatioOfBaseline: 0.8",
-                "    attacks:",
-                "      - {name: fgsm, eps: [0.03]}",
-                "      - {name: deepfool, xi: [0.02], eps: [0.03]}",
-                "      - {name: fgsm+deepfool, xi: [0.02], eps: [0.03]}",
-            ];
         }
 
         private long[]? ReadOutputShape()

@@ -40,6 +40,9 @@ public interface IGate
     /// which the command line lists beside its own; each writes to <paramref name="output"/> and <paramref name="error"/>.
     /// </summary>
     IEnumerable<Command> Commands(TextWriter output, TextWriter error) => [];
+
+    /// <summary>The gate's part of the policy <c>init</c> writes for a model; null where it has none for this one.</summary>
+    ScaffoldSection? Scaffold(ScaffoldContext context) => null;
 }
 
 /// <summary>A gate with typed settings: the engine passes back what <see cref="Bind"/> returned.</summary>
@@ -54,6 +57,8 @@ public abstract class Gate<TSettings> : IGate where TSettings : class
     public virtual IEnumerable<System.Reflection.Assembly> Implementation => [GetType().Assembly];
 
     public virtual IEnumerable<Command> Commands(TextWriter output, TextWriter error) => [];
+
+    public virtual ScaffoldSection? Scaffold(ScaffoldContext context) => null;
 
     object? IGate.Bind(SettingsBinder binder) => Bind(binder);
 

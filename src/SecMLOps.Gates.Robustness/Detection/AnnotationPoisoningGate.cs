@@ -76,6 +76,10 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
 
     public override AnnotationPoisoningSettings? Bind(SettingsBinder binder) => AnnotationPoisoningSettings.Bind(binder);
 
+    public override ScaffoldSection? Scaffold(ScaffoldContext context) => context.EvaluationFormat == DatasetFormats.PedestrianAnnotations
+        ? new([$"# Poisoned training boxes (a hash-pinned golden set of verified scenes): see {Descriptor.HelpPath}."], IsRule: false)
+        : null;
+
     public override GateResult Evaluate(GateContext context, AnnotationPoisoningSettings settings)
     {
         var at = new[] { context.RuleLocation };

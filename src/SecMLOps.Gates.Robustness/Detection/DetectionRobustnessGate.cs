@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
@@ -50,6 +51,40 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         DetectionRobustnessSettings.Bind(binder, (JObject)Schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword]!);
 
     public override IEnumerable<System.CommandLine.Command> Commands(TextWriter output, TextWriter error) => [MissRateCommand.Create(output, error)];
+
+    /// <summary>
+    /// For annotated images: the paper's attacks at eps 0.03 on the reasonable setting, the head read from the
+    /// model's declared output where it tells one ([batch, 4, h, w]: center-scale with the stride the input gives;
+    /// [batch, candidates, 5]: boxes), else center-scale at stride 4 with a note.
+    /// </summary>
+    public override ScaffoldSection? Scaffold(ScaffoldContext context)
+    {
+        if (context.EvaluationFormat != DatasetFormats.PedestrianAnnotations)
+            return null;
+        var head = context.OutputShape() switch
+        {
+            [_, 4, > 0 and var rows, > 0] when context.InputShape is [_, var height, _] && height % rows == 0 => $"head: {{kind: center-scale, stride: {height / rows}}}",
+            [_, _, 5] => "head: {kind: boxes, boxFormat: xyxy, score: probabilities}   # check boxFormat (xyxy, xywh, cxcywh) and score (probabilities, logits)",
+            _ => $"head: {{kind: center-scale, stride: 4}}   # the output's shape is not declared: check the head against {Descriptor.HelpPath}",
+        };
+        return new(
+        [
+            $"- id: {context.RuleIdPrefix}-ROB-1",
+            $"  kind: {Kind}",
+            "  enforcement: hard-mandatory",
+            "  severity: critical",
+            "  description: The detector keeps (100 - laMR) under the worst of FGSM, DeepFool and FGSM+DeepFool at eps 0.03 at least 0.8 x its clean (100 - laMR).",
+            "  settings:",
+            "    dataset: evaluation",
+            $"    {head}",
+            "    missRateSettings: [reasonable]",
+            "    minRatioOfBaseline: 0.8",
+            "    attacks:",
+            "      - {name: fgsm, eps: [0.03]}",
+            "      - {name: deepfool, xi: [0.02], eps: [0.03]}",
+            "      - {name: fgsm+deepfool, xi: [0.02], eps: [0.03]}",
+        ], IsRule: true);
+    }
 
     public override GateResult Evaluate(GateContext context, DetectionRobustnessSettings settings)
     {

@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
@@ -42,6 +43,34 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
     };
 
     public override RobustnessSettings? Bind(SettingsBinder binder) => RobustnessSettings.Bind(binder);
+
+    /// <summary>The paper's attacks at eps 0.03 on labelled samples; without evaluation data, the same rule commented out with what it needs.</summary>
+    public override ScaffoldSection? Scaffold(ScaffoldContext context)
+    {
+        string[] rule =
+        [
+            $"- id: {context.RuleIdPrefix}-ROB-1",
+            $"  kind: {Kind}",
+            "  enforcement: hard-mandatory",
+            "  severity: critical",
+            "  description: The model keeps at least 80 % of its clean accuracy under the worst of FGSM, PGD and DeepFool at eps 0.03.",
+            "  settings:",
+            "    dataset: evaluation",
+            "    minRatioOfBaseline: 0.8",
+            "    attacks:",
+            "      - {name: fgsm, eps: [0.03]}",
+            "      - {name: pgd, eps: [0.03], steps: 20}",
+            "      - {name: deepfool, xi: [0.02], eps: [0.03]}",
+        ];
+        if (context.EvaluationFormat is null)
+            return new(
+            [
+                "# Robustness needs labelled evaluation data (spec.datasets.evaluation); rerun init with --evaluation-data, or",
+                "# declare the dataset and uncomment:",
+                .. rule.Select(line => $"# {line}"),
+            ], IsRule: true);
+        return DatasetFormats.Find(context.EvaluationFormat) is { Open: not null } ? new(rule, IsRule: true) : null;
+    }
 
     public override GateResult Evaluate(GateContext context, RobustnessSettings settings)
     {

@@ -138,7 +138,7 @@ public sealed class GateModuleTests
     }
 
     [Fact]
-    public void A_new_gates_command_and_kind_reach_the_command_line_beside_its_own_commands()
+    public void A_new_gates_command_kind_and_init_section_reach_the_command_line_beside_its_own()
     {
         using var repo = new ScratchRepository();
         repo.Write("card.md", "# Model card\n## Intended use\nSorting parcels.\n");
@@ -169,6 +169,14 @@ public sealed class GateModuleTests
         Assert.True(evaluate.Exit == ExitCodes.PolicyViolated, evaluate.Output);
         Assert.Contains("CARD-1", File.ReadAllText(sarif));
         Assert.Equal(ExitCodes.InputError, Cli(null, "validate", policy, "--repo-root", repo.Path).Exit);
+
+        repo.Write("model.onnx", "not read: the shape is given");
+        var init = Cli(registry, "init", "--model", repo.Full("model.onnx"), "--input-shape", "1,28,28", "--directory", repo.Full("policies"), "--repo-root", repo.Path);
+        Assert.True(init.Exit == ExitCodes.Passed, init.Output);
+        var written = File.ReadAllText(repo.Full("policies/model.policy.yaml"));
+        Assert.Contains("    # The model card's sections: see docs/rules/model-card.md.\n", written);
+        Assert.Contains("    # Provenance (a signed model and its signed training lineage): see docs/rules/provenance.md.\n", written);
+        Assert.True(written.IndexOf("kind: stride-coverage", StringComparison.Ordinal) < written.IndexOf("model-card.md", StringComparison.Ordinal), written);
     }
 
     [Fact]

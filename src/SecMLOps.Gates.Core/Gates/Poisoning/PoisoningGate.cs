@@ -34,6 +34,12 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, IReadOnlyList<ILa
 
     public override PoisoningSettings? Bind(SettingsBinder binder) => PoisoningSettings.Bind(binder);
 
+    /// <summary>Labelled training data and a golden set are what init cannot know: a pointer, for models that read labelled samples.</summary>
+    public override ScaffoldSection? Scaffold(ScaffoldContext context) =>
+        context.EvaluationFormat is null || DatasetFormats.Find(context.EvaluationFormat) is { Open: not null }
+            ? new([$"# Poisoning (a hash-pinned golden set >= 10 % of the training data): see {Descriptor.HelpPath}."], IsRule: false)
+            : null;
+
     /// <summary>The label check's results come from its trainers and scorer, which live in the runtime's assembly.</summary>
     public override IEnumerable<System.Reflection.Assembly> Implementation =>
         [GetType().Assembly, .. (trainers ?? []).Select(t => t.GetType().Assembly), .. scorer is null ? [] : new[] { scorer.GetType().Assembly }];

@@ -37,6 +37,9 @@ public sealed class ProvenanceGate(IBundleVerifier verifier) : Gate<ProvenanceSe
 
     public override IEnumerable<System.CommandLine.Command> Commands(TextWriter output, TextWriter error) => [AttestCommand.Create(output, error), SignCommand.Create(output, error)];
 
+    public override ScaffoldSection Scaffold(ScaffoldContext context) =>
+        new([$"# Provenance (a signed model and its signed training lineage): see {Descriptor.HelpPath}."], IsRule: false);
+
     public override GateResult Evaluate(GateContext context, ProvenanceSettings settings)
     {
         var findings = new List<Finding>();

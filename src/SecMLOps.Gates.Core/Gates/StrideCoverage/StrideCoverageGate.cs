@@ -32,6 +32,20 @@ public sealed class StrideCoverageGate : Gate<StrideCoverageSettings>
 
     public override IEnumerable<System.CommandLine.Command> Commands(TextWriter output, TextWriter error) => [MatrixCommand.Create(output)];
 
+    /// <summary>Advisory until the threat model init writes is assessed, so that a new team's first verdicts lead with robustness.</summary>
+    public override ScaffoldSection Scaffold(ScaffoldContext context) => new(
+    [
+        "# Advisory until the threat model is assessed, so that the first verdicts lead with robustness;",
+        "# make it hard-mandatory once every element has its threats (a major version: it strengthens the policy).",
+        $"- id: {context.RuleIdPrefix}-STRIDE-1",
+        $"  kind: {Kind}",
+        "  enforcement: advisory",
+        "  severity: high",
+        "  description: The threat model assesses every applicable STRIDE category; serious risks name evidenced controls.",
+        "  settings:",
+        $"    threatModel: {context.ThreatModelFile}",
+    ], IsRule: true);
+
     public override GateResult Evaluate(GateContext context, StrideCoverageSettings settings) =>
         new(new CoverageCheck(context, settings).Run().ToList(), CoverageMatrixWriter.ToMarkdown(CoverageMatrix.Of(settings.Model), heading: 3))
         {

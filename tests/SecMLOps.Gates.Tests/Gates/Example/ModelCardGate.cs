@@ -17,7 +17,8 @@ internal sealed record ModelCardSettings(string Card, IReadOnlyList<string> Requ
 /// settings schema) and one line in a registry; the schema, validate, the diff, SARIF and the docs
 /// follow. It owns a diagnostic (a card with no headings at all), a document kind of its own
 /// (a card template listing sections a team requires), which validate checks and the diff judges,
-/// and a command (card-sections), which the command line lists beside its own.
+/// a command (card-sections), which the command line lists beside its own, and its line in the policy
+/// init writes.
 /// </summary>
 internal sealed class ModelCardGate : Gate<ModelCardSettings>
 {
@@ -79,6 +80,8 @@ internal sealed class ModelCardGate : Gate<ModelCardSettings>
         });
         return [command];
     }
+
+    public override ScaffoldSection Scaffold(ScaffoldContext context) => new([$"# The model card's sections: see {Descriptor.HelpPath}."], IsRule: false);
 
     private static List<string> Headings(string card) => File.ReadAllLines(card).Where(l => l.StartsWith('#')).Select(l => l.TrimStart('#').Trim()).ToList();
 
