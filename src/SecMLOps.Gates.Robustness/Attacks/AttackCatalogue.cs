@@ -59,12 +59,40 @@ public sealed record AttackDefinition(string Name, string Description, bool Whit
 public sealed record AttackSuite(string Name, string Description, IReadOnlyList<(string Attack, JObject Options)> Attacks);
 
 /// <summary>
-/// Every attack and suite the robustness gate runs, in one explicit list: the settings schema's
-/// attack names come from it, and a name not listed is an error at its line, never a fallback.
+/// Every attack and suite a robustness gate runs, in one explicit list: the settings schema's attack
+/// names come from it, and a name not listed is an error at its line, never a fallback. The gate is
+/// given one (<see cref="BuiltIn"/> by default): a new attack is its class and one entry.
 /// </summary>
-public static class AttackCatalogue
+public sealed class AttackCatalogue
 {
-    public static IReadOnlyList<AttackDefinition> All { get; } =
+    private AttackCatalogue(IReadOnlyList<AttackDefinition> all, IReadOnlyList<AttackSuite> suites)
+    {
+        if (all.GroupBy(a => a.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"two attacks are named '{twice.Key}'", nameof(all));
+        (All, Suites) = (all, suites);
+        SanityCheckAttack = all.Single(a => a.RunsSanityChecks);
+        MaskingProbeAttack = all.Single(a => a.ProbesMasking);
+    }
+
+    public IReadOnlyList<AttackDefinition> All { get; }
+
+    public IReadOnlyList<AttackSuite> Suites { get; }
+
+    public AttackDefinition SanityCheckAttack { get; }
+
+    public AttackDefinition MaskingProbeAttack { get; }
+
+    /// <summary>This catalogue and one attack more, whose name is new.</summary>
+    public AttackCatalogue With(AttackDefinition attack) => new([.. All, attack], Suites);
+
+    /// <summary>The strengths of an attack entry that lists none.</summary>
+    public static IReadOnlyList<double> DefaultEps { get; } = [0.03];
+
+    public AttackDefinition? Find(string name) => All.FirstOrDefault(a => a.Name == name);
+
+    public AttackSuite? FindSuite(string name) => Suites.FirstOrDefault(s => s.Name == name);
+
+    public static AttackCatalogue BuiltIn { get; } = new(
     [
         new("pgd", "projected gradient descent (L-inf) with random start, best iterate and restarts", true, 1,
             new JObject { ["steps"] = 10, ["stepSize"] = 0.25, ["randomStart"] = true, ["restarts"] = 1 },
@@ -87,9 +115,7 @@ public static class AttackCatalogue
         new("square", "Square Attack, score-based and gradient-free (black-box)", false, 7,
             new JObject { ["queries"] = 1000, ["pInit"] = 0.8 },
             o => new SquareAttack(o.Eps, o.Queries, o.PInit)) { OwnLoss = AttackLoss.Margin, ProbesMasking = true },
-    ];
-
-    public static IReadOnlyList<AttackSuite> Suites { get; } =
+    ],
     [
         new("autoattack-standard", "AutoAttack's standard version: APGD-CE (100 iterations), APGD-T with the targeted DLR loss (9 target classes, 100 iterations each) and Square (5000 queries); its fourth attack, FAB-T, is left out",
         [
@@ -97,19 +123,5 @@ public static class AttackCatalogue
             ("apgd-t", new JObject { ["steps"] = 100, ["targets"] = 9 }),
             ("square", new JObject { ["queries"] = 5000, ["pInit"] = 0.8 }),
         ]),
-    ];
-
-    /// <summary>The strengths of an attack entry that lists none.</summary>
-    public static IReadOnlyList<double> DefaultEps { get; } = [0.03];
-
-    /// <summary>Every option any attack takes, for the settings schema.</summary>
-    public static IReadOnlySet<string> Options => All.SelectMany(a => a.Keys).ToHashSet();
-
-    public static AttackDefinition? Find(string name) => All.FirstOrDefault(a => a.Name == name);
-
-    public static AttackDefinition SanityCheckAttack => All.Single(a => a.RunsSanityChecks);
-
-    public static AttackDefinition MaskingProbeAttack => All.Single(a => a.ProbesMasking);
-
-    public static AttackSuite? FindSuite(string name) => Suites.FirstOrDefault(s => s.Name == name);
+    ]);
 }

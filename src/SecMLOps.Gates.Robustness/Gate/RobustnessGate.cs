@@ -18,9 +18,15 @@ namespace SecMLOps.Gates.Robustness.Gate;
 /// trusted: operators that block gradients, zero gradients, randomness, a black-box attack beating
 /// the white-box ones, or failed sanity checks; stops when its executor disagrees with ONNX Runtime.
 /// </summary>
-public sealed class RobustnessGate : Gate<RobustnessSettings>
+/// <param name="catalogue">The attacks its rules may name.</param>
+public sealed class RobustnessGate(AttackCatalogue catalogue) : Gate<RobustnessSettings>
 {
     public const string Kind = "robustness";
+
+    public RobustnessGate()
+        : this(AttackCatalogue.BuiltIn)
+    {
+    }
 
     public static readonly RuleDescriptor ModelExecutorsDisagree = EngineRules.Diagnostic("SMG0013", "model-executors-disagree",
         "The gate's differentiable executor and the model's reference runtime disagree on this model.",
@@ -34,7 +40,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         "That worst-case robust accuracy must be at least minRatioOfBaseline times the baseline accuracy (by default its 95 % lower bound when fewer than 1000 samples are evaluated). " +
         "Operators that block gradients, vanishing gradients, a randomised model, a black-box attack that beats the white-box ones, or failed sanity checks " +
         "(FGSM beating iterative attacks, accuracy rising with eps, accuracy at a very large eps) fail the rule unless the policy accepts them.",
-        SettingsSchema())
+        SettingsSchema(catalogue))
     {
         Cacheable = true,
         RunsModelCode = true,
@@ -42,7 +48,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
         Diagnostics = [ModelExecutorsDisagree],
     };
 
-    public override RobustnessSettings? Bind(SettingsBinder binder) => RobustnessSettings.Bind(binder);
+    public override RobustnessSettings? Bind(SettingsBinder binder) => RobustnessSettings.Bind(binder, catalogue);
 
     /// <summary>The paper's attacks at eps 0.03 on labelled samples; without evaluation data, the same rule commented out with what it needs.</summary>
     public override ScaffoldSection? Scaffold(ScaffoldContext context)
@@ -94,7 +100,7 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
     /// executors' agreement, randomness, operators, accuracies) as findings, and per sample what the
     /// gradient check, the attacks and the sanity attack found in the share.
     /// </summary>
-    private static (List<Finding> Whole, RobustnessPart Part) Attack(GateContext context, RobustnessSettings settings, Device device, Shard shard)
+    private (List<Finding> Whole, RobustnessPart Part) Attack(GateContext context, RobustnessSettings settings, Device device, Shard shard)
     {
         var spec = settings.Model;
         var at = Locations(context, settings);
@@ -171,22 +177,22 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
     }
 
     /// <summary>The settings schema, with the attack and suite names filled in from the catalogue.</summary>
-    private static JObject SettingsSchema()
+    private static JObject SettingsSchema(AttackCatalogue catalogue)
     {
         var schema = GateDescriptor.EmbeddedSettingsSchema(typeof(RobustnessGate), Kind);
-        schema["properties"]!["suite"]!["enum"] = new JArray(AttackCatalogue.Suites.Select(s => s.Name));
+        schema["properties"]!["suite"]!["enum"] = new JArray(catalogue.Suites.Select(s => s.Name));
         schema["properties"]!["suite"]!["description"] = "A named ensemble of attacks, run at each strength of `eps`: " +
-            string.Join("; ", AttackCatalogue.Suites.Select(s => $"{s.Name}: {s.Description}"));
+            string.Join("; ", catalogue.Suites.Select(s => $"{s.Name}: {s.Description}"));
         // Each attack's defaults, so that the policy diff compares an option set or removed with the value the attack ran with.
-        schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword] = new JObject(AttackCatalogue.All.Select(a =>
+        schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword] = new JObject(catalogue.All.Select(a =>
             new JProperty(a.Name, new JObject(a.Defaults.Properties().Prepend(new JProperty("eps", new JArray(AttackCatalogue.DefaultEps)))))));
         var attack = schema["properties"]!["attacks"]!["items"]!;
-        attack["properties"]!["name"]!["enum"] = new JArray(AttackCatalogue.All.Select(a => a.Name));
-        attack["properties"]!["name"]!["description"] = "The attack: " + string.Join("; ", AttackCatalogue.All.Select(a => $"{a.Name}: {a.Description}"));
+        attack["properties"]!["name"]!["enum"] = new JArray(catalogue.All.Select(a => a.Name));
+        attack["properties"]!["name"]!["description"] = "The attack: " + string.Join("; ", catalogue.All.Select(a => $"{a.Name}: {a.Description}"));
         attack["properties"]!["eps"]!["description"] = Invariant($"{attack["properties"]!["eps"]!["description"]} Default [{string.Join(", ", AttackCatalogue.DefaultEps)}].");
         foreach (var option in ((JObject)attack["properties"]!).Properties().Where(p => p.Name is not ("name" or "eps")))
         {
-            var defaults = AttackCatalogue.All.Where(a => a.Defaults[option.Name] is not null)
+            var defaults = catalogue.All.Where(a => a.Defaults[option.Name] is not null)
                 .Select(a => $"{a.Name} {a.Defaults[option.Name]!.ToString(Newtonsoft.Json.Formatting.None)}");
             option.Value["description"] = $"{option.Value["description"]} Default: {string.Join(", ", defaults)}.";
         }
@@ -265,10 +271,10 @@ public sealed class RobustnessGate : Gate<RobustnessSettings>
     /// The sanity attack (PGD) alone on the first correctly classified samples, at every gated strength
     /// and at a very large one: the share's part of that sample and what it broke at each strength.
     /// </summary>
-    private static (int[] Sample, List<SanityPart> Runs) Sanity(AttackSession session, RobustnessSettings settings)
+    private (int[] Sample, List<SanityPart> Runs) Sanity(AttackSession session, RobustnessSettings settings)
     {
         var sample = Enumerable.Range(0, session.Count).Where(i => session.CleanCorrect[i]).Take(settings.Sanity.Samples).Where(session.InShare).ToArray();
-        var attack = AttackCatalogue.SanityCheckAttack;
+        var attack = catalogue.SanityCheckAttack;
         var runs = settings.Strengths.Append(settings.Sanity.LargeEps).Distinct().Order()
             .Select(eps => session.Run(new PlannedAttack(attack, attack.Options(SanityOptions, eps, null, settings.Loss),
                 PlannedAttack.SubjectOf($"sanity-{attack.Name}", eps, null), PlannedAttack.GateOrigin, new SourceLocation("", 0, 0)), sample))

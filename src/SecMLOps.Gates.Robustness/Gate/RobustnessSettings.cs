@@ -67,7 +67,7 @@ public sealed record RobustnessSettings(
     /// <summary>The strengths the rule gates, smallest first.</summary>
     public IReadOnlyList<double> Strengths => Attacks.Select(a => a.Eps).Distinct().Order().ToList();
 
-    public static RobustnessSettings? Bind(SettingsBinder binder)
+    public static RobustnessSettings? Bind(SettingsBinder binder, AttackCatalogue catalogue)
     {
         var dataset = binder.Dataset("dataset");
         var model = binder.Model("attacks a model");
@@ -75,7 +75,7 @@ public sealed record RobustnessSettings(
         if (baselineModel && model is { Baseline: null })
             binder.Error(EngineRules.PolicyInconsistent, "baseline: baseline-model compares with spec.model.baseline, which the policy does not declare", binder["baseline"]);
         var loss = binder.Text("loss") == "cross-entropy" ? AttackLoss.CrossEntropy : AttackLoss.Margin;
-        var attacks = PlanAttacks(binder, loss);
+        var attacks = PlanAttacks(binder, loss, catalogue);
         var masking = binder.Child("gradientMasking");
         var sanity = binder.Child("sanity");
         var plot = binder.OutputFile("plot", "plot");
@@ -150,7 +150,7 @@ public sealed record RobustnessSettings(
     }
 
     /// <summary>The suite's attacks at its strengths, the listed attacks at theirs, and a black-box attack wherever a strength has none.</summary>
-    private static List<PlannedAttack>? PlanAttacks(SettingsBinder binder, AttackLoss loss)
+    private static List<PlannedAttack>? PlanAttacks(SettingsBinder binder, AttackLoss loss, AttackCatalogue catalogue)
     {
         var planned = new List<PlannedAttack>();
         if (!binder.Has("suite") && !binder.Has("attacks"))
@@ -159,17 +159,17 @@ public sealed record RobustnessSettings(
             binder.Error(EngineRules.SchemaViolation, "suite and eps go together: the suite runs at the strengths eps lists", binder["suite"] ?? binder["eps"]);
         if (binder.OptionalText("suite") is { } suiteName && binder.Has("eps"))
         {
-            var suite = AttackCatalogue.FindSuite(suiteName)!;
+            var suite = catalogue.FindSuite(suiteName)!;
             foreach (var eps in binder.Numbers("eps"))
                 foreach (var (name, options) in suite.Attacks)
-                    planned.AddRange(Plan(AttackCatalogue.Find(name)!, options, [eps], loss, suite.Name, binder.At(binder["suite"]!)));
+                    planned.AddRange(Plan(catalogue.Find(name)!, options, [eps], loss, suite.Name, binder.At(binder["suite"]!)));
         }
         foreach (var entry in binder.Items("attacks"))
         {
             var name = entry.Text("name");
-            if (AttackCatalogue.Find(name) is not { } definition)
+            if (catalogue.Find(name) is not { } definition)
             {
-                entry.Error(EngineRules.SchemaViolation, $"'{name}' is not an attack (attacks: {string.Join(", ", AttackCatalogue.All.Select(a => a.Name))})", entry["name"]);
+                entry.Error(EngineRules.SchemaViolation, $"'{name}' is not an attack (attacks: {string.Join(", ", catalogue.All.Select(a => a.Name))})", entry["name"]);
                 continue;
             }
             var foreign = entry.Node.Properties().Select(p => p.Name).Except(definition.Keys).ToList();
@@ -180,7 +180,7 @@ public sealed record RobustnessSettings(
         }
         if (binder.Child("gradientMasking").Boolean("blackBox"))
         {
-            var probe = AttackCatalogue.MaskingProbeAttack;
+            var probe = catalogue.MaskingProbeAttack;
             foreach (var eps in planned.Select(p => p.Eps).Distinct().Where(e => !planned.Any(p => p.Eps == e && !p.Definition.WhiteBox)).ToList())
                 planned.AddRange(Plan(probe, [], [eps], loss, PlannedAttack.GateOrigin, binder.Location));
         }

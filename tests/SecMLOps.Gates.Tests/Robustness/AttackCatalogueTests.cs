@@ -35,7 +35,7 @@ public sealed class AttackCatalogueTests
     [Fact]
     public void No_code_outside_the_attacks_folder_names_an_attack()
     {
-        var uses = Literals(AttackCatalogue.All.Select(a => a.Name), f => f.StartsWith(AttacksFolder, StringComparison.Ordinal) || f == DetectionAttackCatalogueFile);
+        var uses = Literals(AttackCatalogue.BuiltIn.All.Select(a => a.Name), f => f.StartsWith(AttacksFolder, StringComparison.Ordinal) || f == DetectionAttackCatalogueFile);
         Assert.True(uses.Count == 0, "attack names matched outside the catalogue:\n" + string.Join("\n", uses));
     }
 
@@ -59,9 +59,9 @@ public sealed class AttackCatalogueTests
     [Fact]
     public void The_sanity_and_masking_roles_each_belong_to_one_attack_of_the_right_kind()
     {
-        Assert.True(AttackCatalogue.SanityCheckAttack.Iterative);
-        Assert.False(AttackCatalogue.MaskingProbeAttack.WhiteBox);
-        Assert.All(AttackCatalogue.All.Where(a => a.SingleStep || a.TakesOvershoot), a => Assert.False(a.Iterative));
-        Assert.All(AttackCatalogue.All.Where(a => !a.WhiteBox), a => Assert.False(a.Iterative));
+        Assert.True(AttackCatalogue.BuiltIn.SanityCheckAttack.Iterative);
+        Assert.False(AttackCatalogue.BuiltIn.MaskingProbeAttack.WhiteBox);
+        Assert.All(AttackCatalogue.BuiltIn.All.Where(a => a.SingleStep || a.TakesOvershoot), a => Assert.False(a.Iterative));
+        Assert.All(AttackCatalogue.BuiltIn.All.Where(a => !a.WhiteBox), a => Assert.False(a.Iterative));
     }
 }

@@ -9,7 +9,7 @@ public sealed class RobustnessPlotTests
 {
     private static AttackResult Result(string attack, double eps, int broken, int attacked)
     {
-        var definition = AttackCatalogue.Find(attack)!;
+        var definition = AttackCatalogue.BuiltIn.Find(attack)!;
         var planned = new PlannedAttack(definition, definition.Options([], eps, definition.Overshoots([])[0], AttackLoss.CrossEntropy),
             PlannedAttack.SubjectOf(attack, eps, null), "policy", new SourceLocation("policy.yaml", 1, 1));
         return new AttackResult(planned, [.. Enumerable.Range(0, 10).Select(i => i < broken)], attacked, [], [], 1);

@@ -18,7 +18,8 @@ internal sealed class RobustnessScenario : IDisposable
     public void WriteCsv(string path, IEnumerable<(float[] Features, int Label)> rows) =>
         _repo.Write(path, string.Join('\n', rows.Select(r => string.Join(',', r.Features.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "," + r.Label)) + "\n");
 
-    public EvaluationReport Evaluate(string model, string dataset, string settings)
+    /// <param name="registry">The gates to evaluate with; null: those the tool ships.</param>
+    public EvaluationReport Evaluate(string model, string dataset, string settings, GateRegistry? registry = null)
     {
         var policy = $"""
             apiVersion: secmlops.gates/v1
@@ -40,7 +41,7 @@ internal sealed class RobustnessScenario : IDisposable
             {settings}
             """;
         var path = _repo.Write("policy.yaml", policy);
-        return new GateEngine(BuiltInGates.Registry).Evaluate(new EvaluationRequest([path], _repo.Root, Support.Policies.Today));
+        return new GateEngine(registry ?? BuiltInGates.Registry).Evaluate(new EvaluationRequest([path], _repo.Root, Support.Policies.Today));
     }
 
     public static double Property(EvaluationReport report, string subject, string name) =>

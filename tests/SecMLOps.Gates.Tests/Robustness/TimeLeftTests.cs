@@ -9,7 +9,7 @@ public sealed class TimeLeftTests
 {
     private static PlannedAttack Planned(string attack, double eps, string origin = "policy")
     {
-        var definition = AttackCatalogue.Find(attack)!;
+        var definition = AttackCatalogue.BuiltIn.Find(attack)!;
         return new PlannedAttack(definition, definition.Options([], eps, definition.Overshoots([])[0], AttackLoss.CrossEntropy),
             PlannedAttack.SubjectOf(attack, eps, null), origin, new SourceLocation("policy.yaml", 1, 1));
     }
@@ -17,8 +17,8 @@ public sealed class TimeLeftTests
     [Fact]
     public void Attacks_timed_before_are_estimated_from_their_time_per_sample_and_the_others_are_counted_apart()
     {
-        var pgd = AttackCatalogue.Find("pgd")!;
-        var probeAttack = AttackCatalogue.MaskingProbeAttack;
+        var pgd = AttackCatalogue.BuiltIn.Find("pgd")!;
+        var probeAttack = AttackCatalogue.BuiltIn.MaskingProbeAttack;
         var timing = new Dictionary<AttackDefinition, (double Seconds, int Samples)> { [pgd] = (10, 100), [probeAttack] = (30, 100) };
         // 1,000 samples at maxBlackBoxGap 0.02: the probe attacks ceil(6 x 400 / 20) = 120 of 400 candidates.
         var probe = new MaskingProbe(new long[1000], 0.02, 1);
