@@ -98,15 +98,15 @@ public sealed class RepositoryRoot
             }
             foreach (var entry in entries)
             {
-                var name = $"'{relativePath.TrimEnd('/')}/{Path.GetRelativePath(folder, entry.FullName).Replace(Path.DirectorySeparatorChar, '/')}'";
+                string Name() => $"'{relativePath.TrimEnd('/')}/{Path.GetRelativePath(folder, entry.FullName).Replace(Path.DirectorySeparatorChar, '/')}'";
                 if (entry.LinkTarget is not null)
                 {
                     if (RealPath(entry.FullName) is not { } target)
-                        throw new GateInputException(EngineRules.PathRefused, $"{name} goes through a symbolic-link loop", declaredAt);
+                        throw new GateInputException(EngineRules.PathRefused, $"{Name()} goes through a symbolic-link loop", declaredAt);
                     if (Directory.Exists(target))
-                        throw new GateInputException(EngineRules.PathRefused, $"{name} is a symbolic link to a folder; a folder input holds files and folders, and links to files only", declaredAt);
+                        throw new GateInputException(EngineRules.PathRefused, $"{Name()} is a symbolic link to a folder; a folder input holds files and folders, and links to files only", declaredAt);
                     if (!Contains(target))
-                        throw new GateInputException(EngineRules.PathRefused, $"{name} is a symbolic link that resolves outside the repository root {FullPath}", declaredAt);
+                        throw new GateInputException(EngineRules.PathRefused, $"{Name()} is a symbolic link that resolves outside the repository root {FullPath}", declaredAt);
                 }
                 else if (entry is DirectoryInfo child)
                 {
@@ -114,7 +114,7 @@ public sealed class RepositoryRoot
                     continue;
                 }
                 if (Inputs.SpecialFiles.NotRegular(entry.FullName) is { } what)
-                    throw new GateInputException(EngineRules.InputMissing, $"{name} is {what}, not a file; the gate reads regular files only", declaredAt);
+                    throw new GateInputException(EngineRules.InputMissing, $"{Name()} is {what}, not a file; the gate reads regular files only", declaredAt);
             }
         }
     }

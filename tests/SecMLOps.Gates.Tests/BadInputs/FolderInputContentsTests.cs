@@ -61,7 +61,7 @@ public sealed class FolderInputContentsTests : IDisposable
     public void A_link_to_a_file_outside_the_repository_is_refused(string folder)
     {
         File.CreateSymbolicLink(_repo.Full($"{folder}/x.png"), _outside.Full("secret.png"));
-        RefusedInBothCommands(folder, "SMG0004", $"'{Top(folder)}/{Inner(folder)}x.png' is a symbolic link that resolves outside the repository root");
+        RefusedInBothCommands(folder, "SMG0004", $"'{folder}/x.png' is a symbolic link that resolves outside the repository root");
     }
 
     [Theory]
@@ -69,7 +69,7 @@ public sealed class FolderInputContentsTests : IDisposable
     public void A_link_to_a_folder_is_refused_even_inside_the_repository(string folder)
     {
         Directory.CreateSymbolicLink(_repo.Full($"{folder}/up"), "..");
-        RefusedInBothCommands(folder, "SMG0004", $"'{Top(folder)}/{Inner(folder)}up' is a symbolic link to a folder");
+        RefusedInBothCommands(folder, "SMG0004", $"'{folder}/up' is a symbolic link to a folder");
     }
 
     [Theory]
@@ -78,7 +78,7 @@ public sealed class FolderInputContentsTests : IDisposable
     {
         var made = ProcessRunner.Run("mkfifo", [_repo.Full($"{folder}/x.png")], _repo.Path);
         Assert.True(made.ExitCode == 0, made.All);
-        RefusedInBothCommands(folder, "SMG0005", $"'{Top(folder)}/{Inner(folder)}x.png' is a FIFO (named pipe), not a file");
+        RefusedInBothCommands(folder, "SMG0005", $"'{folder}/x.png' is a FIFO (named pipe), not a file");
     }
 
     [Fact]
@@ -102,11 +102,6 @@ public sealed class FolderInputContentsTests : IDisposable
             Assert.Contains($"{DeclaredAt(folder)}: error {code}: {message}", output);
         }
     }
-
-    /// <summary>The folder the policy names, and the path inside it where the entry lies.</summary>
-    private static string Top(string folder) => folder.Split('/')[0];
-
-    private static string Inner(string folder) => folder.Contains('/') ? folder[(folder.IndexOf('/') + 1)..] + "/" : "";
 
     private (int Code, string Output) Run(string command, string policy)
     {
