@@ -13,19 +13,27 @@ namespace SecMLOps.Gates.Robustness;
 /// left to the finalizer can be freed while libtorch is still reading it (a crash, not an error). Models
 /// run confined, as in the robustness gate (<see cref="ModelConfinement"/>).
 /// </summary>
-public sealed class ModelScorer : IModelScorer
+/// <param name="models">The model formats it loads.</param>
+public sealed class ModelScorer(ModelFormatCatalogue models) : IModelScorer
 {
+    public ModelScorer()
+        : this(ModelFormatCatalogue.BuiltIn)
+    {
+    }
+
+    public IReadOnlyList<ModelFileFormat> Formats => models.All;
+
     public ClassScores Score(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset) => ModelConfinement.Run(() => ScoreConfined(model, file, dataset));
 
     public float[] Logits(ModelSpec model, DatasetSpec dataset) => ModelConfinement.Run(() => LogitsConfined(model, dataset));
 
     public int ClassCount(ModelSpec model) => ModelConfinement.Run(() => ClassCountConfined(model));
 
-    private static ClassScores ScoreConfined(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset)
+    private ClassScores ScoreConfined(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset)
     {
         var (path, format, at) = file is null ? (model.Path, model.Format, model.Location) : (file.Path, file.Format, file.Location);
         using var scope = NewDisposeScope();
-        using var loaded = ModelUnderTest.Load(path, format, model, CPU, at);
+        using var loaded = ModelUnderTest.Load(models, path, format, model, CPU, at);
         var set = EvaluationSet.Load(dataset, DatasetReaders.Open(dataset), model, loaded.InputShape, null, 0);
         var predictions = loaded.Predict(set.Inputs, 256).data<long>().ToArray();
         var labels = set.Labels.data<long>().ToArray();
@@ -39,10 +47,10 @@ public sealed class ModelScorer : IModelScorer
         return new ClassScores(correct, total);
     }
 
-    private static float[] LogitsConfined(ModelSpec model, DatasetSpec dataset)
+    private float[] LogitsConfined(ModelSpec model, DatasetSpec dataset)
     {
         using var scope = NewDisposeScope();
-        using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);
+        using var loaded = ModelUnderTest.Load(models, model.Path, model.Format, model, CPU, model.Location);
         var reader = DatasetReaders.Open(dataset);
         EvaluationSet.ValuesPerSample(dataset, reader, loaded.InputShape);
         var range = DatasetValues.RangeOf(dataset, reader, model.ValueRange ?? (0, 1))!.Value;
@@ -56,10 +64,10 @@ public sealed class ModelScorer : IModelScorer
         return logits.ToArray();
     }
 
-    private static int ClassCountConfined(ModelSpec model)
+    private int ClassCountConfined(ModelSpec model)
     {
         using var scope = NewDisposeScope();
-        using var loaded = ModelUnderTest.Load(model.Path, model.Format, model, CPU, model.Location);
+        using var loaded = ModelUnderTest.Load(models, model.Path, model.Format, model, CPU, model.Location);
         var (low, _) = model.ValueRange ?? (0, 1);
         return (int)loaded.ReferenceOutputs(full([1, .. loaded.InputShape], Held(low))).shape[1];
     }

@@ -39,10 +39,10 @@ public sealed class ModelUnderTest : IDisposable
     /// <summary>Operators or calls on the input path that block useful gradients.</summary>
     public IReadOnlyList<string> GradientBlocking { get; }
 
-    public static ModelUnderTest Load(string path, string format, ModelSpec spec, Device device, SourceLocation at)
+    public static ModelUnderTest Load(ModelFormatCatalogue formats, string path, string format, ModelSpec spec, Device device, SourceLocation at)
     {
-        var loader = ModelFormats.Find(format) ?? throw new GateInputException(EngineRules.SchemaViolation,
-            $"model format '{format}' is not one the gate loads ({string.Join(", ", ModelFormats.All.Select(f => f.Name))})", at);
+        var loader = formats.Find(format) ?? throw new GateInputException(EngineRules.SchemaViolation,
+            $"model format '{format}' is not one the gate loads ({string.Join(", ", formats.All.Select(f => f.Name))})", at);
         LoadedModel loaded;
         try
         {

@@ -7,6 +7,7 @@ using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Onnx;
 
@@ -28,9 +29,9 @@ internal static class InitCommand
 
     public static Command Create(TextWriter output, TextWriter error, GateRegistry registry)
     {
-        var model = new Option<string>("--model") { Description = "The model file (ONNX or TorchScript), relative to the current folder.", Required = true };
-        var inputShape = new Option<string?>("--input-shape") { Description = "One sample's shape without the batch, e.g. 1,28,28 (read from an ONNX model when not given)." };
-        var data = new Option<string?>("--evaluation-data") { Description = "Labelled data the robustness rule attacks (idx, csv, npy, npz), or a pedestrian detector's annotations (CityPersons COCO JSON, .json); without it the rule is left commented out." };
+        var model = new Option<string>("--model") { Description = $"The model file, relative to the current folder; its extension names its format ({string.Join("; ", registry.ModelFormats.Select(f => $"{f.Name}: {string.Join(", ", f.Extensions)}"))}).", Required = true };
+        var inputShape = new Option<string?>("--input-shape") { Description = "One sample's shape without the batch, e.g. 1,28,28 (read from the model where its format declares it)." };
+        var data = new Option<string?>("--evaluation-data") { Description = $"Labelled data the robustness rule attacks, or a pedestrian detector's annotations, its format told by its name ({string.Join(", ", registry.DatasetFormats.All.Where(f => f.Recognises is not null).Select(f => f.Name))}); without it the rule is left commented out." };
         var labels = new Option<string?>("--evaluation-labels") { Description = "The labels file, for idx and npy data." };
         var images = new Option<string?>("--evaluation-images") { Description = "The folder of the annotated images, for pedestrian annotations. Default: images/ beside the annotations." };
         var directory = new Option<string>("--directory", "-d") { Description = "Where the policy and threat model go.", DefaultValueFactory = _ => "policies" };
@@ -68,10 +69,10 @@ internal static class InitCommand
         private readonly RepositoryRoot _root;
         private readonly string _directory;
         private readonly string _model;
-        private readonly ModelFormat _format;
+        private readonly ModelFileFormat _format;
         private readonly string _name;
         private readonly IReadOnlyList<long> _shape;
-        private readonly (string Path, string? Labels, string? Images, string Format)? _evaluation;
+        private readonly (string Path, string? Labels, string? Images, DatasetFormat Format)? _evaluation;
 
         public Scaffold(GateRegistry registry, RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? images, string? name)
         {
@@ -79,8 +80,8 @@ internal static class InitCommand
             _root = root;
             _directory = Inside(directory, "--directory");
             _model = Existing(model, "--model");
-            _format = ModelFormats.ByExtension(Path.GetExtension(model)) ?? throw new InitException(
-                $"--model {Path.GetFileName(model)}: the extension '{Path.GetExtension(model)}' names no model format the gate loads ({string.Join("; ", ModelFormats.All.Select(f => $"{f.Name}: {string.Join(", ", f.Extensions)}"))})");
+            _format = registry.ModelFormatByExtension(Path.GetExtension(model)) ?? throw new InitException(
+                $"--model {Path.GetFileName(model)}: the extension '{Path.GetExtension(model)}' names no model format the gate loads ({string.Join("; ", registry.ModelFormats.Select(f => $"{f.Name}: {string.Join(", ", f.Extensions)}"))})");
             _shape = inputShape is not null ? ParseShape(inputShape) : ShapeFromModel();
             _name = name ?? PolicyName(Path.GetFileNameWithoutExtension(model));
             if (data is not null)
@@ -162,31 +163,27 @@ internal static class InitCommand
             return name.Length is > 0 and <= 63 ? name : "model";
         }
 
-        private (string, string?, string?, string) Evaluation(string data, string? labels, string? images)
+        private (string, string?, string?, DatasetFormat) Evaluation(string data, string? labels, string? images)
         {
             var file = Path.GetFileName(data).ToLowerInvariant();
-            var format = file.EndsWith(".csv", StringComparison.Ordinal) || file.EndsWith(".csv.gz", StringComparison.Ordinal) ? "csv"
-                : file.EndsWith(".npz", StringComparison.Ordinal) ? "npz"
-                : file.EndsWith(".npy", StringComparison.Ordinal) ? "npy"
-                : file.EndsWith(".json", StringComparison.Ordinal) ? DatasetFormats.PedestrianAnnotations
-                : file.Contains("idx", StringComparison.Ordinal) ? "idx"
-                : throw new InitException($"--evaluation-data {Path.GetFileName(data)}: cannot tell its format from the name (csv, npy, npz, idx, or json for pedestrian annotations)");
-            if (format == DatasetFormats.PedestrianAnnotations)
+            var offered = _registry.DatasetFormats.All.Where(f => f.Recognises is not null).ToList();
+            var format = offered.FirstOrDefault(f => f.Recognises!(file))
+                ?? throw new InitException($"--evaluation-data {Path.GetFileName(data)}: cannot tell its format from the name ({string.Join(", ", offered.Select(f => f.Name))})");
+            if (format.Required.Contains(DatasetFormat.ImagesKey))
             {
                 if (labels is not null)
-                    throw new InitException("--evaluation-data holds pedestrian annotations, whose boxes are the labels; drop --evaluation-labels");
-                var folder = images ?? Path.Combine(Path.GetDirectoryName(data)!, "images");
+                    throw new InitException($"--evaluation-data is {format.Name}, whose boxes are the labels; drop --evaluation-labels");
+                var folder = images ?? Path.Combine(Path.GetDirectoryName(data)!, DatasetFormat.ImagesKey);
                 if (!Directory.Exists(Inside(folder, "--evaluation-images")))
                     throw new InitException($"--evaluation-images: no such folder: {folder} (the annotated images; give --evaluation-images)");
                 return (data, null, folder, format);
             }
             if (images is not null)
-                throw new InitException($"--evaluation-data is {format}; --evaluation-images is for pedestrian annotations");
-            var needsLabels = DatasetFormats.Find(format)!.LabelsFile;
-            if (needsLabels && labels is null)
-                throw new InitException($"--evaluation-data is {format}, whose labels come in a file of their own: give --evaluation-labels");
-            if (!needsLabels && labels is not null)
-                throw new InitException($"--evaluation-data is {format}, which holds its labels; drop --evaluation-labels");
+                throw new InitException($"--evaluation-data is {format.Name}; --evaluation-images is for a format that names its images folder ({string.Join(", ", offered.Where(f => f.Required.Contains(DatasetFormat.ImagesKey)).Select(f => f.Name))})");
+            if (format.LabelsFile && labels is null)
+                throw new InitException($"--evaluation-data is {format.Name}, whose labels come in a file of their own: give --evaluation-labels");
+            if (!format.LabelsFile && labels is not null)
+                throw new InitException($"--evaluation-data is {format.Name}, which holds its labels; drop --evaluation-labels");
             return (data, labels, null, format);
         }
 
@@ -221,7 +218,7 @@ internal static class InitCommand
                     text.AppendLine($"      labels: {Quoted(FromPolicy(labels))}");
                 if (evaluation.Images is { } images)
                     text.AppendLine($"      images: {Quoted(FromPolicy(images))}");
-                text.AppendLine($"      format: {evaluation.Format}")
+                text.AppendLine($"      format: {evaluation.Format.Name}")
                     .AppendLine($"      sha256: {FileDigest.Sha256(evaluation.Path)}");
                 if (evaluation.Labels is { } pinned)
                     text.AppendLine($"      labelsSha256: {FileDigest.Sha256(pinned)}");

@@ -8,8 +8,7 @@ public static class DatasetReaders
 {
     public static IDatasetReader Open(DatasetSpec dataset)
     {
-        var format = DatasetFormats.Find(dataset.Format)
-            ?? throw new GateInputException(EngineRules.SchemaViolation, $"dataset {dataset.Name}: '{dataset.Format}' is not a dataset format", dataset.Location);
+        var format = dataset.Format;
         if (format.Open is not { } open)
             throw new GateInputException(EngineRules.PolicyInconsistent,
                 $"dataset {dataset.Name} holds {format.Name}, not labelled samples; this rule's gate reads labelled samples, so it cannot use it", dataset.Location);

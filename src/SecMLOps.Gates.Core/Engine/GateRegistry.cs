@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
@@ -16,9 +17,11 @@ public sealed class GateRegistry
     private readonly Dictionary<string, IGate> _byKind = new(StringComparer.Ordinal);
     private readonly Lazy<PolicySchema> _schema;
 
-    public GateRegistry(IEnumerable<IGate> gates)
+    /// <param name="datasetFormats">The dataset formats its policies may declare; null: <see cref="DatasetFormatCatalogue.BuiltIn"/>.</param>
+    public GateRegistry(IEnumerable<IGate> gates, DatasetFormatCatalogue? datasetFormats = null)
     {
         All = gates.ToList();
+        DatasetFormats = datasetFormats ?? DatasetFormatCatalogue.BuiltIn;
         foreach (var gate in All)
         {
             if (!_byKind.TryAdd(gate.Descriptor.Kind, gate))
@@ -29,7 +32,10 @@ public sealed class GateRegistry
             .ToList();
         if (DocumentKinds.Select(d => d.Name).Append(GatePolicyKind).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"the document kind '{twice.Key}' is claimed twice", nameof(gates));
-        _schema = new Lazy<PolicySchema>(() => new PolicySchema(All.Select(g => g.Descriptor).ToList()));
+        ModelFormats = All.SelectMany(g => g.Descriptor.ModelFormats).Distinct().ToList();
+        if (ModelFormats.GroupBy(f => f.Name).FirstOrDefault(g => g.Count() > 1) is { } clashing)
+            throw new ArgumentException($"the model format '{clashing.Key}' is declared twice, differently", nameof(gates));
+        _schema = new Lazy<PolicySchema>(() => new PolicySchema(All.Select(g => g.Descriptor).ToList(), ModelFormats, DatasetFormats));
         Diagnostics = EngineRules.All.Concat(All.SelectMany(g => g.Descriptor.Diagnostics)).ToList();
         if (Diagnostics.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > 1) is { } clash)
             throw new ArgumentException($"the diagnostic id {clash.Key} is claimed twice", nameof(gates));
@@ -48,6 +54,15 @@ public sealed class GateRegistry
     public IReadOnlyList<DocumentKind> DocumentKinds { get; }
 
     public PolicySchema Schema => _schema.Value;
+
+    public DatasetFormatCatalogue DatasetFormats { get; }
+
+    /// <summary>The model formats the registered gates load, each once (gates that share a catalogue declare the same formats).</summary>
+    public IReadOnlyList<ModelFileFormat> ModelFormats { get; }
+
+    /// <summary>The model format whose files end in <paramref name="extension"/> (case aside).</summary>
+    public ModelFileFormat? ModelFormatByExtension(string extension) =>
+        ModelFormats.FirstOrDefault(f => f.Extensions.Contains(extension.ToLowerInvariant()));
 
     public IGate? Find(string kind) => _byKind.GetValueOrDefault(kind);
 

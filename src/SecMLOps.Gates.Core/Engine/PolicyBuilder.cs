@@ -87,37 +87,38 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
 
     private DatasetSpec BuildDataset(string name, JObject dataset)
     {
-        var format = DatasetFormats.Find((string)dataset["format"]!)!;
+        var format = gates.DatasetFormats.Find((string)dataset["format"]!)!;
+        var ownKeys = format.Keys.Properties().Select(p => p.Name).ToList();
         var errorsBefore = Errors.Count;
         foreach (var property in dataset.Properties())
         {
-            if (!DatasetFormats.CommonKeys.Contains(property.Name) && !format.OwnKeys.Contains(property.Name))
-                Error(EngineRules.SchemaViolation, $"dataset {name}: '{property.Name}' does not apply to the {format.Name} format (it takes {string.Join(", ", DatasetFormats.CommonKeys.Concat(format.OwnKeys))})", property);
+            if (!DatasetFormatCatalogue.CommonKeys.Contains(property.Name) && !ownKeys.Contains(property.Name))
+                Error(EngineRules.SchemaViolation, $"dataset {name}: '{property.Name}' does not apply to the {format.Name} format (it takes {string.Join(", ", DatasetFormatCatalogue.CommonKeys.Concat(ownKeys))})", property);
         }
-        if (format.LabelsFile && dataset["labels"] is null)
-            Error(EngineRules.SchemaViolation, $"dataset {name}: the {format.Name} format needs 'labels', the file holding the labels", dataset);
+        foreach (var key in format.Required.Where(k => dataset[k] is null))
+            Error(EngineRules.SchemaViolation, $"dataset {name}: the {format.Name} format needs '{key}', {((string?)format.Keys[key]?["description"])?.TrimEnd('.')}", dataset);
         if (dataset["valueRange"] is JArray range && !((double)range[0] < (double)range[1] && double.IsFinite((double)range[0]) && double.IsFinite((double)range[1])))
             Error(EngineRules.SchemaViolation, $"dataset {name}: valueRange must be [min, max] with finite min < max", range);
+        // Keys that name files are resolved (and confined to the repository) here; the others reach the reader as given, or at their default.
+        var options = new JObject();
+        foreach (var key in format.Keys.Properties().Where(p => !DatasetFormat.NamesPath(p.Value)))
+        {
+            if ((dataset[key.Name] ?? key.Value["default"]) is { } value)
+                options[key.Name] = value.DeepClone();
+        }
         var spec = new DatasetSpec(
             name,
             ExistingPath(dataset["path"]!, $"dataset {name}", format.Folder),
-            format.Name,
-            dataset["labels"] is { } labels ? ExistingPath(labels, $"dataset {name}: labels", folder: false) : null,
+            format,
+            dataset[DatasetFormat.LabelsKey] is { } labels ? ExistingPath(labels, $"dataset {name}: labels", folder: false) : null,
             (string?)dataset["sha256"],
             (string?)dataset["labelsSha256"],
-            (int?)dataset["labelColumn"] ?? -1,
-            (string?)dataset["featuresArray"] ?? "x",
-            (string?)dataset["labelsArray"] ?? "y",
             dataset["valueRange"] is JArray r ? ((double)r[0], (double)r[1]) : null,
-            (string?)dataset["layout"] ?? (format.Name == "image-folder" ? "HWC" : null),
-            (int?)dataset["channels"] ?? 3,
+            (string?)dataset["layout"] ?? format.Layout,
             document.LocationOf(dataset),
-            dataset["categoricalColumns"] is JArray categorical ? categorical.Select(c => (int)c).ToList() : null,
-            (int?)dataset["idColumn"],
-            dataset["images"] is { } images ? ExistingPath(images, $"dataset {name}: images", folder: true) : null,
+            options,
+            dataset[DatasetFormat.ImagesKey] is { } images ? ExistingPath(images, $"dataset {name}: images", folder: true) : null,
             (string?)dataset["imagesSha256"]);
-        if (format.Name == DatasetFormats.PedestrianAnnotations && dataset["images"] is null)
-            Error(EngineRules.SchemaViolation, $"dataset {name}: the {format.Name} format needs 'images', the folder holding the annotated images", dataset);
         if (Errors.Count == errorsBefore && format.Open is not null)
         {
             // The headers are read now (cheaply), so that a file of the wrong format is reported by validate.

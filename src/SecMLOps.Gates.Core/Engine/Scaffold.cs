@@ -1,3 +1,5 @@
+using SecMLOps.Gates.Data;
+
 namespace SecMLOps.Gates.Engine;
 
 /// <summary>What <c>init</c> knows of the model it writes a policy for; each gate writes its own part from it.</summary>
@@ -6,7 +8,7 @@ namespace SecMLOps.Gates.Engine;
 /// <param name="InputShape">One sample's shape, the batch left out.</param>
 /// <param name="OutputShape">Reads the model's declared output shape (batch included); null where its format declares none.</param>
 /// <param name="EvaluationFormat">The format of the data init declared as <c>spec.datasets.evaluation</c>; null when it was given none.</param>
-public sealed record ScaffoldContext(string RuleIdPrefix, string ThreatModelFile, IReadOnlyList<long> InputShape, Func<long[]?> OutputShape, string? EvaluationFormat);
+public sealed record ScaffoldContext(string RuleIdPrefix, string ThreatModelFile, IReadOnlyList<long> InputShape, Func<long[]?> OutputShape, DatasetFormat? EvaluationFormat);
 
 /// <summary>
 /// A gate's part of the policy <c>init</c> writes, as lines of the rule list: a rule (commented out, with

@@ -14,6 +14,9 @@ public sealed record ClassScores(IReadOnlyList<long> Correct, IReadOnlyList<long
 /// <summary>Runs a model over a dataset; the robustness engine provides it (the engine core loads no models).</summary>
 public interface IModelScorer
 {
+    /// <summary>The model formats it loads.</summary>
+    IReadOnlyList<ModelFileFormat> Formats { get; }
+
     /// <summary>Scores the policy's model, or <paramref name="file"/> (e.g. the baseline) with the model's input settings.</summary>
     ClassScores Score(ModelSpec model, ModelFileSpec? file, DatasetSpec dataset);
 

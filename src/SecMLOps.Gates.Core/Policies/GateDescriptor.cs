@@ -47,6 +47,9 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
     /// <summary>The errors only this gate reports, each with its own SMG id, beside the engine's (see <see cref="EngineRules.All"/>).</summary>
     public IReadOnlyList<RuleDescriptor> Diagnostics { get; init; } = [];
 
+    /// <summary>The model formats the gate loads (<c>spec.model.format</c>); the registry offers every registered gate's.</summary>
+    public IReadOnlyList<ModelFileFormat> ModelFormats { get; init; } = [];
+
     /// <summary>The page that documents the rule kind, relative to the repository.</summary>
     public string HelpPath => $"docs/rules/{Kind}.md";
 

@@ -149,7 +149,7 @@ public sealed class SettingsBinder
             return null;
         if (_scope.Datasets.TryGetValue(name, out var dataset))
         {
-            if (labelledSamples && DatasetFormats.Find(dataset.Format) is { Open: null } format)
+            if (labelledSamples && dataset.Format is { Open: null } format)
             {
                 Error(EngineRules.PolicyInconsistent, $"dataset {name} holds {format.Name}, not the labelled samples rule {_ruleId} reads", token);
                 return null;

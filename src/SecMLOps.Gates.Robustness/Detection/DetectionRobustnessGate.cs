@@ -26,9 +26,15 @@ public sealed record DetectionRun(string Name, double Eps, IReadOnlyDictionary<l
 /// (operators that block gradients, zero gradients, randomness, a detector PGD cannot blind at a very
 /// large strength); stops when its executor disagrees with ONNX Runtime.
 /// </summary>
-public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
+/// <param name="models">The model formats it loads.</param>
+public sealed class DetectionRobustnessGate(ModelFormatCatalogue models) : Gate<DetectionRobustnessSettings>
 {
     public const string Kind = "detection-robustness";
+
+    public DetectionRobustnessGate()
+        : this(ModelFormatCatalogue.BuiltIn)
+    {
+    }
 
     private static readonly JObject Schema = GateDescriptor.EmbeddedSettingsSchema(typeof(DetectionRobustnessGate), Kind);
 
@@ -45,6 +51,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
         Cacheable = true,
         RunsModelCode = true,
         Shardable = true,
+        ModelFormats = models.All,
     };
 
     public override DetectionRobustnessSettings? Bind(SettingsBinder binder) =>
@@ -59,7 +66,7 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
     /// </summary>
     public override ScaffoldSection? Scaffold(ScaffoldContext context)
     {
-        if (context.EvaluationFormat != DatasetFormats.PedestrianAnnotations)
+        if (context.EvaluationFormat?.Name != DatasetFormatCatalogue.PedestrianAnnotations)
             return null;
         var head = context.OutputShape() switch
         {
@@ -111,13 +118,13 @@ public sealed class DetectionRobustnessGate : Gate<DetectionRobustnessSettings>
     /// check, the attacks and the sanity attack found on the share. Each batch is one atom, seeded by
     /// the rule's seed, the atom and the attack, so a shard finds what one run finds there.
     /// </summary>
-    private static (List<Finding> Whole, DetectionPart Part, PedestrianAnnotations Truth) Attack(GateContext context, DetectionRobustnessSettings settings, Device device, Shard shard)
+    private (List<Finding> Whole, DetectionPart Part, PedestrianAnnotations Truth) Attack(GateContext context, DetectionRobustnessSettings settings, Device device, Shard shard)
     {
         var spec = settings.Model;
         var at = Locations(context, settings);
         manual_seed(settings.Seed);
         using var scope = NewDisposeScope();
-        using var model = ModelUnderTest.Load(spec.Path, spec.Format, spec, device, spec.Location);
+        using var model = ModelUnderTest.Load(models, spec.Path, spec.Format, spec, device, spec.Location);
         var findings = new List<Finding>(context.VerifyDataset(settings.Dataset));
         var images = DetectionImages.Load(settings.Dataset, model.InputShape, spec.ValueRange ?? (0, 1), spec.Location, context.Root.Relative(settings.Dataset.Path), context.RecordInput);
         var masking = new DetectionMasking(context.Rule.Id, settings, at);

@@ -44,9 +44,9 @@ public sealed record DetectionRobustnessSettings(
     public static DetectionRobustnessSettings? Bind(SettingsBinder binder, JObject attackDefaults)
     {
         var dataset = binder.Dataset("dataset", labelledSamples: false);
-        if (dataset is not null && dataset.Format != DatasetFormats.PedestrianAnnotations)
+        if (dataset is not null && dataset.Format.Name != DatasetFormatCatalogue.PedestrianAnnotations)
             binder.Error(EngineRules.PolicyInconsistent,
-                $"dataset {dataset.Name} is {dataset.Format}; a detection rule reads annotated images ({DatasetFormats.PedestrianAnnotations})", binder["dataset"]);
+                $"dataset {dataset.Name} is {dataset.Format.Name}; a detection rule reads annotated images ({DatasetFormatCatalogue.PedestrianAnnotations})", binder["dataset"]);
         var model = binder.Model("attacks a detector");
         if (model is { InputLayout: not (null or "NCHW") })
             binder.Error(EngineRules.UnsupportedModelFeature, $"a detector takes images as [channels, height, width] (NCHW); spec.model.inputLayout is {model.InputLayout}", null);

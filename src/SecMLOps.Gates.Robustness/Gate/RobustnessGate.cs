@@ -19,14 +19,16 @@ namespace SecMLOps.Gates.Robustness.Gate;
 /// the white-box ones, or failed sanity checks; stops when its executor disagrees with ONNX Runtime.
 /// </summary>
 /// <param name="catalogue">The attacks its rules may name.</param>
-public sealed class RobustnessGate(AttackCatalogue catalogue) : Gate<RobustnessSettings>
+/// <param name="models">The model formats it loads.</param>
+public sealed class RobustnessGate(AttackCatalogue catalogue, ModelFormatCatalogue models) : Gate<RobustnessSettings>
 {
     public const string Kind = "robustness";
 
     public RobustnessGate()
-        : this(AttackCatalogue.BuiltIn)
+        : this(AttackCatalogue.BuiltIn, ModelFormatCatalogue.BuiltIn)
     {
     }
+
 
     public static readonly RuleDescriptor ModelExecutorsDisagree = EngineRules.Diagnostic("SMG0013", "model-executors-disagree",
         "The gate's differentiable executor and the model's reference runtime disagree on this model.",
@@ -46,9 +48,10 @@ public sealed class RobustnessGate(AttackCatalogue catalogue) : Gate<RobustnessS
         RunsModelCode = true,
         Shardable = true,
         Diagnostics = [ModelExecutorsDisagree],
+        ModelFormats = models.All,
     };
 
-    public override RobustnessSettings? Bind(SettingsBinder binder) => RobustnessSettings.Bind(binder, catalogue);
+    public override RobustnessSettings? Bind(SettingsBinder binder) => RobustnessSettings.Bind(binder, catalogue, models);
 
     /// <summary>The paper's attacks at eps 0.03 on labelled samples; without evaluation data, the same rule commented out with what it needs.</summary>
     public override ScaffoldSection? Scaffold(ScaffoldContext context)
@@ -75,7 +78,7 @@ public sealed class RobustnessGate(AttackCatalogue catalogue) : Gate<RobustnessS
                 "# declare the dataset and uncomment:",
                 .. rule.Select(line => $"# {line}"),
             ], IsRule: true);
-        return DatasetFormats.Find(context.EvaluationFormat) is { Open: not null } ? new(rule, IsRule: true) : null;
+        return context.EvaluationFormat is { Open: not null } ? new(rule, IsRule: true) : null;
     }
 
     public override GateResult Evaluate(GateContext context, RobustnessSettings settings)
@@ -107,7 +110,7 @@ public sealed class RobustnessGate(AttackCatalogue catalogue) : Gate<RobustnessS
         manual_seed(settings.Seed);
         // Every tensor the rule makes is held by a scope until it is no longer read (see ModelScorer).
         using var scope = NewDisposeScope();
-        using var model = ModelUnderTest.Load(spec.Path, spec.Format, spec, device, spec.Location);
+        using var model = ModelUnderTest.Load(models, spec.Path, spec.Format, spec, device, spec.Location);
         var (reader, integrity) = context.OpenDataset(settings.Dataset);
         var set = EvaluationSet.Load(settings.Dataset, reader, spec, model.InputShape, settings.SampleCount, settings.Seed);
         var findings = new List<Finding>(integrity);
@@ -240,11 +243,11 @@ public sealed class RobustnessGate(AttackCatalogue catalogue) : Gate<RobustnessS
             new Dictionary<string, object> { ["relativeDifference"] = worst.Relative, ["executorTolerance"] = settings.ExecutorTolerance });
     }
 
-    private static double BaselineAccuracy(GateContext context, RobustnessSettings settings, EvaluationSet set, Device device)
+    private double BaselineAccuracy(GateContext context, RobustnessSettings settings, EvaluationSet set, Device device)
     {
         var baseline = settings.Model.Baseline!;
         context.RecordInput(baseline.Path);
-        using var model = ModelUnderTest.Load(baseline.Path, baseline.Format, settings.Model, device, baseline.Location);
+        using var model = ModelUnderTest.Load(models, baseline.Path, baseline.Format, settings.Model, device, baseline.Location);
         return model.Predict(set.Inputs, settings.BatchSize).eq(set.Labels).to_type(ScalarType.Float32).mean().item<float>();
     }
 

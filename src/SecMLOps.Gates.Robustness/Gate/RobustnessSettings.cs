@@ -67,7 +67,7 @@ public sealed record RobustnessSettings(
     /// <summary>The strengths the rule gates, smallest first.</summary>
     public IReadOnlyList<double> Strengths => Attacks.Select(a => a.Eps).Distinct().Order().ToList();
 
-    public static RobustnessSettings? Bind(SettingsBinder binder, AttackCatalogue catalogue)
+    public static RobustnessSettings? Bind(SettingsBinder binder, AttackCatalogue catalogue, ModelFormatCatalogue models)
     {
         var dataset = binder.Dataset("dataset");
         var model = binder.Model("attacks a model");
@@ -80,7 +80,7 @@ public sealed record RobustnessSettings(
         var sanity = binder.Child("sanity");
         var plot = binder.OutputFile("plot", "plot");
         if (model is not null)
-            CheckDeclaredInput(binder, model);
+            CheckDeclaredInput(binder, model, models);
         if (dataset is null || model is null || attacks is null)
             return null;
         return new RobustnessSettings(
@@ -99,12 +99,12 @@ public sealed record RobustnessSettings(
     /// length with the channels of that shape, so a mismatch is an error at the policy's line rather
     /// than a runtime's exception in the middle of an evaluation.
     /// </summary>
-    private static void CheckDeclaredInput(SettingsBinder binder, ModelSpec model)
+    private static void CheckDeclaredInput(SettingsBinder binder, ModelSpec model, ModelFormatCatalogue models)
     {
         var declaredAt = binder.Document.Root["spec"]?["model"];
         long[] sample = [];
         // A path that was refused, does not exist or holds a Git LFS pointer is already an error of the policy.
-        if (ModelFormats.Find(model.Format)?.ReadInputShape is { } readInputShape && File.Exists(model.Path) && Inputs.GitLfsPointer.Problem(model.Path) is null)
+        if (models.Find(model.Format)?.ReadInputShape is { } readInputShape && File.Exists(model.Path) && Inputs.GitLfsPointer.Problem(model.Path) is null)
         {
             var name = Path.GetFileName(model.Path);
             try

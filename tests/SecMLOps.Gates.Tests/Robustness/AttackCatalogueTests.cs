@@ -13,7 +13,7 @@ namespace SecMLOps.Gates.Tests.Robustness;
 public sealed class AttackCatalogueTests
 {
     private static readonly string AttacksFolder = Path.Combine("src", "SecMLOps.Gates.Robustness", "Attacks") + Path.DirectorySeparatorChar;
-    private static readonly string ModelFormatCatalogue = Path.Combine("src", "SecMLOps.Gates.Robustness", "ModelFormats.cs");
+    private static readonly string ModelFormatCatalogueFile = Path.Combine("src", "SecMLOps.Gates.Robustness", "ModelFormatCatalogue.cs");
     private static readonly string DetectionAttackCatalogueFile = Path.Combine("src", "SecMLOps.Gates.Robustness", "Detection", "DetectionAttacks.cs");
 
     /// <summary>Lines of src/ (outside <paramref name="allowed"/>) holding one of <paramref name="names"/> as a string literal.</summary>
@@ -49,11 +49,11 @@ public sealed class AttackCatalogueTests
     [Fact]
     public void No_code_outside_the_model_format_catalogue_names_a_format_and_the_schema_lists_the_same_ones()
     {
-        var uses = Literals(ModelFormats.All.Select(f => f.Name), f => f == ModelFormatCatalogue);
+        var uses = Literals(ModelFormatCatalogue.BuiltIn.All.Select(f => f.Name), f => f == ModelFormatCatalogueFile);
         Assert.True(uses.Count == 0, "model format names matched outside the catalogue:\n" + string.Join("\n", uses));
         var definitions = SecMLOps.Gates.Cli.BuiltInGates.Registry.Schema.Document["definitions"]!;
-        Assert.Equal(ModelFormats.All.Select(f => f.Name), definitions["model"]!["properties"]!["format"]!["enum"]!.Values<string>());
-        Assert.Equal(ModelFormats.All.Select(f => f.Name), definitions["modelFile"]!["properties"]!["format"]!["enum"]!.Values<string>());
+        Assert.Equal(ModelFormatCatalogue.BuiltIn.All.Select(f => f.Name), definitions["model"]!["properties"]!["format"]!["enum"]!.Values<string>());
+        Assert.Equal(ModelFormatCatalogue.BuiltIn.All.Select(f => f.Name), definitions["modelFile"]!["properties"]!["format"]!["enum"]!.Values<string>());
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public sealed class FinalizerRaceTests
     {
         var at = new SourceLocation("policy.yaml", 1, 1);
         var model = new ModelSpec(Sample("classifier-pgd.onnx"), "onnx", [1, 28, 28], "NCHW", (0, 1), ([0.5], [0.5]), null, at);
-        var dataset = new DatasetSpec("golden", Sample("evaluation-images.idx.gz"), "idx", Sample("evaluation-labels.idx.gz"), null, null, -1, "x", "y", null, null, 1, at);
+        var dataset = new DatasetSpec("golden", Sample("evaluation-images.idx.gz"), DatasetFormatCatalogue.BuiltIn.Find("idx")!, Sample("evaluation-labels.idx.gz"), null, null, null, null, at, new());
         var scorer = new ModelScorer();
         await using (new FinalizerPressure())
         {

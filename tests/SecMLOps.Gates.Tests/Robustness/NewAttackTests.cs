@@ -1,6 +1,7 @@
 using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Attacks;
 using SecMLOps.Gates.Robustness.Gate;
 using SecMLOps.Gates.Tests.Robustness.Example;
@@ -32,7 +33,7 @@ public sealed class NewAttackTests
     [Fact]
     public void A_new_attack_takes_its_class_and_one_catalogue_entry()
     {
-        var registry = new GateRegistry(BuiltInGates.Registry.All.Select(g => g is RobustnessGate ? new RobustnessGate(AttackCatalogue.BuiltIn.With(RandomStepFgsm.Definition)) : g));
+        var registry = new GateRegistry(BuiltInGates.Registry.All.Select(g => g is RobustnessGate ? new RobustnessGate(AttackCatalogue.BuiltIn.With(RandomStepFgsm.Definition), ModelFormatCatalogue.BuiltIn) : g));
         Assert.Contains("rfgsm: a random step of eps/2", registry.Schema.ToText());
 
         using var scenario = new RobustnessScenario();

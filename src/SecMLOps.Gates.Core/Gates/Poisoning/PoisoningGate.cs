@@ -30,13 +30,14 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, IReadOnlyList<ILa
     {
         Cacheable = true,
         RunsModelCode = true,
+        ModelFormats = scorer?.Formats ?? [],
     };
 
     public override PoisoningSettings? Bind(SettingsBinder binder) => PoisoningSettings.Bind(binder);
 
     /// <summary>Labelled training data and a golden set are what init cannot know: a pointer, for models that read labelled samples.</summary>
     public override ScaffoldSection? Scaffold(ScaffoldContext context) =>
-        context.EvaluationFormat is null || DatasetFormats.Find(context.EvaluationFormat) is { Open: not null }
+        context.EvaluationFormat is null or { Open: not null }
             ? new([$"# Poisoning (a hash-pinned golden set >= 10 % of the training data): see {Descriptor.HelpPath}."], IsRule: false)
             : null;
 
@@ -47,7 +48,7 @@ public sealed class PoisoningGate(IModelScorer? scorer = null, IReadOnlyList<ILa
     public override GateResult Evaluate(GateContext context, PoisoningSettings settings)
     {
         var kind = settings.DataKind != DataKind.Auto ? settings.DataKind
-            : DatasetFormats.Find(settings.Training.Format) is { Table: true } ? DataKind.Table : DataKind.Image;
+            : settings.Training.Format.Table ? DataKind.Table : DataKind.Image;
         var classifier = settings.Classifier ?? (kind == DataKind.Table && settings.Features == LabelFeatures.Raw ? LabelClassifier.BoostedTrees : LabelClassifier.Network);
         var trainer = trainers?.FirstOrDefault(t => t.Classifier == classifier)
             ?? throw new GateInputException(EngineRules.GateUnavailable,

@@ -1,0 +1,71 @@
+using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Cli;
+using SecMLOps.Gates.Data;
+using SecMLOps.Gates.Engine;
+using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Tests.Data.Example;
+using SecMLOps.Gates.Tests.Robustness;
+using SecMLOps.Gates.Tests.Support;
+
+namespace SecMLOps.Gates.Tests.Data;
+
+/// <summary>
+/// A new dataset format is its reader and one catalogue entry: the tests' JSON Lines (Example/JsonLinesDatasetReader.cs),
+/// in the dataset format catalogue a registry is given, is in the policy schema with its own keys, is recognised
+/// by init from its extension, and is read from a policy (its keys given) into the same evaluation the same images
+/// give as IDX files; a key it does not take is refused, and the built-in registry refuses its name.
+/// </summary>
+[Collection(LibTorchCollection.Name)]
+public sealed class NewDatasetFormatTests
+{
+    private const int Images = 200;
+
+    private static string Sample(string file) => Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models", file);
+
+    private const string Model = "{path: model.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 1]}";
+
+    private const string Settings = """
+                dataset: eval
+                attacks: [{name: fgsm, eps: [0.03]}]
+                gradientMasking: {blackBox: false}
+        """;
+
+    [Fact]
+    public void A_new_dataset_format_takes_its_reader_and_one_catalogue_entry()
+    {
+        var registry = new GateRegistry(BuiltInGates.Registry.All, DatasetFormatCatalogue.BuiltIn.With(JsonLinesDatasetReader.Format));
+        var schema = registry.Schema.Document["definitions"]!["dataset"]!["properties"]!;
+        Assert.Contains("jsonl: JSON Lines", (string?)schema["format"]!["description"]);
+        Assert.Equal("jsonl: the field holding a sample's features.", (string?)schema["featuresField"]!["description"]);
+        Assert.Equal("idx and npy: the file holding the labels.", (string?)schema["labels"]!["description"]);
+
+        using var scenario = new RobustnessScenario();
+        File.Copy(Sample("classifier-undefended.onnx"), scenario.Full("model.onnx"));
+        var pixels = IdxFiles.ReadImages(Sample("evaluation-images.idx.gz"))[..(Images * 784)];
+        var labels = IdxFiles.ReadLabels(Sample("evaluation-labels.idx.gz"))[..Images];
+        IdxFiles.WriteImages(scenario.Full("images.idx"), pixels, 28, 28);
+        IdxFiles.WriteLabels(scenario.Full("labels.idx"), labels);
+        File.WriteAllLines(scenario.Full("eval.jsonl"), Enumerable.Range(0, Images).Select(i =>
+            new JObject { ["pixels"] = new JArray(pixels[(i * 784)..((i + 1) * 784)].Select(b => (int)b)), ["class"] = labels[i] }.ToString(Newtonsoft.Json.Formatting.None)));
+
+        var asJsonLines = scenario.Evaluate(Model, "{path: eval.jsonl, format: jsonl, featuresField: pixels, labelField: class, valueRange: [0, 255]}", Settings, registry);
+        Assert.DoesNotContain(asJsonLines.Findings, f => f.Outcome == Outcome.Error);
+        var asIdx = scenario.Evaluate(Model, "{path: images.idx, labels: labels.idx, format: idx}", Settings, registry);
+        foreach (var property in new[] { "cleanAccuracy", "robustAccuracy" })
+            Assert.Equal(RobustnessScenario.Property(asIdx, "worst-case/eps=0.03", property), RobustnessScenario.Property(asJsonLines, "worst-case/eps=0.03", property));
+        Assert.True(RobustnessScenario.Property(asJsonLines, "worst-case/eps=0.03", "cleanAccuracy") > 0.5);
+
+        var foreignKey = scenario.Evaluate(Model, "{path: eval.jsonl, format: jsonl, labelColumn: 3}", Settings, registry);
+        Assert.Contains(foreignKey.Findings, f => f.Finding.RuleId == EngineRules.SchemaViolation.Id && f.Finding.Message.Contains("'labelColumn' does not apply to the jsonl format"));
+
+        var refused = scenario.Evaluate(Model, "{path: eval.jsonl, format: jsonl, featuresField: pixels, labelField: class}", Settings);
+        Assert.Equal(Verdict.Error, refused.Verdict);
+        Assert.Contains(refused.Findings, f => f.Finding.RuleId == EngineRules.SchemaViolation.Id && f.Finding.Message.Contains("spec.datasets.eval"));
+
+        using var output = new StringWriter();
+        var init = GateCommandLine.Run(["init", "--model", scenario.Full("model.onnx"), "--evaluation-data", scenario.Full("eval.jsonl"),
+            "--directory", scenario.Full("policies"), "--repo-root", scenario.Full(".")], output, output, registry: registry);
+        Assert.True(init == ExitCodes.Passed, output.ToString());
+        Assert.Contains("format: jsonl", File.ReadAllText(scenario.Full(Path.Combine("policies", "model.policy.yaml"))));
+    }
+}
