@@ -20,8 +20,6 @@ public sealed class NewDatasetFormatTests
 {
     private const int Images = 200;
 
-    private static string Sample(string file) => Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models", file);
-
     private const string Model = "{path: model.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 1]}";
 
     private const string Settings = """
@@ -40,9 +38,9 @@ public sealed class NewDatasetFormatTests
         Assert.Equal("idx and npy: the file holding the labels.", (string?)schema["labels"]!["description"]);
 
         using var scenario = new RobustnessScenario();
-        File.Copy(Sample("classifier-undefended.onnx"), scenario.Full("model.onnx"));
-        var pixels = IdxFiles.ReadImages(Sample("evaluation-images.idx.gz"))[..(Images * 784)];
-        var labels = IdxFiles.ReadLabels(Sample("evaluation-labels.idx.gz"))[..Images];
+        File.Copy(RepositoryLayout.SampleModels("classifier-undefended.onnx"), scenario.Full("model.onnx"));
+        var pixels = IdxFiles.ReadImages(RepositoryLayout.SampleModels("evaluation-images.idx.gz"))[..(Images * 784)];
+        var labels = IdxFiles.ReadLabels(RepositoryLayout.SampleModels("evaluation-labels.idx.gz"))[..Images];
         IdxFiles.WriteImages(scenario.Full("images.idx"), pixels, 28, 28);
         IdxFiles.WriteLabels(scenario.Full("labels.idx"), labels);
         File.WriteAllLines(scenario.Full("eval.jsonl"), Enumerable.Range(0, Images).Select(i =>

@@ -18,8 +18,6 @@ namespace SecMLOps.Gates.Tests.Robustness;
 [Collection(LibTorchCollection.Name)]
 public sealed class FinalizerRaceTests
 {
-    private static string Sample(string file) => Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models", file);
-
     /// <summary>Every attack of the catalogue, both DeepFool norms, on both model formats, normalization applied outside the graph.</summary>
     [Theory]
     [InlineData("classifier-pgd.onnx", "onnx")]
@@ -27,9 +25,9 @@ public sealed class FinalizerRaceTests
     public async Task Every_attack_runs_while_the_garbage_collector_runs_finalizers(string model, string format)
     {
         using var scenario = new RobustnessScenario();
-        File.Copy(Sample(model), scenario.Full("model"));
-        File.Copy(Sample("evaluation-images.idx.gz"), scenario.Full("images.gz"));
-        File.Copy(Sample("evaluation-labels.idx.gz"), scenario.Full("labels.gz"));
+        File.Copy(RepositoryLayout.SampleModels(model), scenario.Full("model"));
+        File.Copy(RepositoryLayout.SampleModels("evaluation-images.idx.gz"), scenario.Full("images.gz"));
+        File.Copy(RepositoryLayout.SampleModels("evaluation-labels.idx.gz"), scenario.Full("labels.gz"));
         SecMLOps.Gates.Engine.EvaluationReport report;
         long outside;
         await using (new FinalizerPressure())
@@ -65,8 +63,8 @@ public sealed class FinalizerRaceTests
     public async Task The_model_scorer_runs_while_the_garbage_collector_runs_finalizers()
     {
         var at = new SourceLocation("policy.yaml", 1, 1);
-        var model = new ModelSpec(Sample("classifier-pgd.onnx"), "onnx", [1, 28, 28], "NCHW", (0, 1), ([0.5], [0.5]), null, at);
-        var dataset = new DatasetSpec("golden", Sample("evaluation-images.idx.gz"), DatasetFormatCatalogue.BuiltIn.Find("idx")!, Sample("evaluation-labels.idx.gz"), null, null, null, null, at, new());
+        var model = new ModelSpec(RepositoryLayout.SampleModels("classifier-pgd.onnx"), "onnx", [1, 28, 28], "NCHW", (0, 1), ([0.5], [0.5]), null, at);
+        var dataset = new DatasetSpec("golden", RepositoryLayout.SampleModels("evaluation-images.idx.gz"), DatasetFormatCatalogue.BuiltIn.Find("idx")!, RepositoryLayout.SampleModels("evaluation-labels.idx.gz"), null, null, null, null, at, new());
         var scorer = new ModelScorer();
         await using (new FinalizerPressure())
         {

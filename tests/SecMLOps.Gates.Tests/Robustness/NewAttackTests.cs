@@ -17,8 +17,6 @@ namespace SecMLOps.Gates.Tests.Robustness;
 [Collection(LibTorchCollection.Name)]
 public sealed class NewAttackTests
 {
-    private static string Sample(string file) => Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models", file);
-
     private const string Model = "{path: model.onnx, format: onnx, inputShape: [1, 28, 28], valueRange: [0, 1]}";
 
     private const string Dataset = "{path: images.idx.gz, labels: labels.idx.gz, format: idx}";
@@ -37,9 +35,9 @@ public sealed class NewAttackTests
         Assert.Contains("rfgsm: a random step of eps/2", registry.Schema.ToText());
 
         using var scenario = new RobustnessScenario();
-        File.Copy(Sample("classifier-undefended.onnx"), scenario.Full("model.onnx"));
-        File.Copy(Sample("evaluation-images.idx.gz"), scenario.Full("images.idx.gz"));
-        File.Copy(Sample("evaluation-labels.idx.gz"), scenario.Full("labels.idx.gz"));
+        File.Copy(RepositoryLayout.SampleModels("classifier-undefended.onnx"), scenario.Full("model.onnx"));
+        File.Copy(RepositoryLayout.SampleModels("evaluation-images.idx.gz"), scenario.Full("images.idx.gz"));
+        File.Copy(RepositoryLayout.SampleModels("evaluation-labels.idx.gz"), scenario.Full("labels.idx.gz"));
         var report = scenario.Evaluate(Model, Dataset, Settings, registry);
         Assert.DoesNotContain(report.Findings, f => f.Outcome == Outcome.Error);
         Assert.True(RobustnessScenario.Property(report, "rfgsm/eps=0.03", "brokenSamples") > 0);

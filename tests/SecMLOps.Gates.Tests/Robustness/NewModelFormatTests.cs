@@ -19,8 +19,6 @@ namespace SecMLOps.Gates.Tests.Robustness;
 [Collection(LibTorchCollection.Name)]
 public sealed class NewModelFormatTests
 {
-    private static string Sample(string file) => Path.Combine(RepositoryLayout.Root, "samples", "ModelService", "models", file);
-
     private const string Model = "{path: model.linjson, format: linear-json, valueRange: [0, 1]}";
 
     private const string Dataset = "{path: images.idx.gz, labels: labels.idx.gz, format: idx}";
@@ -40,8 +38,8 @@ public sealed class NewModelFormatTests
         Assert.Contains("linear-json: a linear classifier as JSON", registry.Schema.ToText());
 
         using var scenario = new RobustnessScenario();
-        File.Copy(Sample("evaluation-images.idx.gz"), scenario.Full("images.idx.gz"));
-        File.Copy(Sample("evaluation-labels.idx.gz"), scenario.Full("labels.idx.gz"));
+        File.Copy(RepositoryLayout.SampleModels("evaluation-images.idx.gz"), scenario.Full("images.idx.gz"));
+        File.Copy(RepositoryLayout.SampleModels("evaluation-labels.idx.gz"), scenario.Full("labels.idx.gz"));
         WriteNearestMeanClassifier(scenario.Full("images.idx.gz"), scenario.Full("labels.idx.gz"), scenario.Full("model.linjson"));
 
         var report = scenario.Evaluate(Model, Dataset, Settings, registry);

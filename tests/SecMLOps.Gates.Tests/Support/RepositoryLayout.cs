@@ -11,6 +11,9 @@ internal static class RepositoryLayout
 
     public static string CliDll => Path.Combine(Root, "src", "SecMLOps.Gates.Cli", "bin", Configuration, "net10.0", "secmlops-gate.dll");
 
+    /// <summary>A file of the bundled sample's models folder (its models and evaluation set).</summary>
+    public static string SampleModels(string file) => Path.Combine(Root, "samples", "ModelService", "models", file);
+
     public static string Fixtures => Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures"));
 
     /// <summary>
