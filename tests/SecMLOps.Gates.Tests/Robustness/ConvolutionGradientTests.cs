@@ -6,7 +6,7 @@ namespace SecMLOps.Gates.Tests.Robustness;
 /// <summary>
 /// The input gradients every white-box attack follows, for convolutions, against the same function written
 /// as im2col (unfold and matmul), whose backward runs other kernels. libtorch's oneDNN backend once got
-/// these wrong on AVX-512 CPUs while its forward pass stayed right (see OneDnnIsaCap).
+/// these wrong on AVX-512 CPUs while its forward pass stayed right (see NativeRuntimeSetup).
 /// </summary>
 [Collection(LibTorchCollection.Name)]
 public sealed class ConvolutionGradientTests
