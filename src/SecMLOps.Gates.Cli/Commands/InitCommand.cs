@@ -6,6 +6,7 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness;
@@ -73,6 +74,7 @@ internal static class InitCommand
         private readonly string _name;
         private readonly IReadOnlyList<long> _shape;
         private readonly (string Path, string? Labels, string? Images, DatasetFormat Format)? _evaluation;
+        private IReadOnlyList<ScaffoldSection>? _sections;
 
         public Scaffold(GateRegistry registry, RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? images, string? name)
         {
@@ -225,12 +227,18 @@ internal static class InitCommand
                 if (evaluation.Images is { } folder)
                     text.AppendLine($"      imagesSha256: {FileDigest.Sha256(folder)}");
             }
-            var context = new ScaffoldContext(RuleIdPrefix, ThreatModelFile, _shape, ReadOutputShape, _evaluation?.Format);
-            var sections = _registry.All.Select(gate => gate.Scaffold(context)).OfType<ScaffoldSection>().ToList();
+            var sections = Sections();
             text.AppendLine("  rules:");
             foreach (var line in sections.Where(s => s.IsRule).Concat(sections.Where(s => !s.IsRule)).SelectMany(s => s.Lines))
                 text.AppendLine($"    {line}");
             return text.ToString();
+        }
+
+        /// <summary>Each gate's part of the policy, in the registry's order.</summary>
+        private IReadOnlyList<ScaffoldSection> Sections()
+        {
+            var context = new ScaffoldContext(RuleIdPrefix, ThreatModelFile, _shape, ReadOutputShape, _evaluation?.Format);
+            return _sections ??= _registry.All.Select(gate => gate.Scaffold(context)).OfType<ScaffoldSection>().ToList();
         }
 
         private long[]? ReadOutputShape()
@@ -251,14 +259,14 @@ internal static class InitCommand
         private string ThreatModel()
         {
             var text = new StringBuilder();
-            var assessed = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            // The worked example: tampering with the inference service's inputs (adversarial examples), mitigated by the robustness rule.
-            var example = $"{{category: T, likelihood: M, impact: severe, status: mitigated, assessed: \"{assessed}\", controls: [SC-1]}}";
+            var example = Sections().Select(s => s.Mitigates).OfType<ScaffoldThreat>().FirstOrDefault();
             text.AppendLine($"# yaml-language-server: $schema={FromPolicy(Path.Combine(_directory, ThreatModelSchemaFile))}")
                 .AppendLine("# A skeleton: the elements of a typical training-to-serving path. The coverage rule lists each STRIDE")
-                .AppendLine("# category still to assess until every element has its threats; P-2's tampering threat is filled in")
-                .AppendLine("# as an example of a serious risk whose control is backed by evidence (here, the robustness rule).")
-                .AppendLine("apiVersion: secmlops.gates/v1")
+                .AppendLine("# category still to assess until every element has its threats.");
+            if (example is not null)
+                text.AppendLine($"# {example.Element.Id}'s {Stride.Name(example.Category).ToLowerInvariant()} threat is {(example.RuleRuns ? "filled in" : "shown in comments")} as an example of a serious risk")
+                    .AppendLine($"# whose control is backed by evidence (here, rule {example.RuleId}).");
+            text.AppendLine("apiVersion: secmlops.gates/v1")
                 .AppendLine("kind: ThreatModel")
                 .AppendLine("metadata:")
                 .AppendLine($"  name: {_name}")
@@ -266,40 +274,35 @@ internal static class InitCommand
                 .AppendLine("  owners: [\"TODO: the team that answers for this model\"]")
                 .AppendLine("spec:")
                 .AppendLine("  elements:");
-            foreach (var (id, name, type, extra) in new[]
+            var assessed = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var threat = example is null ? null : $"{{category: {example.Category}, likelihood: M, impact: severe, status: mitigated, assessed: \"{assessed}\", controls: [SC-1]}}";
+            foreach (var element in SkeletonElement.All)
             {
-                ("EE-1", "Data provider", "external-entity", ""),
-                ("DS-1", "Training data", "data-store", ""),
-                ("P-1", "Training pipeline", "process", ""),
-                ("DS-2", "Model registry", "data-store", ""),
-                ("P-2", "Inference service", "process", "EXAMPLE"),
-                ("EE-2", "Client", "external-entity", ""),
-                ("DF-1", "Ingest training data", "data-flow", "from: EE-1, to: DS-1, "),
-                ("DF-2", "Publish model", "data-flow", "from: P-1, to: DS-2, "),
-                ("DF-3", "Prediction requests", "data-flow", "from: EE-2, to: P-2, "),
-            })
-            {
-                if (extra != "EXAMPLE")
-                    text.AppendLine($"    - {{id: {id}, name: {name}, type: {type}, {extra}threats: []}}");
-                else if (_evaluation is null)
-                    text.AppendLine($"    - {{id: {id}, name: {name}, type: {type}, threats: []}}")
-                        .AppendLine($"    # once the robustness rule runs: threats: [{example}]");
+                var flow = element.From is null ? "" : $"from: {element.From}, to: {element.To}, ";
+                if (element != example?.Element)
+                    text.AppendLine($"    - {{id: {element.Id}, name: {element.Name}, type: {element.Type}, {flow}threats: []}}");
+                else if (!example.RuleRuns)
+                    text.AppendLine($"    - {{id: {element.Id}, name: {element.Name}, type: {element.Type}, {flow}threats: []}}")
+                        .AppendLine($"    # once rule {example.RuleId} runs: threats: [{threat}]");
                 else
-                    text.AppendLine($"    - id: {id}")
-                        .AppendLine($"      name: {name}")
-                        .AppendLine($"      type: {type}")
+                    text.AppendLine($"    - id: {element.Id}")
+                        .AppendLine($"      name: {element.Name}")
+                        .AppendLine($"      type: {element.Type}")
+                        .Append(element.From is null ? "" : $"      from: {element.From}\n      to: {element.To}\n")
                         .AppendLine("      threats:")
-                        .AppendLine($"        - {example}");
+                        .AppendLine($"        - {threat}");
             }
-            if (_evaluation is null)
+            if (example is null)
+                text.AppendLine("  controls: []");
+            else if (!example.RuleRuns)
                 text.AppendLine("  controls: []")
-                    .AppendLine("  # once the robustness rule runs:")
-                    .AppendLine($"  # controls: [{{id: SC-1, description: Adversarial robustness is gated in CI, evidence: [{{rule: {RuleIdPrefix}-ROB-1}}]}}]");
+                    .AppendLine($"  # once rule {example.RuleId} runs:")
+                    .AppendLine($"  # controls: [{{id: SC-1, description: {Quoted(example.Control)}, evidence: [{{rule: {example.RuleId}}}]}}]");
             else
                 text.AppendLine("  controls:")
                     .AppendLine("    - id: SC-1")
-                    .AppendLine("      description: Adversarial robustness is gated in CI before the model ships.")
-                    .AppendLine($"      evidence: [{{rule: {RuleIdPrefix}-ROB-1}}]");
+                    .AppendLine($"      description: {Quoted(example.Control)}")
+                    .AppendLine($"      evidence: [{{rule: {example.RuleId}}}]");
             return text.ToString();
         }
 

@@ -90,7 +90,7 @@ public sealed class DetectionRobustnessGate(ModelFormatCatalogue models) : Gate<
             "      - {name: fgsm, eps: [0.03]}",
             "      - {name: deepfool, xi: [0.02], eps: [0.03]}",
             "      - {name: fgsm+deepfool, xi: [0.02], eps: [0.03]}",
-        ], IsRule: true);
+        ], IsRule: true, RobustnessGate.AdversarialInputs(context, ruleRuns: true));
     }
 
     public override GateResult Evaluate(GateContext context, DetectionRobustnessSettings settings)

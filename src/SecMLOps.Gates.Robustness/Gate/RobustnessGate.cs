@@ -77,9 +77,13 @@ public sealed class RobustnessGate(AttackCatalogue catalogue, ModelFormatCatalog
                 "# Robustness needs labelled evaluation data (spec.datasets.evaluation); rerun init with --evaluation-data, or",
                 "# declare the dataset and uncomment:",
                 .. rule.Select(line => $"# {line}"),
-            ], IsRule: true);
-        return context.EvaluationFormat is { Open: not null } ? new(rule, IsRule: true) : null;
+            ], IsRule: true, AdversarialInputs(context, ruleRuns: false));
+        return context.EvaluationFormat is { Open: not null } ? new(rule, IsRule: true, AdversarialInputs(context, ruleRuns: true)) : null;
     }
+
+    /// <summary>Tampering with the inference service's inputs (adversarial examples), which the rule gates.</summary>
+    internal static ScaffoldThreat AdversarialInputs(ScaffoldContext context, bool ruleRuns) =>
+        new(SkeletonElement.InferenceService, 'T', "Adversarial robustness is gated in CI before the model ships.", $"{context.RuleIdPrefix}-ROB-1", ruleRuns);
 
     public override GateResult Evaluate(GateContext context, RobustnessSettings settings)
     {

@@ -177,6 +177,20 @@ public sealed class GateModuleTests
         Assert.Contains("    # The model card's sections: see docs/rules/model-card.md.\n", written);
         Assert.Contains("    # Provenance (a signed model and its signed training lineage): see docs/rules/provenance.md.\n", written);
         Assert.True(written.IndexOf("kind: stride-coverage", StringComparison.Ordinal) < written.IndexOf("model-card.md", StringComparison.Ordinal), written);
+        // The threat-model skeleton's worked example is the first threat a gate offers: the robustness rule's here, ...
+        var threatModel = File.ReadAllText(repo.Full("policies/model.threat-model.yaml"));
+        Assert.Contains("# P-2's tampering threat is shown in comments as an example", threatModel);
+        Assert.Contains("  # controls: [{id: SC-1, description: \"Adversarial robustness is gated in CI before the model ships.\", evidence: [{rule: MODEL-ROB-1}]}]", threatModel);
+        // ... and the card's where its gate comes first: init names no gate's threat itself.
+        var cardFirst = Cli(new GateRegistry([new ModelCardGate(), .. BuiltInGates.Registry.All]), "init", "--model", repo.Full("model.onnx"), "--input-shape", "1,28,28",
+            "--directory", repo.Full("card-first"), "--repo-root", repo.Path, "--force");
+        Assert.True(cardFirst.Exit == ExitCodes.Passed, cardFirst.Output);
+        threatModel = File.ReadAllText(repo.Full("card-first/model.threat-model.yaml"));
+        Assert.Contains("# DS-2's repudiation threat is shown in comments as an example", threatModel);
+        Assert.Contains("    - {id: DS-2, name: Model registry, type: data-store, threats: []}\n    # once rule MODEL-CARD-1 runs: threats: [{category: R,", threatModel);
+        Assert.Contains("evidence: [{rule: MODEL-CARD-1}]", threatModel);
+        Assert.DoesNotContain("ROB-1", threatModel);
+        Assert.Equal(ExitCodes.Passed, Cli(registry, "validate", repo.Full("card-first"), "--repo-root", repo.Path).Exit);
     }
 
     [Fact]

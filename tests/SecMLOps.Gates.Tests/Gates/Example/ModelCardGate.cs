@@ -81,7 +81,9 @@ internal sealed class ModelCardGate : Gate<ModelCardSettings>
         return [command];
     }
 
-    public override ScaffoldSection Scaffold(ScaffoldContext context) => new([$"# The model card's sections: see {Descriptor.HelpPath}."], IsRule: false);
+    /// <summary>A comment, and the threat a card is evidence against: the registry's published models repudiated (what is this model for?).</summary>
+    public override ScaffoldSection Scaffold(ScaffoldContext context) => new([$"# The model card's sections: see {Descriptor.HelpPath}."], IsRule: false,
+        new ScaffoldThreat(SkeletonElement.ModelRegistry, 'R', "Every published model has a reviewed model card.", $"{context.RuleIdPrefix}-CARD-1", RuleRuns: false));
 
     private static List<string> Headings(string card) => File.ReadAllLines(card).Where(l => l.StartsWith('#')).Select(l => l.TrimStart('#').Trim()).ToList();
 
