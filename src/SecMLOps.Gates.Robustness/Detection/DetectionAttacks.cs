@@ -169,22 +169,60 @@ public sealed class DetectionFgsmThenDeepFool(double eps, double overshoot, int 
     public override Tensor WithinBudget(DetectionTarget target, Tensor x, Tensor adversarial, double eps) => _deepFool.WithinBudget(target, x, adversarial, eps);
 }
 
-/// <summary>An attack on detectors as policies name it: the options it takes and how it is made from them (defaults come from the settings schema).</summary>
-public sealed record DetectionAttackDefinition(string Name, IReadOnlyList<string> Options, bool Overshoots, Func<JObject, double, double?, DetectionAttack> Create);
-
-/// <summary>Every attack on detectors, in one list: nothing outside it matches on an attack's name.</summary>
-public static class DetectionAttackCatalogue
+/// <summary>
+/// An attack on detectors as policies name it: what it does, its options with their defaults (written
+/// once, here: the settings schema's defaults come from them), how it is made, and the traits the
+/// gate goes by (never its name).
+/// </summary>
+public sealed record DetectionAttackDefinition(string Name, string Description, JObject Defaults, Func<JObject, double, double?, DetectionAttack> Create)
 {
-    public static IReadOnlyList<DetectionAttackDefinition> All { get; } =
-    [
-        new("fgsm", ["eps"], false, (_, eps, _) => new DetectionFgsm(eps)),
-        new("pgd", ["eps", "steps", "stepSize"], false, (o, eps, _) => new DetectionPgd(eps, (int)o["steps"]!, (double)o["stepSize"]!)),
-        new("deepfool", ["eps", "xi", "maxIterations"], true, (o, _, xi) => new DetectionDeepFool(xi!.Value, (int)o["maxIterations"]!)),
-        new("fgsm+deepfool", ["eps", "xi", "maxIterations"], true, (o, eps, xi) => new DetectionFgsmThenDeepFool(eps, xi!.Value, (int)o["maxIterations"]!)),
-    ];
-
     /// <summary>The attack the sanity check runs at a very large strength.</summary>
-    public static DetectionAttackDefinition SanityCheckAttack => All.Single(a => a.Name == "pgd");
+    public bool RunsSanityChecks { get; init; }
 
-    public static DetectionAttackDefinition? Find(string name) => All.FirstOrDefault(a => a.Name == name);
+    /// <summary>A minimal-perturbation attack, run once per overshoot (<c>xi</c>) it lists.</summary>
+    public bool Overshoots => Defaults["xi"] is not null;
+
+    /// <summary>The options an entry of this attack may give, besides its name.</summary>
+    public IEnumerable<string> Options => Defaults.Properties().Select(p => p.Name);
+}
+
+/// <summary>
+/// Every attack a detection-robustness gate runs, in one explicit list: the settings schema's attack
+/// names, descriptions and defaults come from it, and nothing outside it matches on an attack's name.
+/// The gate is given one (<see cref="BuiltIn"/> by default).
+/// </summary>
+public sealed class DetectionAttackCatalogue
+{
+    private DetectionAttackCatalogue(IReadOnlyList<DetectionAttackDefinition> all)
+    {
+        if (all.GroupBy(a => a.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"two detection attacks are named '{twice.Key}'", nameof(all));
+        All = all;
+        SanityCheckAttack = all.Single(a => a.RunsSanityChecks);
+    }
+
+    public IReadOnlyList<DetectionAttackDefinition> All { get; }
+
+    public DetectionAttackDefinition SanityCheckAttack { get; }
+
+    /// <summary>This catalogue and one attack more, whose name is new.</summary>
+    public DetectionAttackCatalogue With(DetectionAttackDefinition attack) => new([.. All, attack]);
+
+    public DetectionAttackDefinition? Find(string name) => All.FirstOrDefault(a => a.Name == name);
+
+    public static DetectionAttackCatalogue BuiltIn { get; } = new(
+    [
+        new("fgsm", "one signed step of eps up the center loss",
+            new JObject { ["eps"] = new JArray(0.03) },
+            (_, eps, _) => new DetectionFgsm(eps)),
+        new("pgd", "signed steps of stepSize x eps from a random start, projected onto the eps-ball, the highest-loss iterate kept",
+            new JObject { ["eps"] = new JArray(0.03), ["steps"] = 10, ["stepSize"] = 0.25 },
+            (o, eps, _) => new DetectionPgd(eps, (int)o["steps"]!, (double)o["stepSize"]!)) { RunsSanityChecks = true },
+        new("deepfool", "the smallest L-inf step, linearised again until no annotated pedestrian's center scores above the threshold, overshot by xi (x + (1 + xi) r) and projected onto the eps-ball",
+            new JObject { ["eps"] = new JArray(0.03), ["xi"] = new JArray(0.02), ["maxIterations"] = 50 },
+            (o, _, xi) => new DetectionDeepFool(xi!.Value, (int)o["maxIterations"]!)),
+        new("fgsm+deepfool", "DeepFool from the FGSM point, the sum projected onto the eps-ball",
+            new JObject { ["eps"] = new JArray(0.03), ["xi"] = new JArray(0.02), ["maxIterations"] = 50 },
+            (o, eps, xi) => new DetectionFgsmThenDeepFool(eps, xi!.Value, (int)o["maxIterations"]!)),
+    ]);
 }

@@ -26,17 +26,30 @@ public sealed record DetectionRun(string Name, double Eps, IReadOnlyDictionary<l
 /// (operators that block gradients, zero gradients, randomness, a detector PGD cannot blind at a very
 /// large strength); stops when its executor disagrees with ONNX Runtime.
 /// </summary>
+/// <param name="attacks">The attacks policies may name.</param>
 /// <param name="models">The model formats it loads.</param>
-public sealed class DetectionRobustnessGate(ModelFormatCatalogue models) : Gate<DetectionRobustnessSettings>
+public sealed class DetectionRobustnessGate(DetectionAttackCatalogue attacks, ModelFormatCatalogue models) : Gate<DetectionRobustnessSettings>
 {
     public const string Kind = "detection-robustness";
 
     public DetectionRobustnessGate()
-        : this(ModelFormatCatalogue.BuiltIn)
+        : this(DetectionAttackCatalogue.BuiltIn, ModelFormatCatalogue.BuiltIn)
     {
     }
 
-    private static readonly JObject Schema = GateDescriptor.EmbeddedSettingsSchema(typeof(DetectionRobustnessGate), Kind);
+    /// <summary>The embedded settings schema with the catalogue's attack names, descriptions and defaults; each option names the attacks that take it.</summary>
+    private static JObject SettingsSchema(DetectionAttackCatalogue attacks)
+    {
+        var schema = GateDescriptor.EmbeddedSettingsSchema(typeof(DetectionRobustnessGate), Kind);
+        var list = schema["properties"]!["attacks"]!;
+        list[StrictnessAnnotation.ItemDefaultsKeyword] = new JObject(attacks.All.Select(a => new JProperty(a.Name, a.Defaults.DeepClone())));
+        var properties = (JObject)list["items"]!["properties"]!;
+        properties["name"]!["enum"] = new JArray(attacks.All.Select(a => a.Name));
+        properties["name"]!["description"] = string.Join("; ", attacks.All.Select(a => $"{a.Name}: {a.Description}")) + ".";
+        foreach (var option in properties.Properties().Where(p => p.Name is not ("name" or "eps")))
+            option.Value["description"] = $"{string.Join(", ", attacks.All.Where(a => a.Defaults[option.Name] is not null).Select(a => a.Name))}: {option.Value["description"]}";
+        return schema;
+    }
 
     public override GateDescriptor Descriptor { get; } = new(
         Kind,
@@ -46,7 +59,7 @@ public sealed class DetectionRobustnessGate(ModelFormatCatalogue models) : Gate<
         "(log-average miss rate over nine FPPI points from 0.01 to 1, on the reasonable, small, heavy and all settings). At each strength the worst attack at that strength or below " +
         "must keep (100 - laMR) at least minRatioOfBaseline times the clean (100 - laMR) on every gated setting; below 1,000 pedestrians in a setting the lower end of the margin's 95 % bootstrap interval over images decides (decideOn). " +
         "Operators that block gradients, vanishing gradients, a randomised model, or a detector that PGD cannot blind at a very large strength fail the rule unless the policy accepts them.",
-        Schema)
+        SettingsSchema(attacks))
     {
         Cacheable = true,
         RunsModelCode = true,
@@ -54,8 +67,7 @@ public sealed class DetectionRobustnessGate(ModelFormatCatalogue models) : Gate<
         ModelFormats = models.All,
     };
 
-    public override DetectionRobustnessSettings? Bind(SettingsBinder binder) =>
-        DetectionRobustnessSettings.Bind(binder, (JObject)Schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword]!);
+    public override DetectionRobustnessSettings? Bind(SettingsBinder binder) => DetectionRobustnessSettings.Bind(binder, attacks);
 
     public override IEnumerable<System.CommandLine.Command> Commands(TextWriter output, TextWriter error) => [MissRateCommand.Create(output, error)];
 
@@ -161,9 +173,8 @@ public sealed class DetectionRobustnessGate(ModelFormatCatalogue models) : Gate<
         // The sanity images of each atom in the share, a batch each.
         var sanityRows = DetectionImages.WithPedestrians(images.Truth, settings.Sanity.Images);
         var sample = Batches(model, share.Select(a => (a, images.Subset([.. sanityRows.Where(r => r / settings.BatchSize == a)]))).Where(b => b.Item2.Count > 0), head);
-        var sanityAttack = DetectionAttackCatalogue.SanityCheckAttack;
-        var sanityOptions = (JObject)Schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword]![sanityAttack.Name]!;
-        var sanity = Run(model, sample, target, generator, sanityAttack.Create(sanityOptions, settings.Sanity.LargeEps, null),
+        var sanityAttack = attacks.SanityCheckAttack;
+        var sanity = Run(model, sample, target, generator, sanityAttack.Create(sanityAttack.Defaults, settings.Sanity.LargeEps, null),
             settings.Sanity.LargeEps, Invariant($"sanity-{sanityAttack.Name}/eps={settings.Sanity.LargeEps}"), settings, context, Invariant($"sanity check on {sanityRows.Count} images"));
         var part = new DetectionPart(atoms, share, cleanDetections.ToDictionary(d => d.Key, d => d.Value.ToList()), clean.Seconds, zero, counted, runs, sanity);
         return (findings, part, images.Truth);

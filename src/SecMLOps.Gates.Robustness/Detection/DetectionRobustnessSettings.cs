@@ -41,7 +41,7 @@ public sealed record DetectionRobustnessSettings(
     /// <summary>The strengths the rule gates, smallest first.</summary>
     public IReadOnlyList<double> Strengths => Attacks.Select(a => a.Eps).Distinct().Order().ToList();
 
-    public static DetectionRobustnessSettings? Bind(SettingsBinder binder, JObject attackDefaults)
+    public static DetectionRobustnessSettings? Bind(SettingsBinder binder, DetectionAttackCatalogue catalogue)
     {
         var dataset = binder.Dataset("dataset", labelledSamples: false);
         if (dataset is not null && dataset.Format.Name != DatasetFormatCatalogue.PedestrianAnnotations)
@@ -56,7 +56,7 @@ public sealed record DetectionRobustnessSettings(
         var gated = binder.Texts("missRateSettings").Select(name => MissRateSetting.Standard.Single(s => s.Name == name)).ToList();
         if (gated.Count == 0)
             gated = [MissRateSetting.Standard[0]];
-        var attacks = PlanAttacks(binder, attackDefaults);
+        var attacks = PlanAttacks(binder, catalogue);
         var detections = binder.OutputFile("detections", "detections");
         if (dataset is null || model is null || head is null || binder.HasErrors)
             return null;
@@ -88,16 +88,16 @@ public sealed record DetectionRobustnessSettings(
     }
 
     /// <summary>Each listed attack at each of its strengths and overshoots, options the policy leaves out taken from the schema's defaults.</summary>
-    private static List<PlannedDetectionAttack> PlanAttacks(SettingsBinder binder, JObject attackDefaults)
+    private static List<PlannedDetectionAttack> PlanAttacks(SettingsBinder binder, DetectionAttackCatalogue catalogue)
     {
         var planned = new List<PlannedDetectionAttack>();
         foreach (var entry in binder.Items("attacks"))
         {
             var name = entry.Text("name");
-            var definition = DetectionAttackCatalogue.Find(name)!;
+            var definition = catalogue.Find(name)!;
             foreach (var key in entry.Node.Properties().Select(p => p.Name).Where(k => k != "name" && !definition.Options.Contains(k)))
                 entry.Error(EngineRules.SchemaViolation, $"'{key}' is not an option of {name} (it takes {string.Join(", ", definition.Options)})", entry.Node.Property(key));
-            var options = (JObject)attackDefaults[name]!.DeepClone();
+            var options = (JObject)definition.Defaults.DeepClone();
             options.Merge(entry.Node, new JsonMergeSettings { MergeArrayHandling = MergeArrayHandling.Replace });
             var overshoots = definition.Overshoots ? options["xi"]!.Values<double>().Select(x => (double?)x).ToList() : [null];
             foreach (var eps in options["eps"]!.Values<double>())
