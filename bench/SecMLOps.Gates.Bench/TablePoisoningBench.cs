@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
-using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Poisoning;
 using SecMLOps.Gates.Robustness.Learning;
 
 namespace SecMLOps.Gates.Bench;

@@ -1,7 +1,7 @@
 using SecMLOps.Gates.Engine;
-using SecMLOps.Gates.Gates.Poisoning;
-using SecMLOps.Gates.Gates.Provenance;
-using SecMLOps.Gates.Gates.StrideCoverage;
+using SecMLOps.Gates.Poisoning;
+using SecMLOps.Gates.Provenance;
+using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Detection;
 using SecMLOps.Gates.Robustness.Gate;

@@ -6,7 +6,7 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Gates.StrideCoverage;
+using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness;

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
-using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Poisoning;
 
 namespace SecMLOps.Gates.Robustness.Learning;
 

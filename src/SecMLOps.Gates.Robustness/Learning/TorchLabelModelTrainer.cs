@@ -1,4 +1,4 @@
-using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Poisoning;
 using TorchSharp.Modules;
 using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;

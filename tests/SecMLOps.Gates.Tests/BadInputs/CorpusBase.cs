@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using SecMLOps.Gates.Data;
-using SecMLOps.Gates.Gates.Provenance.Lineage;
+using SecMLOps.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.BadInputs;

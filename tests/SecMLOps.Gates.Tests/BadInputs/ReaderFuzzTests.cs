@@ -3,7 +3,7 @@ using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Gates.StrideCoverage;
+using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Tests.Support;

@@ -1,5 +1,5 @@
 using SecMLOps.Gates.Documents;
-using SecMLOps.Gates.Gates.StrideCoverage;
+using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Gates;

@@ -1,7 +1,7 @@
 using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Gates.StrideCoverage;
+using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Gates;

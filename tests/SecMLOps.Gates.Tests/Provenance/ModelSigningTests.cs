@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using SecMLOps.Gates.Gates.Provenance.ModelSigning;
-using SecMLOps.Gates.Gates.Provenance.Sigstore;
+using SecMLOps.Gates.Provenance.ModelSigning;
+using SecMLOps.Gates.Provenance.Sigstore;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Provenance;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using SecMLOps.Gates.Gates.Provenance.Sigstore;
+using SecMLOps.Gates.Provenance.Sigstore;
 using SecMLOps.Gates.Tests.Support;
 using Xunit.Abstractions;
 

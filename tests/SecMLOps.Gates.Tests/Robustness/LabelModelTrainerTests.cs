@@ -1,4 +1,4 @@
-using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Poisoning;
 using SecMLOps.Gates.Robustness.Learning;
 using SecMLOps.Gates.Tests.Support;
 

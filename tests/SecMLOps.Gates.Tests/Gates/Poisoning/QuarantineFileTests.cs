@@ -1,4 +1,4 @@
-using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Poisoning;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Gates.Poisoning;

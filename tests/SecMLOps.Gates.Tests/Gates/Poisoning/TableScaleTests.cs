@@ -1,4 +1,4 @@
-using SecMLOps.Gates.Gates.Poisoning;
+using SecMLOps.Gates.Poisoning;
 
 namespace SecMLOps.Gates.Tests.Gates.Poisoning;
 
