@@ -37,7 +37,8 @@ public sealed record DatasetFormat(string Name, string Description, JObject Keys
 /// <summary>
 /// Every dataset format a registry reads, in one explicit list: the policy schema's format enum and its
 /// formats' keys come from it, and a name not listed is an error at its line, never a fallback to another
-/// reader. A front end adds a format with <see cref="With"/> and gives the catalogue to its registry.
+/// reader. A front end adds a format with <see cref="With"/> and gives the catalogue to its registry; a
+/// gate that alone reads a format declares it (<c>GateDescriptor.DatasetFormats</c>) and the registry adds it.
 /// </summary>
 public sealed class DatasetFormatCatalogue
 {
@@ -60,9 +61,6 @@ public sealed class DatasetFormatCatalogue
     public DatasetFormatCatalogue With(DatasetFormat format) => new([.. All, format]);
 
     public DatasetFormat? Find(string name) => All.FirstOrDefault(f => f.Name == name);
-
-    /// <summary>The format of annotated pedestrian images, which the detection gates read.</summary>
-    public const string PedestrianAnnotations = "pedestrian-annotations";
 
     /// <summary>Keys every format takes.</summary>
     public static IReadOnlyList<string> CommonKeys { get; } = ["path", "format", "sha256", "labelsSha256", "valueRange", "layout"];
@@ -99,13 +97,5 @@ public sealed class DatasetFormatCatalogue
         new("image-folder", "a folder with one subfolder a class (in name order) of PNG or JPEG images of one size",
             JObject.Parse("""{"channels": {"enum": [1, 3], "default": 3, "description": "1 reads images as grayscale, 3 as RGB (values in HWC order).", "x-stricter": "neutral"}}"""), [], Folder: true,
             d => new ImageFolderDatasetReader(d.Path, d.Option<int>("channels")), Recognises: null, Layout: "HWC"),
-        new(PedestrianAnnotations, "pedestrian boxes in the CityPersons form of COCO JSON (images with id and file_name; annotations with bbox, height, vis_ratio and ignore) in `path`, " +
-            "the images they name (PNG or JPEG, one size) in the folder `images`, pinned as a folder by `imagesSha256`; read by the detection gates, never as labelled samples",
-            JObject.Parse("""
-                {
-                  "images": {"$ref": "#/definitions/relativePath", "description": "the folder holding the annotated images (the annotations' file_name is relative to it).", "x-stricter": "neutral"},
-                  "imagesSha256": {"$ref": "#/definitions/sha256", "description": "the pinned digest of the images folder, as for an image-folder dataset: the sha256 of its sorted listing, one line per file (its path relative to the folder, a tab, the file's sha256, a newline). A changed, added or removed file stops every rule that reads the dataset.", "x-stricter": "pinned"}
-                }
-                """), [DatasetFormat.ImagesKey], Folder: false, Open: null, name => name.EndsWith(".json", StringComparison.Ordinal)),
     ]);
 }

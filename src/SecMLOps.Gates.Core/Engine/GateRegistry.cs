@@ -17,11 +17,13 @@ public sealed class GateRegistry
     private readonly Dictionary<string, IGate> _byKind = new(StringComparer.Ordinal);
     private readonly Lazy<PolicySchema> _schema;
 
-    /// <param name="datasetFormats">The dataset formats its policies may declare; null: <see cref="DatasetFormatCatalogue.BuiltIn"/>.</param>
+    /// <param name="datasetFormats">The dataset formats its policies may declare besides those its gates declare; null: <see cref="DatasetFormatCatalogue.BuiltIn"/>.</param>
     public GateRegistry(IEnumerable<IGate> gates, DatasetFormatCatalogue? datasetFormats = null)
     {
         All = gates.ToList();
-        DatasetFormats = datasetFormats ?? DatasetFormatCatalogue.BuiltIn;
+        // A format two gates declare is the same object; a name declared twice otherwise is refused by the catalogue.
+        DatasetFormats = All.SelectMany(g => g.Descriptor.DatasetFormats).Distinct()
+            .Aggregate(datasetFormats ?? DatasetFormatCatalogue.BuiltIn, (catalogue, format) => catalogue.With(format));
         foreach (var gate in All)
         {
             if (!_byKind.TryAdd(gate.Descriptor.Kind, gate))
@@ -55,6 +57,7 @@ public sealed class GateRegistry
 
     public PolicySchema Schema => _schema.Value;
 
+    /// <summary>The catalogue it was given, then the formats its gates declare.</summary>
     public DatasetFormatCatalogue DatasetFormats { get; }
 
     /// <summary>The model formats the registered gates load, each once (gates that share a catalogue declare the same formats).</summary>

@@ -1,3 +1,4 @@
+using SecMLOps.Gates.Data;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
 using SecMLOps.Gates.Documents;
@@ -49,6 +50,9 @@ public sealed record GateDescriptor(string Kind, string Title, string Descriptio
 
     /// <summary>The model formats the gate loads (<c>spec.model.format</c>); the registry offers every registered gate's.</summary>
     public IReadOnlyList<ModelFileFormat> ModelFormats { get; init; } = [];
+
+    /// <summary>The dataset formats only this gate reads; the registry adds them to the catalogue it is given.</summary>
+    public IReadOnlyList<DatasetFormat> DatasetFormats { get; init; } = [];
 
     /// <summary>The page that documents the rule kind, relative to the repository.</summary>
     public string HelpPath => $"docs/rules/{Kind}.md";

@@ -30,8 +30,8 @@ public sealed record AnnotationPoisoningSettings(DatasetSpec Training, DatasetSp
     private static DatasetSpec? Annotations(SettingsBinder binder, string key)
     {
         var dataset = binder.Dataset(key, labelledSamples: false);
-        if (dataset is not null && dataset.Format.Name != DatasetFormatCatalogue.PedestrianAnnotations)
-            binder.Error(EngineRules.PolicyInconsistent, $"dataset {dataset.Name} is {dataset.Format.Name}; {key} must be annotated images ({DatasetFormatCatalogue.PedestrianAnnotations})", binder[key]);
+        if (dataset is not null && dataset.Format != PedestrianBoxes.Format)
+            binder.Error(EngineRules.PolicyInconsistent, $"dataset {dataset.Name} is {dataset.Format.Name}; {key} must be annotated images ({PedestrianBoxes.Format.Name})", binder[key]);
         return dataset;
     }
 }
@@ -72,11 +72,12 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
         GateDescriptor.EmbeddedSettingsSchema(typeof(AnnotationPoisoningGate), Kind))
     {
         Cacheable = true,
+        DatasetFormats = [PedestrianBoxes.Format],
     };
 
     public override AnnotationPoisoningSettings? Bind(SettingsBinder binder) => AnnotationPoisoningSettings.Bind(binder);
 
-    public override ScaffoldSection? Scaffold(ScaffoldContext context) => context.EvaluationFormat?.Name == DatasetFormatCatalogue.PedestrianAnnotations
+    public override ScaffoldSection? Scaffold(ScaffoldContext context) => context.EvaluationFormat == PedestrianBoxes.Format
         ? new([$"# Poisoned training boxes (a hash-pinned golden set of verified scenes): see {Descriptor.HelpPath}."], IsRule: false)
         : null;
 

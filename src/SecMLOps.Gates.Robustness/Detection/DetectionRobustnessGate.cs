@@ -65,6 +65,7 @@ public sealed class DetectionRobustnessGate(DetectionAttackCatalogue attacks, Mo
         RunsModelCode = true,
         Shardable = true,
         ModelFormats = models.All,
+        DatasetFormats = [PedestrianBoxes.Format],
     };
 
     public override DetectionRobustnessSettings? Bind(SettingsBinder binder) => DetectionRobustnessSettings.Bind(binder, attacks);
@@ -78,7 +79,7 @@ public sealed class DetectionRobustnessGate(DetectionAttackCatalogue attacks, Mo
     /// </summary>
     public override ScaffoldSection? Scaffold(ScaffoldContext context)
     {
-        if (context.EvaluationFormat?.Name != DatasetFormatCatalogue.PedestrianAnnotations)
+        if (context.EvaluationFormat != PedestrianBoxes.Format)
             return null;
         var head = context.OutputShape() switch
         {

@@ -44,9 +44,9 @@ public sealed record DetectionRobustnessSettings(
     public static DetectionRobustnessSettings? Bind(SettingsBinder binder, DetectionAttackCatalogue catalogue)
     {
         var dataset = binder.Dataset("dataset", labelledSamples: false);
-        if (dataset is not null && dataset.Format.Name != DatasetFormatCatalogue.PedestrianAnnotations)
+        if (dataset is not null && dataset.Format != PedestrianBoxes.Format)
             binder.Error(EngineRules.PolicyInconsistent,
-                $"dataset {dataset.Name} is {dataset.Format.Name}; a detection rule reads annotated images ({DatasetFormatCatalogue.PedestrianAnnotations})", binder["dataset"]);
+                $"dataset {dataset.Name} is {dataset.Format.Name}; a detection rule reads annotated images ({PedestrianBoxes.Format.Name})", binder["dataset"]);
         var model = binder.Model("attacks a detector");
         if (model is { InputLayout: not (null or "NCHW") })
             binder.Error(EngineRules.UnsupportedModelFeature, $"a detector takes images as [channels, height, width] (NCHW); spec.model.inputLayout is {model.InputLayout}", null);
