@@ -10,7 +10,7 @@ using SecMLOps.Gates.Robustness.Onnx;
 namespace SecMLOps.Gates.Robustness.Gate;
 
 /// <summary>One attack at one strength, as the rule runs it.</summary>
-/// <param name="Origin">Who asked for it: the policy's attack list, a suite by name, or the gate (a black-box attack at every strength).</param>
+/// <param name="Origin">Who asked for it: the policy's attack list, a suite by name, or the gate (a black-box attack at the largest strength).</param>
 public sealed record PlannedAttack(AttackDefinition Definition, AttackOptions Options, string Subject, string Origin, SourceLocation Location)
 {
     public const string GateOrigin = "gate";
@@ -149,7 +149,7 @@ public sealed record RobustnessSettings(
         }
     }
 
-    /// <summary>The suite's attacks at its strengths, the listed attacks at theirs, and a black-box attack wherever a strength has none.</summary>
+    /// <summary>The suite's attacks at its strengths, the listed attacks at theirs, and a black-box attack at the largest strength if it has none.</summary>
     private static List<PlannedAttack>? PlanAttacks(SettingsBinder binder, AttackLoss loss, AttackCatalogue catalogue)
     {
         var planned = new List<PlannedAttack>();
@@ -178,11 +178,16 @@ public sealed record RobustnessSettings(
             var eps = entry.Has("eps") ? entry.Numbers("eps") : AttackCatalogue.DefaultEps;
             planned.AddRange(Plan(definition, entry.Node, eps, loss, "policy", entry.Location));
         }
-        if (binder.Child("gradientMasking").Boolean("blackBox"))
+        // One probe, at the largest strength: a sample broken inside a smaller ball is broken at every larger
+        // strength (the tally carries it), so robust accuracy can only fall with eps and the largest strength
+        // decides the verdict; its survivors are the samples the verdict rests on, and a black-box attack has
+        // the most room there. A probe at each smaller strength cost as much again and could not turn a pass
+        // at the largest strength into a fail of accuracy.
+        if (binder.Child("gradientMasking").Boolean("blackBox") && planned.Count > 0)
         {
-            var probe = catalogue.MaskingProbeAttack;
-            foreach (var eps in planned.Select(p => p.Eps).Distinct().Where(e => !planned.Any(p => p.Eps == e && !p.Definition.WhiteBox)).ToList())
-                planned.AddRange(Plan(probe, [], [eps], loss, PlannedAttack.GateOrigin, binder.Location));
+            var largest = planned.Max(p => p.Eps);
+            if (!planned.Any(p => p.Eps == largest && !p.Definition.WhiteBox))
+                planned.AddRange(Plan(catalogue.MaskingProbeAttack, [], [largest], loss, PlannedAttack.GateOrigin, binder.Location));
         }
         var seen = new HashSet<string>();
         foreach (var attack in planned.Where(a => !seen.Add(a.Subject)))

@@ -69,7 +69,7 @@ internal sealed class RobustnessVerdicts(string ruleId, RobustnessSettings setti
     private static string Origin(PlannedAttack planned) => planned.Origin switch
     {
         "policy" => "listed in the policy",
-        PlannedAttack.GateOrigin => "added by the gate: every strength gets a black-box attack",
+        PlannedAttack.GateOrigin => "added by the gate: the largest strength gets a black-box attack",
         var suite => $"from the suite {suite}",
     };
 

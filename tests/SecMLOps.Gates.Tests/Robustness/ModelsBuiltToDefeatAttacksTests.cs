@@ -114,6 +114,20 @@ public sealed class ModelsBuiltToDefeatAttacksTests
     }
 
     [Fact]
+    public void Over_several_strengths_the_gates_probe_runs_once_at_the_largest_and_still_catches_quantisation()
+    {
+        using var scenario = new RobustnessScenario();
+        QuantisedInputs(scenario, 60);
+
+        var report = scenario.Evaluate(FlatModel, CsvDataset, "        dataset: eval\n        attacks:\n          - {name: pgd, eps: [0.05, 0.1, 0.2], steps: 10}");
+
+        Assert.Equal(Verdict.Failed, report.Verdict);
+        Assert.Contains("gradient masking suspected", Failed(report, "gradient-masking/black-box-gap/eps=0.2").Finding.Message);
+        var probes = report.Findings.Select(f => f.Finding.Subject).Where(s => s.StartsWith("square/", StringComparison.Ordinal) || s.StartsWith("gradient-masking/black-box-gap/", StringComparison.Ordinal));
+        Assert.Equal(["gradient-masking/black-box-gap/eps=0.2", "square/eps=0.2"], probes.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void On_a_large_set_the_gates_black_box_probe_attacks_a_sample_of_the_survivors_and_still_catches_quantisation()
     {
         using var scenario = new RobustnessScenario();
