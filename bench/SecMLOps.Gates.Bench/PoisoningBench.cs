@@ -4,8 +4,8 @@ using System.IO.Compression;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Poisoning;
 using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Poisoning;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Learning;
 

@@ -1,11 +1,11 @@
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Poisoning;
 using SecMLOps.Gates.Provenance;
-using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Detection;
 using SecMLOps.Gates.Robustness.Gate;
 using SecMLOps.Gates.Robustness.Learning;
+using SecMLOps.Gates.StrideCoverage;
 
 namespace SecMLOps.Gates.Cli;
 

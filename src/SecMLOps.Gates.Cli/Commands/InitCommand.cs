@@ -6,11 +6,11 @@ using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Onnx;
+using SecMLOps.Gates.StrideCoverage;
 
 namespace SecMLOps.Gates.Cli.Commands;
 
@@ -237,8 +237,12 @@ internal static class InitCommand
         /// <summary>Each gate's part of the policy, in the registry's order.</summary>
         private IReadOnlyList<ScaffoldSection> Sections()
         {
-            var context = new ScaffoldContext(RuleIdPrefix, ThreatModelFile, _shape, ReadOutputShape, _evaluation?.Format);
-            return _sections ??= _registry.All.Select(gate => gate.Scaffold(context)).OfType<ScaffoldSection>().ToList();
+            if (_sections is null)
+            {
+                var context = new ScaffoldContext(RuleIdPrefix, ThreatModelFile, _shape, ReadOutputShape, _evaluation?.Format);
+                _sections = _registry.All.Select(gate => gate.Scaffold(context)).OfType<ScaffoldSection>().ToList();
+            }
+            return _sections;
         }
 
         private long[]? ReadOutputShape()
@@ -278,19 +282,22 @@ internal static class InitCommand
             var threat = example is null ? null : $"{{category: {example.Category}, likelihood: M, impact: severe, status: mitigated, assessed: \"{assessed}\", controls: [SC-1]}}";
             foreach (var element in SkeletonElement.All)
             {
-                var flow = element.From is null ? "" : $"from: {element.From}, to: {element.To}, ";
-                if (element != example?.Element)
+                if (element != example?.Element || !example.RuleRuns)
+                {
+                    var flow = element.From is null ? "" : $"from: {element.From}, to: {element.To}, ";
                     text.AppendLine($"    - {{id: {element.Id}, name: {element.Name}, type: {element.Type}, {flow}threats: []}}");
-                else if (!example.RuleRuns)
-                    text.AppendLine($"    - {{id: {element.Id}, name: {element.Name}, type: {element.Type}, {flow}threats: []}}")
-                        .AppendLine($"    # once rule {example.RuleId} runs: threats: [{threat}]");
-                else
-                    text.AppendLine($"    - id: {element.Id}")
-                        .AppendLine($"      name: {element.Name}")
-                        .AppendLine($"      type: {element.Type}")
-                        .Append(element.From is null ? "" : $"      from: {element.From}\n      to: {element.To}\n")
-                        .AppendLine("      threats:")
-                        .AppendLine($"        - {threat}");
+                    if (element == example?.Element)
+                        text.AppendLine($"    # once rule {example.RuleId} runs: threats: [{threat}]");
+                    continue;
+                }
+                text.AppendLine($"    - id: {element.Id}")
+                    .AppendLine($"      name: {element.Name}")
+                    .AppendLine($"      type: {element.Type}");
+                if (element.From is not null)
+                    text.AppendLine($"      from: {element.From}")
+                        .AppendLine($"      to: {element.To}");
+                text.AppendLine("      threats:")
+                    .AppendLine($"        - {threat}");
             }
             if (example is null)
                 text.AppendLine("  controls: []");

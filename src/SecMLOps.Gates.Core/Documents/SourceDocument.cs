@@ -1,8 +1,8 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Findings;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 
 namespace SecMLOps.Gates.Documents;

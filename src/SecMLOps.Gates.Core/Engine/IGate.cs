@@ -1,6 +1,6 @@
 using System.CommandLine;
-using NJsonSchema;
 using Newtonsoft.Json.Linq;
+using NJsonSchema;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Policies;
 

@@ -1,6 +1,6 @@
-using SecMLOps.Gates.Data;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
+using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
-using SecMLOps.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Provenance.Lineage;
 
 namespace SecMLOps.Gates.Provenance;
 

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Provenance.ModelSigning;
 using SecMLOps.Gates.Provenance.Sigstore;
-using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Provenance;
 

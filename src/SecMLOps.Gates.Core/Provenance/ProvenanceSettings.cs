@@ -1,12 +1,12 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Findings;
+using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Provenance.ModelSigning;
 using SecMLOps.Gates.Provenance.Sigstore;
-using SecMLOps.Gates.Inputs;
-using SecMLOps.Gates.Policies;
 
 namespace SecMLOps.Gates.Provenance;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using SecMLOps.Gates.Commands;
 using SecMLOps.Gates.Engine;
-using SecMLOps.Gates.Provenance.Lineage;
 using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Provenance.Lineage;
 
 namespace SecMLOps.Gates.Provenance;
 

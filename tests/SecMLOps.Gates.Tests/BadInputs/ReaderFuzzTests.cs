@@ -3,9 +3,9 @@ using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
 using SecMLOps.Gates.Policies;
+using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Tests.Support;
 using Xunit.Abstractions;
 

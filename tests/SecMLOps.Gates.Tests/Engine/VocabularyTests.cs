@@ -3,9 +3,9 @@ using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Poisoning;
-using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Policies;
 using SecMLOps.Gates.Robustness.Gate;
+using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Engine;

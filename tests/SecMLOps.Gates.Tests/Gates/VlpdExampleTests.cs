@@ -2,8 +2,8 @@ using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Documents;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.StrideCoverage;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Gates;

@@ -1,5 +1,5 @@
-using SecMLOps.Gates.Cli;
 using Newtonsoft.Json.Linq;
+using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
 using SecMLOps.Gates.Reporting;

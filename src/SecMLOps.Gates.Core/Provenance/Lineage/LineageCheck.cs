@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
-using SecMLOps.Gates.Provenance.Sigstore;
 using SecMLOps.Gates.Inputs;
+using SecMLOps.Gates.Provenance.Sigstore;
 
 namespace SecMLOps.Gates.Provenance.Lineage;
 

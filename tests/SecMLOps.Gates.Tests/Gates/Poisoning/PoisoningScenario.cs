@@ -1,5 +1,5 @@
-using SecMLOps.Gates.Cli;
 using System.Globalization;
+using SecMLOps.Gates.Cli;
 using SecMLOps.Gates.Data;
 using SecMLOps.Gates.Engine;
 using SecMLOps.Gates.Findings;
