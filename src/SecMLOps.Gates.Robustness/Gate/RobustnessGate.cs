@@ -194,14 +194,23 @@ public sealed class RobustnessGate(AttackCatalogue catalogue, ModelFormatCatalog
         schema["properties"]!["attacks"]![StrictnessAnnotation.ItemDefaultsKeyword] = new JObject(catalogue.All.Select(a =>
             new JProperty(a.Name, new JObject(a.Defaults.Properties().Prepend(new JProperty("eps", new JArray(AttackCatalogue.DefaultEps)))))));
         var attack = schema["properties"]!["attacks"]!["items"]!;
+        var options = (JObject)attack["properties"]!;
+        foreach (var (definition, option) in catalogue.All.SelectMany(a => a.OptionSchemas.Properties().Select(o => (a, o))))
+        {
+            if (options[option.Name] is not null)
+                throw new ArgumentException($"attack {definition.Name} describes option '{option.Name}', which the robustness schema already has", nameof(catalogue));
+            options.Add(option.Name, option.Value.DeepClone());
+        }
+        if (catalogue.All.SelectMany(a => a.Defaults.Properties().Where(o => options[o.Name] is null).Select(o => $"attack {a.Name}'s option '{o.Name}'")).FirstOrDefault() is { } undescribed)
+            throw new ArgumentException($"{undescribed} has no schema (AttackDefinition.OptionSchemas)", nameof(catalogue));
         attack["properties"]!["name"]!["enum"] = new JArray(catalogue.All.Select(a => a.Name));
         attack["properties"]!["name"]!["description"] = "The attack: " + string.Join("; ", catalogue.All.Select(a => $"{a.Name}: {a.Description}"));
         attack["properties"]!["eps"]!["description"] = Invariant($"{attack["properties"]!["eps"]!["description"]} Default [{string.Join(", ", AttackCatalogue.DefaultEps)}].");
-        foreach (var option in ((JObject)attack["properties"]!).Properties().Where(p => p.Name is not ("name" or "eps")))
+        foreach (var option in options.Properties().Where(p => p.Name is not ("name" or "eps")))
         {
             var defaults = catalogue.All.Where(a => a.Defaults[option.Name] is not null)
                 .Select(a => $"{a.Name} {a.Defaults[option.Name]!.ToString(Newtonsoft.Json.Formatting.None)}");
-            option.Value["description"] = $"{option.Value["description"]} Default: {string.Join(", ", defaults)}.";
+            option.Value["description"] = $"{option.Value["description"]} Taken by (default): {string.Join(", ", defaults)}.";
         }
         return schema;
     }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Newtonsoft.Json.Linq;
 using SecMLOps.Gates.Robustness;
 using SecMLOps.Gates.Robustness.Attacks;
+using SecMLOps.Gates.Robustness.Gate;
 using SecMLOps.Gates.Tests.Support;
 
 namespace SecMLOps.Gates.Tests.Robustness;
@@ -63,5 +64,21 @@ public sealed class AttackCatalogueTests
         Assert.False(AttackCatalogue.BuiltIn.MaskingProbeAttack.WhiteBox);
         Assert.All(AttackCatalogue.BuiltIn.All.Where(a => a.SingleStep || a.TakesOvershoot), a => Assert.False(a.Iterative));
         Assert.All(AttackCatalogue.BuiltIn.All.Where(a => !a.WhiteBox), a => Assert.False(a.Iterative));
+    }
+
+    /// <summary>An option is its default and its schema, both in the attack's entry: one without the other is refused when the gate is made.</summary>
+    [Fact]
+    public void An_attacks_option_needs_both_a_default_and_a_schema()
+    {
+        var toy = new AttackDefinition("toy", "an attack that is never run", true, 6, [], _ => throw new InvalidOperationException("not run"));
+        var described = new JObject { ["share"] = new JObject { ["type"] = "number", ["description"] = "A share.", ["x-stricter"] = "neutral" } };
+
+        var noDefault = Assert.Throws<ArgumentException>(() => AttackCatalogue.BuiltIn.With(toy with { OptionSchemas = described }));
+        Assert.Contains("toy's share has a schema but no default", noDefault.Message);
+        var noSchema = Assert.Throws<ArgumentException>(() => new RobustnessGate(AttackCatalogue.BuiltIn.With(toy with { Defaults = new JObject { ["share"] = 0.5 } }), ModelFormatCatalogue.BuiltIn));
+        Assert.Contains("attack toy's option 'share' has no schema", noSchema.Message);
+        var redescribed = new JObject { ["steps"] = described["share"] };
+        var twice = Assert.Throws<ArgumentException>(() => new RobustnessGate(AttackCatalogue.BuiltIn.With(toy with { Defaults = new JObject { ["steps"] = 3 }, OptionSchemas = redescribed }), ModelFormatCatalogue.BuiltIn));
+        Assert.Contains("describes option 'steps', which the robustness schema already has", twice.Message);
     }
 }
