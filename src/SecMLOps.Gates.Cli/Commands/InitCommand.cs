@@ -73,7 +73,7 @@ internal static class InitCommand
         private readonly ModelFileFormat _format;
         private readonly string _name;
         private readonly IReadOnlyList<long> _shape;
-        private readonly (string Path, string? Labels, string? Images, DatasetFormat Format)? _evaluation;
+        private readonly (string Path, string? Labels, (string Key, string Path)? Folder, DatasetFormat Format)? _evaluation;
         private IReadOnlyList<ScaffoldSection>? _sections;
 
         public Scaffold(GateRegistry registry, RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? images, string? name)
@@ -165,23 +165,28 @@ internal static class InitCommand
             return name.Length is > 0 and <= 63 ? name : "model";
         }
 
-        private (string, string?, string?, DatasetFormat) Evaluation(string data, string? labels, string? images)
+        /// <summary>
+        /// The evaluation set's files and format, told from the data file's name. A format that requires a folder
+        /// key of its own (a detector's annotated images) takes --evaluation-images as that folder, by default the
+        /// folder of the key's name beside the data.
+        /// </summary>
+        private (string, string?, (string Key, string Path)?, DatasetFormat) Evaluation(string data, string? labels, string? images)
         {
             var file = Path.GetFileName(data).ToLowerInvariant();
             var offered = _registry.DatasetFormats.All.Where(f => f.Recognises is not null).ToList();
             var format = offered.FirstOrDefault(f => f.Recognises!(file))
                 ?? throw new InitException($"--evaluation-data {Path.GetFileName(data)}: cannot tell its format from the name ({string.Join(", ", offered.Select(f => f.Name))})");
-            if (format.Required.Contains(DatasetFormat.ImagesKey))
+            if (format.Required.FirstOrDefault(format.NamesFolder) is { } folderKey)
             {
                 if (labels is not null)
                     throw new InitException($"--evaluation-data is {format.Name}, whose boxes are the labels; drop --evaluation-labels");
-                var folder = images ?? Path.Combine(Path.GetDirectoryName(data)!, DatasetFormat.ImagesKey);
+                var folder = images ?? Path.Combine(Path.GetDirectoryName(data)!, folderKey);
                 if (!Directory.Exists(Inside(folder, "--evaluation-images")))
-                    throw new InitException($"--evaluation-images: no such folder: {folder} (the annotated images; give --evaluation-images)");
-                return (data, null, folder, format);
+                    throw new InitException($"--evaluation-images: no such folder: {folder} (the {format.Name} format's {folderKey}; give --evaluation-images)");
+                return (data, null, (folderKey, folder), format);
             }
             if (images is not null)
-                throw new InitException($"--evaluation-data is {format.Name}; --evaluation-images is for a format that names its images folder ({string.Join(", ", offered.Where(f => f.Required.Contains(DatasetFormat.ImagesKey)).Select(f => f.Name))})");
+                throw new InitException($"--evaluation-data is {format.Name}; --evaluation-images is for a format that names a folder of images ({string.Join(", ", offered.Where(f => f.Required.Any(f.NamesFolder)).Select(f => f.Name))})");
             if (format.LabelsFile && labels is null)
                 throw new InitException($"--evaluation-data is {format.Name}, whose labels come in a file of their own: give --evaluation-labels");
             if (!format.LabelsFile && labels is not null)
@@ -211,21 +216,21 @@ internal static class InitCommand
             if (_evaluation is { } evaluation)
             {
                 text.AppendLine("  datasets:")
-                    .AppendLine(evaluation.Images is null
+                    .AppendLine(evaluation.Folder is null
                         ? "    # Labelled samples the robustness rule attacks, pinned by digest: a changed file is an error, not a silent pass."
                         : "    # Annotated images the detection rule attacks, pinned by digest (annotations, and the images folder): a changed file is an error, not a silent pass.")
                     .AppendLine("    evaluation:")
                     .AppendLine($"      path: {Quoted(FromPolicy(evaluation.Path))}");
                 if (evaluation.Labels is { } labels)
-                    text.AppendLine($"      labels: {Quoted(FromPolicy(labels))}");
-                if (evaluation.Images is { } images)
-                    text.AppendLine($"      images: {Quoted(FromPolicy(images))}");
+                    text.AppendLine($"      {DatasetFormat.LabelsKey}: {Quoted(FromPolicy(labels))}");
+                if (evaluation.Folder is { } named)
+                    text.AppendLine($"      {named.Key}: {Quoted(FromPolicy(named.Path))}");
                 text.AppendLine($"      format: {evaluation.Format.Name}")
                     .AppendLine($"      sha256: {FileDigest.Sha256(evaluation.Path)}");
                 if (evaluation.Labels is { } pinned)
-                    text.AppendLine($"      labelsSha256: {FileDigest.Sha256(pinned)}");
-                if (evaluation.Images is { } folder)
-                    text.AppendLine($"      imagesSha256: {FileDigest.Sha256(folder)}");
+                    text.AppendLine($"      {DatasetFormat.PinKey(DatasetFormat.LabelsKey)}: {FileDigest.Sha256(pinned)}");
+                if (evaluation.Folder is { } pinnedFolder)
+                    text.AppendLine($"      {DatasetFormat.PinKey(pinnedFolder.Key)}: {FileDigest.Sha256(pinnedFolder.Path)}");
             }
             var sections = Sections();
             text.AppendLine("  rules:");
@@ -338,10 +343,15 @@ internal static class InitCommand
             }
         }
 
-        /// <summary>What a change to this model should rerun the gate for: its policy folder, the model, its data, and the workflow.</summary>
+        /// <summary>
+        /// What a change to this model should rerun the gate for: its policy folder, the model, its data (every
+        /// file under a folder it names), and the workflow. A path left out here is a change the gate never sees.
+        /// </summary>
         private IEnumerable<string> WatchedPaths() =>
             new[] { $"{_root.Relative(_directory)}/**", _root.Relative(_model) }
-                .Concat(_evaluation is { } e ? new[] { _root.Relative(e.Path) }.Concat(e.Labels is { } l ? [_root.Relative(l)] : []) : [])
+                .Concat(_evaluation is { } e
+                    ? [_root.Relative(e.Path), .. e.Labels is { } l ? [_root.Relative(l)] : Array.Empty<string>(), .. e.Folder is { } f ? [$"{_root.Relative(f.Path)}/**"] : Array.Empty<string>()]
+                    : [])
                 .Append(WorkflowFile);
 
         /// <summary>The branch pushes to which are analysed (code scanning compares pull requests with it): origin's HEAD, else the current branch, else main.</summary>

@@ -18,17 +18,23 @@ public sealed record DatasetFormat(string Name, string Description, JObject Keys
 
     public const string LabelsKey = "labels";
 
-    public const string ImagesKey = "images";
-
     /// <summary>The schema reference of a key that names a file or folder.</summary>
     public const string PathReference = "#/definitions/relativePath";
 
+    /// <summary>In a path key's schema: the key names a folder (pinned by the digest of its listing) rather than a file.</summary>
+    public const string FolderAnnotation = "x-folder";
+
     /// <summary>
-    /// The keys naming a file (<c>labels</c>) or folder (<c>images</c>) that a format may take: the engine resolves
-    /// them and confines them to the repository, as it does <c>path</c>, into <see cref="DatasetSpec.LabelsPath"/>
-    /// and <see cref="DatasetSpec.ImagesPath"/>.
+    /// The keys of this format that name a file or folder: the engine resolves each and confines it to the
+    /// repository, as it does <c>path</c>, pins it by <see cref="PinKey"/>, and gives it to the reader and the
+    /// gates as <see cref="DatasetSpec.Named"/>.
     /// </summary>
-    public static IReadOnlyList<string> PathKeys { get; } = [LabelsKey, ImagesKey];
+    public IEnumerable<string> PathKeys => Keys.Properties().Where(p => NamesPath(p.Value)).Select(p => p.Name);
+
+    public bool NamesFolder(string key) => (bool?)Keys[key]?[FolderAnnotation] == true;
+
+    /// <summary>The key holding the pinned sha256 of what a path key names (<c>labels</c>: <c>labelsSha256</c>).</summary>
+    public static string PinKey(string pathKey) => pathKey + "Sha256";
 
     /// <summary>Whether a key's schema says it names a file or folder.</summary>
     public static bool NamesPath(JToken keySchema) => (string?)keySchema["$ref"] == PathReference;
@@ -50,8 +56,9 @@ public sealed class DatasetFormatCatalogue
             throw new ArgumentException($"'{common}' is a key every dataset takes; a format cannot claim it", nameof(all));
         if (all.FirstOrDefault(f => f.Required.Any(k => f.Keys[k] is null)) is { } undeclared)
             throw new ArgumentException($"the {undeclared.Name} format requires a key it does not declare", nameof(all));
-        if (all.SelectMany(f => f.Keys.Properties()).FirstOrDefault(p => DatasetFormat.NamesPath(p.Value) && !DatasetFormat.PathKeys.Contains(p.Name)) is { } path)
-            throw new ArgumentException($"'{path.Name}' names a file; the engine resolves only {string.Join(" and ", DatasetFormat.PathKeys)}", nameof(all));
+        // A file a gate reads must be pinnable: an unpinnable one would be read unverified.
+        if (all.SelectMany(f => f.PathKeys.Where(k => !CommonKeys.Contains(DatasetFormat.PinKey(k)) && f.Keys[DatasetFormat.PinKey(k)] is null).Select(k => $"the {f.Name} format's '{k}' names a file but the format declares no '{DatasetFormat.PinKey(k)}' to pin it")).FirstOrDefault() is { } unpinned)
+            throw new ArgumentException(unpinned, nameof(all));
         All = all;
     }
 

@@ -16,9 +16,9 @@ public sealed class DatasetIntegrity
     public IReadOnlyList<(string File, string Sha256)> Verify(DatasetSpec dataset)
     {
         var verified = new List<(string, string)>();
-        foreach (var (file, pinned, key) in new[] { (dataset.Path, dataset.Sha256, "sha256"), (dataset.LabelsPath, dataset.LabelsSha256, "labelsSha256"), (dataset.ImagesPath, dataset.ImagesSha256, "imagesSha256") })
+        foreach (var (file, pinned, key) in dataset.Pins)
         {
-            if (file is null || pinned is null)
+            if (pinned is null)
                 continue;
             var actual = Digest(file);
             if (actual != pinned)

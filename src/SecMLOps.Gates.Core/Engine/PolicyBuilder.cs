@@ -106,19 +106,18 @@ internal sealed class PolicyBuilder(SourceDocument document, string fullPath, Re
             if ((dataset[key.Name] ?? key.Value["default"]) is { } value)
                 options[key.Name] = value.DeepClone();
         }
+        var named = format.PathKeys.Where(k => dataset[k] is not null).ToDictionary(k => k,
+            k => new DatasetFile(ExistingPath(dataset[k]!, $"dataset {name}: {k}", format.NamesFolder(k)), (string?)dataset[DatasetFormat.PinKey(k)]));
         var spec = new DatasetSpec(
             name,
             ExistingPath(dataset["path"]!, $"dataset {name}", format.Folder),
             format,
-            dataset[DatasetFormat.LabelsKey] is { } labels ? ExistingPath(labels, $"dataset {name}: labels", folder: false) : null,
             (string?)dataset["sha256"],
-            (string?)dataset["labelsSha256"],
             dataset["valueRange"] is JArray r ? ((double)r[0], (double)r[1]) : null,
             (string?)dataset["layout"] ?? format.Layout,
             document.LocationOf(dataset),
             options,
-            dataset[DatasetFormat.ImagesKey] is { } images ? ExistingPath(images, $"dataset {name}: images", folder: true) : null,
-            (string?)dataset["imagesSha256"]);
+            named);
         if (Errors.Count == errorsBefore && format.Open is not null)
         {
             // The headers are read now (cheaply), so that a file of the wrong format is reported by validate.

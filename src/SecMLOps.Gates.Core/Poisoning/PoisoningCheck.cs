@@ -18,9 +18,9 @@ internal sealed class PoisoningCheck(string ruleId, SourceLocation ruleLocation,
     /// <summary>The golden set is the reference of every check, so it must be pinned (whether the pins hold is the dataset integrity check).</summary>
     public void GoldenPinned(DatasetSpec golden, Func<string, string> digest)
     {
-        foreach (var (file, pinned, key) in new[] { (golden.Path, golden.Sha256, "sha256"), (golden.LabelsPath, golden.LabelsSha256, "labelsSha256") })
+        foreach (var (file, pinned, key) in golden.Pins)
         {
-            if (file is null || pinned is not null) continue;
+            if (pinned is not null) continue;
             Findings.Add(Finding.Failed(ruleId, $"integrity/{golden.Name}/{Path.GetFileName(file)}",
                 $"the golden dataset {golden.Name} is not hash-pinned: set {key}: {digest(file)} once the file is verified", golden.Location));
         }

@@ -18,9 +18,9 @@ public sealed record AnnotationPoisoningSettings(DatasetSpec Training, DatasetSp
     {
         var training = Annotations(binder, "training");
         var golden = Annotations(binder, "golden");
-        if (golden is { Sha256: null } or { ImagesSha256: null })
+        if (golden is not null && golden.Pins.Any(p => p.Sha256 is null))
             binder.Error(EngineRules.PolicyInconsistent,
-                $"the golden dataset {golden.Name} is the reference every box is judged by: pin its annotations with sha256 and its images with imagesSha256", binder["golden"]);
+                $"the golden dataset {golden.Name} is the reference every box is judged by: pin its annotations with sha256 and its images with {DatasetFormat.PinKey(PedestrianBoxes.ImagesKey)}", binder["golden"]);
         var quarantine = binder.OutputFile("quarantine", "quarantine file");
         if (training is null || golden is null || binder.HasErrors)
             return null;
@@ -99,7 +99,7 @@ public sealed class AnnotationPoisoningGate : Gate<AnnotationPoisoningSettings>
                 $"the golden dataset {settings.Golden.Name} holds {positives} pedestrians not marked ignore; the check needs at least {2 * Folds} to learn from and to set its threshold", settings.Golden.Location);
         context.Progress(Invariant($"golden: {positives} pedestrians, {labels.shape[0] - positives} background crops"));
 
-        var goldenKey = string.Join('\n', settings.Golden.Sha256, settings.Golden.ImagesSha256, settings.Golden.ValueRange?.ToString() ?? "", settings.Seed.ToString(CultureInfo.InvariantCulture));
+        var goldenKey = string.Join('\n', [.. settings.Golden.Pins.Select(p => p.Sha256), settings.Golden.ValueRange?.ToString() ?? "", settings.Seed.ToString(CultureInfo.InvariantCulture)]);
         var heldOut = HeldOutByGolden.GetOrAdd(goldenKey, _ => HeldOutScores(crops, labels, imageOf, settings.Seed));
         var threshold = Quantile(heldOut, settings.MaxGoldenFlagRate);
         var model = Train(crops, labels, settings.Seed);

@@ -42,7 +42,7 @@ public sealed record DetectionImages(Tensor Inputs, IReadOnlyList<long> ImageIds
         var truth = PedestrianBoxes.ReadAnnotations(dataset.Path, relativeAnnotations);
         if (truth.ImageIds.Count == 0)
             throw new GateInputException(EngineRules.InputMalformed, $"dataset {dataset.Name}: the annotations list no image", dataset.Location);
-        var folder = Path.GetFullPath(dataset.ImagesPath!);
+        var folder = Path.GetFullPath(dataset.PathOf(PedestrianBoxes.ImagesKey));
         var (channels, height, width) = inputShape is [var c, var h, var w] ? (c, h, w) : FirstImageShape(dataset, truth, folder);
         var perImage = channels * height * width;
         if (truth.ImageIds.Count * perImage > InputLimits.DatasetMemoryBytes / sizeof(float))

@@ -30,16 +30,19 @@ public sealed record PedestrianAnnotations(IReadOnlyList<long> ImageIds, IReadOn
 /// </summary>
 public static class PedestrianBoxes
 {
+    /// <summary>The format's key naming the folder of the annotated images.</summary>
+    public const string ImagesKey = "images";
+
     /// <summary>The dataset format of annotated pedestrian images: only the detection gates read it, and they declare it.</summary>
     public static DatasetFormat Format { get; } = new("pedestrian-annotations",
         "pedestrian boxes in the CityPersons form of COCO JSON (images with id and file_name; annotations with bbox, height, vis_ratio and ignore) in `path`, " +
         "the images they name (PNG or JPEG, one size) in the folder `images`, pinned as a folder by `imagesSha256`; read by the detection gates, never as labelled samples",
         JObject.Parse("""
             {
-              "images": {"$ref": "#/definitions/relativePath", "description": "the folder holding the annotated images (the annotations' file_name is relative to it).", "x-stricter": "neutral"},
+              "images": {"$ref": "#/definitions/relativePath", "x-folder": true, "description": "the folder holding the annotated images (the annotations' file_name is relative to it).", "x-stricter": "neutral"},
               "imagesSha256": {"$ref": "#/definitions/sha256", "description": "the pinned digest of the images folder, as for an image-folder dataset: the sha256 of its sorted listing, one line per file (its path relative to the folder, a tab, the file's sha256, a newline). A changed, added or removed file stops every rule that reads the dataset.", "x-stricter": "pinned"}
             }
-            """), [DatasetFormat.ImagesKey], Folder: false, Open: null, name => name.EndsWith(".json", StringComparison.Ordinal));
+            """), [ImagesKey], Folder: false, Open: null, name => name.EndsWith(".json", StringComparison.Ordinal));
 
     /// <summary>Annotation and detection files larger than this are refused before parsing.</summary>
     public const long MaxBytes = 512L * 1024 * 1024;

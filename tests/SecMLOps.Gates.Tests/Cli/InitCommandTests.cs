@@ -70,6 +70,8 @@ public sealed class InitCommandTests
         var policy = File.ReadAllText(repo.Full("policies/detector.policy.yaml"));
         Assert.Contains("format: pedestrian-annotations", policy);
         Assert.Contains("images: \"../data/eval/images\"", policy);
+        // A pull request that changes only an image must run the gate too.
+        Assert.Contains("- \"data/eval/images/**\"", File.ReadAllText(repo.Full(".github/workflows/secmlops-gate.yml")));
         Assert.Contains("kind: detection-robustness", policy);
         Assert.Contains("head: {kind: center-scale, stride: 4}", policy);
         Assert.Contains("head: {kind: boxes, boxFormat: xyxy, score: probabilities}", File.ReadAllText(repo.Full("policies/boxes.policy.yaml")));

@@ -13,7 +13,8 @@ namespace SecMLOps.Gates.Tests.Data;
 /// A new dataset format is its reader and one catalogue entry: the tests' JSON Lines (Example/JsonLinesDatasetReader.cs),
 /// in the dataset format catalogue a registry is given, is in the policy schema with its own keys, is recognised
 /// by init from its extension, and is read from a policy (its keys given) into the same evaluation the same images
-/// give as IDX files; a key it does not take is refused, and the built-in registry refuses its name.
+/// give as IDX files; a file its own key names (a list of class names) is read, pinned and checked like the
+/// dataset's path; a key it does not take is refused, and the built-in registry refuses its name.
 /// </summary>
 [Collection(LibTorchCollection.Name)]
 public sealed class NewDatasetFormatTests
@@ -52,6 +53,22 @@ public sealed class NewDatasetFormatTests
         foreach (var property in new[] { "cleanAccuracy", "robustAccuracy" })
             Assert.Equal(RobustnessScenario.Property(asIdx, "worst-case/eps=0.03", property), RobustnessScenario.Property(asJsonLines, "worst-case/eps=0.03", property));
         Assert.True(RobustnessScenario.Property(asJsonLines, "worst-case/eps=0.03", "cleanAccuracy") > 0.5);
+
+        // Labels as class names, through the file the format's own key names, pinned by the key the format declares.
+        var names = new[] { "T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" };
+        File.WriteAllLines(scenario.Full("classes.txt"), names);
+        File.WriteAllLines(scenario.Full("named.jsonl"), Enumerable.Range(0, Images).Select(i =>
+            new JObject { ["pixels"] = new JArray(pixels[(i * 784)..((i + 1) * 784)].Select(b => (int)b)), ["class"] = names[labels[i]] }.ToString(Newtonsoft.Json.Formatting.None)));
+        var named = $"{{path: named.jsonl, format: jsonl, featuresField: pixels, labelField: class, classes: classes.txt, classesSha256: {FileDigest.Sha256(scenario.Full("classes.txt"))}, valueRange: [0, 255]}}";
+        var asNamed = scenario.Evaluate(Model, named, Settings, registry);
+        Assert.Equal(RobustnessScenario.Property(asIdx, "worst-case/eps=0.03", "robustAccuracy"), RobustnessScenario.Property(asNamed, "worst-case/eps=0.03", "robustAccuracy"));
+        Assert.Contains(asNamed.Findings, f => f.Outcome == Outcome.Passed && f.Finding.Subject == "integrity/eval/classes.txt");
+        File.WriteAllLines(scenario.Full("classes.txt"), names.Reverse());
+        var reordered = scenario.Evaluate(Model, named, Settings, registry);
+        Assert.Equal(Verdict.Error, reordered.Verdict);
+        Assert.Contains(reordered.Findings, f => f.Finding.RuleId == EngineRules.InputIntegrity.Id && f.Finding.Message.Contains("classes.txt does not match its pinned classesSha256", StringComparison.Ordinal));
+        var outside = scenario.Evaluate(Model, named.Replace("classes: classes.txt", "classes: ../classes.txt", StringComparison.Ordinal), Settings, registry);
+        Assert.Equal(Verdict.Error, outside.Verdict);
 
         var foreignKey = scenario.Evaluate(Model, "{path: eval.jsonl, format: jsonl, labelColumn: 3}", Settings, registry);
         Assert.Contains(foreignKey.Findings, f => f.Finding.RuleId == EngineRules.SchemaViolation.Id && f.Finding.Message.Contains("'labelColumn' does not apply to the jsonl format"));

@@ -64,7 +64,8 @@ public sealed class FinalizerRaceTests
     {
         var at = new SourceLocation("policy.yaml", 1, 1);
         var model = new ModelSpec(RepositoryLayout.SampleModels("classifier-pgd.onnx"), "onnx", [1, 28, 28], "NCHW", (0, 1), ([0.5], [0.5]), null, at);
-        var dataset = new DatasetSpec("golden", RepositoryLayout.SampleModels("evaluation-images.idx.gz"), DatasetFormatCatalogue.BuiltIn.Find("idx")!, RepositoryLayout.SampleModels("evaluation-labels.idx.gz"), null, null, null, null, at, new());
+        var dataset = new DatasetSpec("golden", RepositoryLayout.SampleModels("evaluation-images.idx.gz"), DatasetFormatCatalogue.BuiltIn.Find("idx")!, null, null, null, at, new(),
+            new Dictionary<string, DatasetFile> { [DatasetFormat.LabelsKey] = new(RepositoryLayout.SampleModels("evaluation-labels.idx.gz"), null) });
         var scorer = new ModelScorer();
         await using (new FinalizerPressure())
         {

@@ -15,7 +15,7 @@ public sealed class InputLayoutTests
     private static float[] HwcImage() =>
         [.. from h in Enumerable.Range(0, 2) from w in Enumerable.Range(0, 2) from c in Enumerable.Range(0, 3) select 100f * c + 10 * h + w];
 
-    private static DatasetSpec Dataset(string layout) => new("eval", "images", DatasetFormatCatalogue.BuiltIn.Find("image-folder")!, null, null, null, (0, 255), layout, At, new());
+    private static DatasetSpec Dataset(string layout) => new("eval", "images", DatasetFormatCatalogue.BuiltIn.Find("image-folder")!, null, (0, 255), layout, At, new(), new Dictionary<string, DatasetFile>());
 
     [Theory]
     [InlineData(null)]
