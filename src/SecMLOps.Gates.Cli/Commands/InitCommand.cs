@@ -103,7 +103,7 @@ internal static class InitCommand
             {
                 [Path.Combine(_directory, PolicyFile)] = Policy(),
                 [Path.Combine(_directory, ThreatModelFile)] = ThreatModel(),
-                [workflow] = Workflow(File.Exists(workflow) ? ModelsInWorkflow(workflow) : new WorkflowModels([], [])),
+                [workflow] = Workflow(File.Exists(workflow) ? PoliciesInWorkflow(workflow) : []),
             };
             // Editors complete and check the files from these copies (`secmlops-gate schema` rewrites them after an upgrade); models share them.
             foreach (var (schema, text) in new[] { (PolicySchemaFile, _registry.Schema.ToText()), (ThreatModelSchemaFile, SchemaCatalog.ReadText(SchemaCatalog.ThreatModel)) })
@@ -318,41 +318,24 @@ internal static class InitCommand
             return text.ToString();
         }
 
-        private sealed record WorkflowModels(IReadOnlyList<string> Policies, IReadOnlyList<string> Paths);
-
         /// <summary>
-        /// The policy folders and watched paths of the workflow an earlier init wrote, so that this model
-        /// joins them. A workflow edited past recognition is refused (nothing is written), never replaced.
+        /// The policy folders of the workflow an earlier init wrote, so that this model joins them. A workflow
+        /// edited past recognition is refused (nothing is written), never replaced.
         /// </summary>
-        private WorkflowModels ModelsInWorkflow(string workflow)
+        private IReadOnlyList<string> PoliciesInWorkflow(string workflow)
         {
             try
             {
                 var document = SourceDocument.Load(workflow, _root.Relative(workflow));
-                var policy = document.Root.SelectTokens("jobs.gate.steps[*].with.policy").OfType<Newtonsoft.Json.Linq.JValue>().Select(v => (string?)v).FirstOrDefault();
-                var paths = document.Root.SelectToken("on.pull_request.paths") as Newtonsoft.Json.Linq.JArray;
-                if (policy is null || paths is null)
-                    throw new InitException($"{WorkflowFile} has no gate job with a policy input and pull_request paths; add {_root.Relative(_directory)}/ to its policy input by hand (nothing was written)");
-                return new WorkflowModels(
-                    policy.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                    paths.Select(p => (string)p!).ToList());
+                var policy = document.Root.SelectTokens("jobs.gate.steps[*].with.policy").OfType<Newtonsoft.Json.Linq.JValue>().Select(v => (string?)v).FirstOrDefault()
+                    ?? throw new InitException($"{WorkflowFile} has no gate job with a policy input; add {_root.Relative(_directory)}/ to its policy input by hand (nothing was written)");
+                return policy.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             }
             catch (GateInputException e)
             {
                 throw new InitException($"{WorkflowFile} does not read ({e.Message}); nothing was written");
             }
         }
-
-        /// <summary>
-        /// What a change to this model should rerun the gate for: its policy folder, the model, its data (every
-        /// file under a folder it names), and the workflow. A path left out here is a change the gate never sees.
-        /// </summary>
-        private IEnumerable<string> WatchedPaths() =>
-            new[] { $"{_root.Relative(_directory)}/**", _root.Relative(_model) }
-                .Concat(_evaluation is { } e
-                    ? [_root.Relative(e.Path), .. e.Labels is { } l ? [_root.Relative(l)] : Array.Empty<string>(), .. e.Folder is { } f ? [$"{_root.Relative(f.Path)}/**"] : Array.Empty<string>()]
-                    : [])
-                .Append(WorkflowFile);
 
         /// <summary>The branch pushes to which are analysed (code scanning compares pull requests with it): origin's HEAD, else the current branch, else main.</summary>
         private string DefaultBranch()
@@ -365,26 +348,21 @@ internal static class InitCommand
         /// <summary>One run a branch or pull request at a time: a new push cancels the run it supersedes.</summary>
         private const string GitRefExpression = "${{ github.ref }}";
 
-        private string Workflow(WorkflowModels earlier)
+        private string Workflow(IReadOnlyList<string> earlier)
         {
-            var policies = earlier.Policies.Append($"{_root.Relative(_directory)}/").Distinct(StringComparer.Ordinal).ToList();
-            var paths = earlier.Paths.Concat(WatchedPaths()).Distinct(StringComparer.Ordinal).ToList();
-            var watched = string.Join("\n", paths.Select(p => $"      - {Quoted(p)}"));
+            var policies = earlier.Append($"{_root.Relative(_directory)}/").Distinct(StringComparer.Ordinal).ToList();
             var policyLines = string.Join("\n", policies.Select(p => $"            {p}"));
             return $$"""
                 # Runs the gate on pushes to {{DefaultBranch()}} (code scanning keeps that branch's alerts to tell a pull
-                # request's new ones from old) and on pull requests that touch a policy, a model or its data: SARIF to
-                # code scanning, a job summary, and the policy diff. `secmlops-gate init` adds each model's policy
-                # folder and files here; keep the two path lists alike when you edit them.
+                # request's new ones from old) and on every pull request: SARIF to code scanning, a job summary, and the
+                # policy diff. No path filter: a policy may read any file of the repository (training data, a golden set,
+                # evidence, a lineage added later), and a change the filter missed would never be gated; the verdict
+                # cache answers an unchanged rule in under a second. `secmlops-gate init` adds each model's policy folder.
                 name: secmlops-gate
                 on:
                   push:
                     branches: [{{DefaultBranch()}}]
-                    paths:
-                {{watched}}
                   pull_request:
-                    paths:
-                {{watched}}
                 concurrency:
                   group: secmlops-gate-{{GitRefExpression}}
                   cancel-in-progress: true
