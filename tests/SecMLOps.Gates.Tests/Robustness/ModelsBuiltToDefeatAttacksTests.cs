@@ -106,23 +106,12 @@ public sealed class ModelsBuiltToDefeatAttacksTests
         using var scenario = new RobustnessScenario();
         QuantisedInputs(scenario, 60);
 
-        var report = scenario.Evaluate(FlatModel, CsvDataset, "        dataset: eval\n        attacks:\n          - {name: pgd, eps: [0.2], steps: 10}");
+        var report = scenario.Evaluate(FlatModel, CsvDataset, "        dataset: eval\n        attacks:\n          - {name: pgd, eps: [0.05, 0.1, 0.2], steps: 10}");
 
         Assert.Equal(Verdict.Failed, report.Verdict);
         Assert.Contains("Round (node 'levels')", Failed(report, "gradient-masking/operators").Finding.Message);
         Assert.Contains("gradient masking suspected", Failed(report, "gradient-masking/black-box-gap/eps=0.2").Finding.Message);
-    }
-
-    [Fact]
-    public void Over_several_strengths_the_gates_probe_runs_once_at_the_largest_and_still_catches_quantisation()
-    {
-        using var scenario = new RobustnessScenario();
-        QuantisedInputs(scenario, 60);
-
-        var report = scenario.Evaluate(FlatModel, CsvDataset, "        dataset: eval\n        attacks:\n          - {name: pgd, eps: [0.05, 0.1, 0.2], steps: 10}");
-
-        Assert.Equal(Verdict.Failed, report.Verdict);
-        Assert.Contains("gradient masking suspected", Failed(report, "gradient-masking/black-box-gap/eps=0.2").Finding.Message);
+        // The gate's probe runs once, at the largest strength, which decides the verdict.
         var probes = report.Findings.Select(f => f.Finding.Subject).Where(s => s.StartsWith("square/", StringComparison.Ordinal) || s.StartsWith("gradient-masking/black-box-gap/", StringComparison.Ordinal));
         Assert.Equal(["gradient-masking/black-box-gap/eps=0.2", "square/eps=0.2"], probes.Order(StringComparer.Ordinal));
     }
