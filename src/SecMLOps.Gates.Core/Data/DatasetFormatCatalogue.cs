@@ -18,11 +18,11 @@ public sealed record DatasetFormat(string Name, string Description, JObject Keys
 
     public const string LabelsKey = "labels";
 
-    /// <summary>The schema reference of a key that names a file or folder.</summary>
+    /// <summary>The schema reference of a key that names a file.</summary>
     public const string PathReference = "#/definitions/relativePath";
 
-    /// <summary>In a path key's schema: the key names a folder (pinned by the digest of its listing) rather than a file.</summary>
-    public const string FolderAnnotation = "x-folder";
+    /// <summary>The schema reference of a key that names a folder (pinned by the digest of its listing).</summary>
+    public const string FolderReference = "#/definitions/relativeFolder";
 
     /// <summary>
     /// The keys of this format that name a file or folder: the engine resolves each and confines it to the
@@ -31,13 +31,13 @@ public sealed record DatasetFormat(string Name, string Description, JObject Keys
     /// </summary>
     public IEnumerable<string> PathKeys => Keys.Properties().Where(p => NamesPath(p.Value)).Select(p => p.Name);
 
-    public bool NamesFolder(string key) => (bool?)Keys[key]?[FolderAnnotation] == true;
+    public bool NamesFolder(string key) => (string?)Keys[key]?["$ref"] == FolderReference;
 
     /// <summary>The key holding the pinned sha256 of what a path key names (<c>labels</c>: <c>labelsSha256</c>).</summary>
     public static string PinKey(string pathKey) => pathKey + "Sha256";
 
     /// <summary>Whether a key's schema says it names a file or folder.</summary>
-    public static bool NamesPath(JToken keySchema) => (string?)keySchema["$ref"] == PathReference;
+    public static bool NamesPath(JToken keySchema) => (string?)keySchema["$ref"] is PathReference or FolderReference;
 }
 
 /// <summary>

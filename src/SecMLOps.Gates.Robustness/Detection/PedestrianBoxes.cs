@@ -39,7 +39,7 @@ public static class PedestrianBoxes
         "the images they name (PNG or JPEG, one size) in the folder `images`, pinned as a folder by `imagesSha256`; read by the detection gates, never as labelled samples",
         JObject.Parse("""
             {
-              "images": {"$ref": "#/definitions/relativePath", "x-folder": true, "description": "the folder holding the annotated images (the annotations' file_name is relative to it).", "x-stricter": "neutral"},
+              "images": {"$ref": "#/definitions/relativeFolder", "description": "the folder holding the annotated images (the annotations' file_name is relative to it).", "x-stricter": "neutral"},
               "imagesSha256": {"$ref": "#/definitions/sha256", "description": "the pinned digest of the images folder, as for an image-folder dataset: the sha256 of its sorted listing, one line per file (its path relative to the folder, a tab, the file's sha256, a newline). A changed, added or removed file stops every rule that reads the dataset.", "x-stricter": "pinned"}
             }
             """), [ImagesKey], Folder: false, Open: null, name => name.EndsWith(".json", StringComparison.Ordinal));
