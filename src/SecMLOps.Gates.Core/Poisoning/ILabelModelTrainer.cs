@@ -2,7 +2,7 @@ namespace SecMLOps.Gates.Poisoning;
 
 /// <param name="Classes">Classes the labels take (0 to Classes - 1).</param>
 /// <param name="Folds">K of the K-fold cross-validations.</param>
-/// <param name="Components">Principal components of the golden set the cross-validated model reads.</param>
+/// <param name="Components">Principal components of the golden set the networks read (trees read every feature).</param>
 /// <param name="Seed">Seeds the folds, the initial weights and the batches.</param>
 public sealed record LabelModelOptions(int Classes, int Folds, int Components, int Seed);
 

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static SecMLOps.Gates.Robustness.Tensors.HeldScalars;
 using static TorchSharp.torch;
 
@@ -14,13 +13,13 @@ namespace SecMLOps.Gates.Robustness.Learning;
 internal sealed class HeldAdam : IDisposable
 {
     private const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8;
-    private readonly Parameter[] _parameters;
+    private readonly Tensor[] _parameters;
     private readonly Tensor[] _first;
     private readonly Tensor[] _second;
     private readonly double _learningRate;
     private int _steps;
 
-    public HeldAdam(IEnumerable<Parameter> parameters, double learningRate)
+    public HeldAdam(IEnumerable<Tensor> parameters, double learningRate)
     {
         _parameters = parameters.ToArray();
         _learningRate = learningRate;
