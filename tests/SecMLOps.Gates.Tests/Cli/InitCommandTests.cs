@@ -20,6 +20,7 @@ public sealed class InitCommandTests
         return repo;
     }
 
+    [Trait("Layer", "slow")]
     [Fact]
     public void Init_then_validate_passes_and_the_policy_runs_failing_on_what_is_left_to_assess()
     {
@@ -46,6 +47,7 @@ public sealed class InitCommandTests
         Assert.True(evaluate.ExitCode == ((string)worstCase["outcome"]! == "failed" ? ExitCodes.PolicyViolated : ExitCodes.Passed), evaluate.All);
     }
 
+    [Trait("Layer", "slow")]
     [Fact]
     public void Init_for_a_pedestrian_detector_writes_a_detection_rule_with_the_head_its_output_declares_and_the_policy_runs()
     {

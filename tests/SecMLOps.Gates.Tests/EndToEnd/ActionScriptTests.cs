@@ -5,6 +5,7 @@ namespace SecMLOps.Gates.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class ActionScriptTests
 {
+    [Trait("Layer", "slow")]
     [FixtureFact]
     public void A_violation_sets_the_outputs_appends_the_job_summary_and_keeps_every_report_and_output()
     {

@@ -28,6 +28,7 @@ public sealed partial class TracedRunTests(ITestOutputHelper output)
     [GeneratedRegex("\"((?:[^\"\\\\]|\\\\.)*)\"")]
     private static partial Regex QuotedPath();
 
+    [Trait("Layer", "slow")]
     [ProgramFact("strace")]
     public void An_onnx_evaluation_contacts_no_host_and_writes_only_its_outputs()
     {

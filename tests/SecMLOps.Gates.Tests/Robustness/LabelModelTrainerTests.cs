@@ -12,6 +12,7 @@ public sealed class LabelModelTrainerTests
     /// and runs finalizers the whole time. An optimizer that hands libtorch Scalars the finalizer may
     /// free crashes here in Scalar::toFloat instead of training; every tensor is made inside a dispose scope.
     /// </summary>
+    [Trait("Layer", "slow")]
     [Fact]
     public async Task Golden_models_train_while_the_garbage_collector_runs_finalizers()
     {
