@@ -14,7 +14,8 @@
 # Inputs (environment, never interpolated into the script): INPUT_POLICY, INPUT_FAIL_ON,
 # INPUT_BASELINE, INPUT_RULES, INPUT_SARIF_FILE, INPUT_CATEGORY; SECMLOPS_GATE (the tool's
 # executable, or a built secmlops-gate.dll); REPORT_DIR; VERDICT_CACHE (a folder, or empty for
-# none); GITHUB_WORKSPACE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
+# none); GITHUB_WORKSPACE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY; GITHUB_WORKFLOW_REF and
+# GITHUB_REPOSITORY (the calling workflow, read for a path filter).
 set -euo pipefail
 
 workspace=${GITHUB_WORKSPACE:?GITHUB_WORKSPACE is not set}
@@ -32,6 +33,22 @@ esac
 
 case "$tool" in *.dll) run=(dotnet "$tool") ;; *) run=("$tool") ;; esac
 mkdir -p "$reports"
+
+# A workflow whose on: lists paths (or paths-ignore) never runs the gate on a pull request that changes
+# only another file a policy reads: training data, a golden set, images, evidence, a lineage. init
+# wrote such a filter before it wrote none; the job cannot fix it, but it says so where it is read.
+workflow=${GITHUB_WORKFLOW_REF:-}
+workflow=${workflow#"${GITHUB_REPOSITORY:-}/"}
+workflow=${workflow%%@*}
+if [ -n "$workflow" ] && [ -f "$workspace/$workflow" ] && awk '
+    /^(on|"on"|\047on\047)[[:space:]]*:/ { inside = 1; if ($0 ~ /paths(-ignore)?[[:space:]]*:/) found = 1; next }
+    /^[^[:space:]#]/ { inside = 0 }
+    inside && /^[[:space:]]+(paths|paths-ignore)[[:space:]]*:/ { found = 1 }
+    END { exit !found }' "$workspace/$workflow"; then
+  filtered="$workflow runs the gate only when the paths its on: filter names change, so a pull request that changes only another file a policy reads (training data, a golden set, images, evidence, a lineage) is never gated: remove paths and paths-ignore (the verdict cache answers unchanged rules)"
+  echo "::warning file=$workflow::$filtered"
+  if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then printf '> **Warning:** %s.\n\n' "$filtered" >>"$GITHUB_STEP_SUMMARY"; fi
+fi
 sarif=${INPUT_SARIF_FILE:-$reports/secmlops-gate.sarif}
 case "$sarif" in /*) ;; *) sarif="$workspace/$sarif" ;; esac
 

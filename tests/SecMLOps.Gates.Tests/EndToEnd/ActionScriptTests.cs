@@ -44,6 +44,26 @@ public sealed class ActionScriptTests
         Assert.Equal(shouldFail, action.Outputs()["should-fail"]);
     }
 
+    /// <summary>Workflows as teams write them; the ones whose on: filters paths leave pull requests ungated.</summary>
+    [Theory]
+    [InlineData("on:\n  pull_request:\n    paths:\n      - policies/**\n  push:\n    branches: [main]\njobs: {}\n", true)]
+    [InlineData("'on': {push: {paths-ignore: [docs/**]}, pull_request: {}}\njobs: {}\n", true)]
+    [InlineData("on:\n  # every change\n  pull_request:\n  push:\n    branches: [main]\njobs:\n  gate:\n    steps:\n      - uses: some/action@v1\n        with:\n          paths: data\n", false)]
+    public void A_calling_workflow_that_filters_paths_is_warned_about(string workflow, bool warned)
+    {
+        using var repo = new ScratchRepository();
+        repo.Write("tm.yaml", Support.Policies.ThreatModel(Support.Policies.AssessedEntity));
+        repo.Write("policy.yaml", Support.Policies.StridePolicy("tm.yaml"));
+        repo.Write(".github/workflows/gate.yml", workflow);
+        using var action = new ActionScript();
+        var run = action.Gate(repo.Path, "policy.yaml", inputs: new() { ["GITHUB_WORKFLOW_REF"] = "octo-org/models/.github/workflows/gate.yml@refs/pull/7/merge" });
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal("pass", action.Outputs()["result"]);
+        const string warning = "::warning file=.github/workflows/gate.yml::.github/workflows/gate.yml runs the gate only when the paths its on: filter names change";
+        Assert.Equal(warned, run.Output.Contains(warning, StringComparison.Ordinal));
+        Assert.Equal(warned, File.ReadAllText(action.SummaryFile).StartsWith("> **Warning:** .github/workflows/gate.yml runs the gate only", StringComparison.Ordinal));
+    }
+
     /// <summary>A process nobody assessed (six STRIDE findings on one line), under a hard rule and under a waived soft one.</summary>
     /// <summary>Within the default limit on a waiver's length, whenever the test runs.</summary>
     private static readonly string WaiverExpiry = DateTime.UtcNow.AddDays(90).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
