@@ -103,6 +103,8 @@ internal sealed class FoldNetworks : IDisposable
         var logits = zeros(x.shape[0], _parameters[3].shape[2]);
         for (var k = 0; k < Folds; k++)
         {
+            // Each fold's activations are freed before the next fold's are made.
+            using var scope = NewDisposeScope();
             var rows = tensor(Enumerable.Range(0, folds.Length).Where(r => folds[r] == k).Select(r => (long)r).ToArray());
             var own = _parameters.Select(p => p.narrow(0, k, 1)).ToArray();
             logits.index_copy_(0, rows, Forward(x.index_select(0, rows).unsqueeze(0), own, training: false).squeeze(0));
