@@ -142,7 +142,7 @@ public sealed class OnnxGraphModel : IClassifierModel
                 : values.TryGetValue(name, out var t) ? t
                 : throw new InvalidDataException($"node '{node.Name}' ({node.OpType}) reads '{name}', which no earlier node produced")).ToList();
             if (batch is { } size && node.OpType == "Reshape" && inputs is [_, { } target] && _readInput.Contains(node) && target.dim() == 1 && target.shape[0] > 0 && target[0].item<long>() == 1)
-                inputs[1] = cat([tensor(new[] { size }), target.narrow(0, 1, target.shape[0] - 1)]);
+                inputs[1] = cat([tensor(new[] { size }, device: target.device), target.narrow(0, 1, target.shape[0] - 1)]);
             var outputs = OnnxOperators.Run(new OnnxNode(node, inputs, _opset));
             for (var i = 0; i < Math.Min(outputs.Length, node.Output.Count); i++)
                 if (node.Output[i].Length > 0) values[node.Output[i]] = outputs[i];
