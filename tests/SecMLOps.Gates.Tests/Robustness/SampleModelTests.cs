@@ -44,7 +44,7 @@ public sealed class SampleModelTests(ITestOutputHelper output)
             "{path: images.idx.gz, labels: labels.idx.gz, format: idx}",
             """
                     dataset: eval
-                    sampleCount: 60
+                    sampleCount: 20
                     suite: autoattack-standard
                     eps: [0.03]
             """);
