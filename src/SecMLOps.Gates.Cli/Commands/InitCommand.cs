@@ -33,16 +33,19 @@ internal static class InitCommand
         var model = new Option<string>("--model") { Description = $"The model file, relative to the current folder; its extension names its format ({string.Join("; ", registry.ModelFormats.Select(f => $"{f.Name}: {string.Join(", ", f.Extensions)}"))}).", Required = true };
         var inputShape = new Option<string?>("--input-shape") { Description = "One sample's shape without the batch, e.g. 1,28,28 (read from the model where its format declares it)." };
         var data = new Option<string?>("--evaluation-data") { Description = $"Labelled data the robustness rule attacks, or a pedestrian detector's annotations, its format told by its name ({string.Join(", ", registry.DatasetFormats.All.Where(f => f.Recognises is not null).Select(f => f.Name))}); without it the rule is left commented out." };
-        var labels = new Option<string?>("--evaluation-labels") { Description = "The labels file, for idx and npy data." };
-        var images = new Option<string?>("--evaluation-images") { Description = "The folder of the annotated images, for pedestrian annotations. Default: images/ beside the annotations." };
+        var keyed = KeyOptions(registry);
         var directory = new Option<string>("--directory", "-d") { Description = "Where the policy and threat model go.", DefaultValueFactory = _ => "policies" };
         var name = new Option<string?>("--name") { Description = "The policy's name (lower case, digits and dashes). Default: the model file's name." };
         var force = new Option<bool>("--force") { Description = "Overwrite files that exist." };
         var repoRoot = RepositoryRootOption.Create();
         var command = new Command("init", $"Write a commented policy (NAME{PolicySuffix}), a threat-model skeleton (NAME{ThreatModelSuffix}) and a workflow ({WorkflowFile}) for a model; a second model joins the workflow.")
         {
-            model, inputShape, data, labels, images, directory, name, force, repoRoot,
+            model, inputShape, data,
         };
+        foreach (var option in keyed.Values)
+            command.Options.Add(option);
+        foreach (var option in new Option[] { directory, name, force, repoRoot })
+            command.Options.Add(option);
         command.SetAction(parsed =>
         {
             var root = RepositoryRootOption.Resolve(parsed.GetValue(repoRoot));
@@ -50,7 +53,7 @@ internal static class InitCommand
             {
                 var scaffold = new Scaffold(registry, root, Path.GetFullPath(parsed.GetValue(directory)!), Path.GetFullPath(parsed.GetValue(model)!),
                     parsed.GetValue(inputShape), parsed.GetValue(data) is { } d ? Path.GetFullPath(d) : null,
-                    parsed.GetValue(labels) is { } l ? Path.GetFullPath(l) : null, parsed.GetValue(images) is { } i ? Path.GetFullPath(i) : null, parsed.GetValue(name));
+                    keyed.Where(k => parsed.GetValue(k.Value) is not null).ToDictionary(k => k.Key, k => Path.GetFullPath(parsed.GetValue(k.Value)!)), parsed.GetValue(name));
                 return scaffold.Write(parsed.GetValue(force), output);
             }
             catch (InitException e)
@@ -61,6 +64,25 @@ internal static class InitCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// One option for each key a format init recognises requires beside its data (idx's labels file, a
+    /// detector's folder of images), named after the key and described by the formats that declare it.
+    /// </summary>
+    private static Dictionary<string, Option<string?>> KeyOptions(GateRegistry registry) =>
+        registry.DatasetFormats.All.Where(f => f.Recognises is not null)
+            .SelectMany(f => f.Required.Select(key => (Key: key, Format: f)))
+            .GroupBy(p => p.Key)
+            .ToDictionary(g => g.Key, g =>
+            {
+                var (key, first) = g.First();
+                var folder = first.NamesFolder(key) ? $" Default: the folder {key}/ beside the data." : "";
+                return new Option<string?>(KeyOption(key)) { Description = $"For {string.Join(" and ", g.Select(p => p.Format.Name))} data: {first.Keys[key]?["description"]}{folder}" };
+            });
+
+    /// <summary>init's option for a format's key: --evaluation-labels for labels, --evaluation-labels-file for labelsFile.</summary>
+    private static string KeyOption(string key) =>
+        "--evaluation-" + string.Concat(key.Select(c => char.IsAsciiLetterUpper(c) ? $"-{char.ToLowerInvariant(c)}" : $"{c}"));
 
     private sealed class InitException(string message) : Exception(message);
 
@@ -73,10 +95,10 @@ internal static class InitCommand
         private readonly ModelFileFormat _format;
         private readonly string _name;
         private readonly IReadOnlyList<long> _shape;
-        private readonly (string Path, string? Labels, (string Key, string Path)? Folder, DatasetFormat Format)? _evaluation;
+        private readonly (string Path, IReadOnlyList<(string Key, string Path)> Files, DatasetFormat Format)? _evaluation;
         private IReadOnlyList<ScaffoldSection>? _sections;
 
-        public Scaffold(GateRegistry registry, RepositoryRoot root, string directory, string model, string? inputShape, string? data, string? labels, string? images, string? name)
+        public Scaffold(GateRegistry registry, RepositoryRoot root, string directory, string model, string? inputShape, string? data, IReadOnlyDictionary<string, string> files, string? name)
         {
             _registry = registry;
             _root = root;
@@ -87,9 +109,9 @@ internal static class InitCommand
             _shape = inputShape is not null ? ParseShape(inputShape) : ShapeFromModel();
             _name = name ?? PolicyName(Path.GetFileNameWithoutExtension(model));
             if (data is not null)
-                _evaluation = Evaluation(Existing(data, "--evaluation-data"), labels is null ? null : Existing(labels, "--evaluation-labels"), images);
-            else if (images is not null)
-                throw new InitException("--evaluation-images names the folder of annotated images: give their annotations with --evaluation-data");
+                _evaluation = Evaluation(Existing(data, "--evaluation-data"), files);
+            else if (files.Keys.FirstOrDefault() is { } key)
+                throw new InitException($"{KeyOption(key)} belongs to an evaluation set: give its data with --evaluation-data");
         }
 
         private string PolicyFile => _name + PolicySuffix;
@@ -166,32 +188,36 @@ internal static class InitCommand
         }
 
         /// <summary>
-        /// The evaluation set's files and format, told from the data file's name. A format that requires a folder
-        /// key of its own (a detector's annotated images) takes --evaluation-images as that folder, by default the
-        /// folder of the key's name beside the data.
+        /// The evaluation set's format, told from the data file's name, and the files its required keys name, each
+        /// given by the key's option; a key naming a folder (a detector's annotated images) defaults to the folder
+        /// of the key's name beside the data.
         /// </summary>
-        private (string, string?, (string Key, string Path)?, DatasetFormat) Evaluation(string data, string? labels, string? images)
+        private (string, IReadOnlyList<(string Key, string Path)>, DatasetFormat) Evaluation(string data, IReadOnlyDictionary<string, string> given)
         {
             var file = Path.GetFileName(data).ToLowerInvariant();
             var offered = _registry.DatasetFormats.All.Where(f => f.Recognises is not null).ToList();
             var format = offered.FirstOrDefault(f => f.Recognises!(file))
                 ?? throw new InitException($"--evaluation-data {Path.GetFileName(data)}: cannot tell its format from the name ({string.Join(", ", offered.Select(f => f.Name))})");
-            if (format.Required.FirstOrDefault(format.NamesFolder) is { } folderKey)
+            if (given.Keys.FirstOrDefault(k => !format.Required.Contains(k)) is { } foreign)
+                throw new InitException($"--evaluation-data is {format.Name}, which takes no {foreign} of its own " +
+                    (format.Required.Count == 0 ? "(its file holds everything)" : $"(it takes {string.Join(", ", format.Required.Select(KeyOption))})") + $"; drop {KeyOption(foreign)}");
+            var files = new List<(string Key, string Path)>();
+            foreach (var key in format.Required)
             {
-                if (labels is not null)
-                    throw new InitException($"--evaluation-data is {format.Name}, whose boxes are the labels; drop --evaluation-labels");
-                var folder = images ?? Path.Combine(Path.GetDirectoryName(data)!, folderKey);
-                if (!Directory.Exists(Inside(folder, "--evaluation-images")))
-                    throw new InitException($"--evaluation-images: no such folder: {folder} (the {format.Name} format's {folderKey}; give --evaluation-images)");
-                return (data, null, (folderKey, folder), format);
+                if (format.NamesFolder(key))
+                {
+                    var folder = given.GetValueOrDefault(key) ?? Path.Combine(Path.GetDirectoryName(data)!, key);
+                    if (!Directory.Exists(Inside(folder, KeyOption(key))))
+                        throw new InitException($"{KeyOption(key)}: no such folder: {folder} (the {format.Name} format's {key}; give {KeyOption(key)})");
+                    files.Add((key, folder));
+                }
+                else
+                {
+                    files.Add((key, given.TryGetValue(key, out var path) ? Existing(path, KeyOption(key))
+                        : throw new InitException($"--evaluation-data is {format.Name}, whose {key} come in a file of their own: give {KeyOption(key)}")));
+                }
             }
-            if (images is not null)
-                throw new InitException($"--evaluation-data is {format.Name}; --evaluation-images is for a format that names a folder of images ({string.Join(", ", offered.Where(f => f.Required.Any(f.NamesFolder)).Select(f => f.Name))})");
-            if (format.LabelsFile && labels is null)
-                throw new InitException($"--evaluation-data is {format.Name}, whose labels come in a file of their own: give --evaluation-labels");
-            if (!format.LabelsFile && labels is not null)
-                throw new InitException($"--evaluation-data is {format.Name}, which holds its labels; drop --evaluation-labels");
-            return (data, labels, null, format);
+            return (data, files, format);
         }
 
         private string Policy()
@@ -216,21 +242,15 @@ internal static class InitCommand
             if (_evaluation is { } evaluation)
             {
                 text.AppendLine("  datasets:")
-                    .AppendLine(evaluation.Folder is null
-                        ? "    # Labelled samples the robustness rule attacks, pinned by digest: a changed file is an error, not a silent pass."
-                        : "    # Annotated images the detection rule attacks, pinned by digest (annotations, and the images folder): a changed file is an error, not a silent pass.")
+                    .AppendLine($"    # The evaluation set the rules attack: its data{string.Concat(evaluation.Files.Select(f => $" and its {f.Key}"))} pinned by digest, so a changed file is an error, not a silent pass.")
                     .AppendLine("    evaluation:")
                     .AppendLine($"      path: {Quoted(FromPolicy(evaluation.Path))}");
-                if (evaluation.Labels is { } labels)
-                    text.AppendLine($"      {DatasetFormat.LabelsKey}: {Quoted(FromPolicy(labels))}");
-                if (evaluation.Folder is { } named)
-                    text.AppendLine($"      {named.Key}: {Quoted(FromPolicy(named.Path))}");
+                foreach (var (key, path) in evaluation.Files)
+                    text.AppendLine($"      {key}: {Quoted(FromPolicy(path))}");
                 text.AppendLine($"      format: {evaluation.Format.Name}")
                     .AppendLine($"      sha256: {FileDigest.Sha256(evaluation.Path)}");
-                if (evaluation.Labels is { } pinned)
-                    text.AppendLine($"      {DatasetFormat.PinKey(DatasetFormat.LabelsKey)}: {FileDigest.Sha256(pinned)}");
-                if (evaluation.Folder is { } pinnedFolder)
-                    text.AppendLine($"      {DatasetFormat.PinKey(pinnedFolder.Key)}: {FileDigest.Sha256(pinnedFolder.Path)}");
+                foreach (var (key, path) in evaluation.Files)
+                    text.AppendLine($"      {DatasetFormat.PinKey(key)}: {FileDigest.Sha256(path)}");
             }
             var sections = Sections();
             text.AppendLine("  rules:");

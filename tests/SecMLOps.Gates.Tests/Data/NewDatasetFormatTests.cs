@@ -83,4 +83,44 @@ public sealed class NewDatasetFormatTests
         Assert.True(init == ExitCodes.Passed, output.ToString());
         Assert.Contains("format: jsonl", File.ReadAllText(scenario.Full(Path.Combine("policies", "model.policy.yaml"))));
     }
+
+    /// <summary>
+    /// A key a format requires beside its data is an init option of its own, from the catalogue alone: JSON Lines
+    /// whose classes file is required gets --evaluation-classes, which init writes into the policy and pins.
+    /// </summary>
+    [Fact]
+    public void A_key_a_format_requires_is_an_init_option_of_its_own()
+    {
+        var required = JsonLinesDatasetReader.Format with { Required = [JsonLinesDatasetReader.ClassesKey] };
+        var registry = new GateRegistry(BuiltInGates.Registry.All, DatasetFormatCatalogue.BuiltIn.With(required));
+        using var scenario = new RobustnessScenario();
+        File.Copy(RepositoryLayout.SampleModels("classifier-undefended.onnx"), scenario.Full("model.onnx"));
+        File.WriteAllText(scenario.Full("eval.jsonl"), "{\"pixels\": [0], \"class\": \"Bag\"}\n");
+        File.WriteAllText(scenario.Full("classes.txt"), "Bag\n");
+        (int Exit, string Output) Init(params string[] options)
+        {
+            using var output = new StringWriter();
+            var exit = GateCommandLine.Run(["init", "--model", scenario.Full("model.onnx"), "--evaluation-data", scenario.Full("eval.jsonl"), .. options,
+                "--directory", scenario.Full("policies"), "--repo-root", scenario.Full(".")], output, output, registry: registry);
+            return (exit, output.ToString());
+        }
+
+        var help = Init("--help");
+        Assert.Contains("--evaluation-classes", help.Output);
+        Assert.Contains("For jsonl data: a file of class names", help.Output);
+
+        var missing = Init();
+        Assert.Equal(ExitCodes.InputError, missing.Exit);
+        Assert.Contains("--evaluation-data is jsonl, whose classes come in a file of their own: give --evaluation-classes", missing.Output);
+        var foreign = Init("--evaluation-classes", scenario.Full("classes.txt"), "--evaluation-labels", scenario.Full("classes.txt"));
+        Assert.Equal(ExitCodes.InputError, foreign.Exit);
+        Assert.Contains("takes no labels of its own (it takes --evaluation-classes); drop --evaluation-labels", foreign.Output);
+        Assert.False(Directory.Exists(scenario.Full("policies")));
+
+        var written = Init("--evaluation-classes", scenario.Full("classes.txt"));
+        Assert.True(written.Exit == ExitCodes.Passed, written.Output);
+        var policy = File.ReadAllText(scenario.Full(Path.Combine("policies", "model.policy.yaml")));
+        Assert.Contains("      classes: \"../classes.txt\"\n", policy);
+        Assert.Contains($"      classesSha256: {FileDigest.Sha256(scenario.Full("classes.txt"))}\n", policy);
+    }
 }
