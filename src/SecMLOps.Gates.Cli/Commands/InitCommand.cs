@@ -32,7 +32,7 @@ internal static class InitCommand
     {
         var model = new Option<string>("--model") { Description = $"The model file, relative to the current folder; its extension names its format ({string.Join("; ", registry.ModelFormats.Select(f => $"{f.Name}: {string.Join(", ", f.Extensions)}"))}).", Required = true };
         var inputShape = new Option<string?>("--input-shape") { Description = "One sample's shape without the batch, e.g. 1,28,28 (read from the model where its format declares it)." };
-        var data = new Option<string?>("--evaluation-data") { Description = $"Labelled data the robustness rule attacks, or a pedestrian detector's annotations, its format told by its name ({string.Join(", ", registry.DatasetFormats.All.Where(f => f.Recognises is not null).Select(f => f.Name))}); without it the rule is left commented out." };
+        var data = new Option<string?>("--evaluation-data") { Description = $"Labelled data the robustness rule attacks, or a pedestrian detector's annotations, its format told by its name ({string.Join(", ", Recognised(registry).Select(f => f.Name))}); without it the rule is left commented out." };
         var keyed = KeyOptions(registry);
         var directory = new Option<string>("--directory", "-d") { Description = "Where the policy and threat model go.", DefaultValueFactory = _ => "policies" };
         var name = new Option<string?>("--name") { Description = "The policy's name (lower case, digits and dashes). Default: the model file's name." };
@@ -70,7 +70,7 @@ internal static class InitCommand
     /// detector's folder of images), named after the key and described by the formats that declare it.
     /// </summary>
     private static Dictionary<string, Option<string?>> KeyOptions(GateRegistry registry) =>
-        registry.DatasetFormats.All.Where(f => f.Recognises is not null)
+        Recognised(registry)
             .SelectMany(f => f.Required.Select(key => (Key: key, Format: f)))
             .GroupBy(p => p.Key)
             .ToDictionary(g => g.Key, g =>
@@ -79,6 +79,9 @@ internal static class InitCommand
                 var folder = first.NamesFolder(key) ? $" Default: the folder {key}/ beside the data." : "";
                 return new Option<string?>(KeyOption(key)) { Description = $"For {string.Join(" and ", g.Select(p => p.Format.Name))} data: {first.Keys[key]?["description"]}{folder}" };
             });
+
+    /// <summary>The dataset formats init tells from a file's name, in the catalogue's order.</summary>
+    private static IEnumerable<DatasetFormat> Recognised(GateRegistry registry) => registry.DatasetFormats.All.Where(f => f.Recognises is not null);
 
     /// <summary>init's option for a format's key: --evaluation-labels for labels, --evaluation-labels-file for labelsFile.</summary>
     private static string KeyOption(string key) =>
@@ -195,7 +198,7 @@ internal static class InitCommand
         private (string, IReadOnlyList<(string Key, string Path)>, DatasetFormat) Evaluation(string data, IReadOnlyDictionary<string, string> given)
         {
             var file = Path.GetFileName(data).ToLowerInvariant();
-            var offered = _registry.DatasetFormats.All.Where(f => f.Recognises is not null).ToList();
+            var offered = Recognised(_registry).ToList();
             var format = offered.FirstOrDefault(f => f.Recognises!(file))
                 ?? throw new InitException($"--evaluation-data {Path.GetFileName(data)}: cannot tell its format from the name ({string.Join(", ", offered.Select(f => f.Name))})");
             if (given.Keys.FirstOrDefault(k => !format.Required.Contains(k)) is { } foreign)

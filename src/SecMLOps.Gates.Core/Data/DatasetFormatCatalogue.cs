@@ -13,9 +13,6 @@ namespace SecMLOps.Gates.Data;
 public sealed record DatasetFormat(string Name, string Description, JObject Keys, IReadOnlyList<string> Required, bool Folder, Func<DatasetSpec, IDatasetReader>? Open,
     Func<string, bool>? Recognises, bool Table = false, string? Layout = null)
 {
-    /// <summary>Whether the labels come in a file of their own (the `labels` key).</summary>
-    public bool LabelsFile => Required.Contains(LabelsKey);
-
     public const string LabelsKey = "labels";
 
     /// <summary>The schema reference of a key that names a file.</summary>
